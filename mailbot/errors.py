@@ -1,0 +1,42 @@
+"""Exception types, named by what the caller can do about them.
+
+Expected outcomes (a form with problems, an unauthorised reply, no route) are
+returned values, never exceptions. These are for the cases where the program
+itself cannot carry on as asked.
+"""
+
+from __future__ import annotations
+
+
+class MailbotError(Exception):
+    """Base of every error mailbot raises on purpose."""
+
+
+class ConfigError(MailbotError):
+    """The configuration is wrong: stop and say where (file, key path, what)."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: configuration is not valid:\n{lines}")
+
+
+class StoreError(MailbotError):
+    """The store cannot be used: stop; never start empty in its place."""
+
+
+class StoreLocked(StoreError):
+    """Another mailbot process is working on this state folder."""
+
+
+class StoreCorrupt(StoreError):
+    """The store's files cannot be read as a mailbot store."""
+
+
+class UnreadableMessage(MailbotError):
+    """A message cannot be read at all: quarantine it and tell a human."""
+
+
+class TransportError(MailbotError):
+    """A mail server is down or refused: retry later, lose nothing."""
