@@ -101,13 +101,11 @@ class ApprovalStage(_Frozen):
     role: str
     rule: str
     asks: str
+    short: str = "QA"          # the subject's word for it: "Alert for QA"
     answers: tuple[Answer, ...] = ("approve", "return")
     may_forward_to: tuple[str, ...] = ()
     # who is told (with the alert) once this step approves
     notify_on_approve: tuple[str, ...] = ()
-    # send the alert with the child's details to the approver (False for a step
-    # that only signs off a template it already has)
-    template: str = "approval_request"
 
 
 class NotifyStage(_Frozen):
@@ -286,7 +284,9 @@ class Config(_Frozen):
     limits: Limits = Limits()
     # top-level tier above each role, for escalation after the deputy
     escalation: dict[str, str] = {}
+    # where mail comes from and goes out: backend + settings (secrets as env:/file:)
     mailboxes: dict[str, dict[str, Any]] = {}
+    sender: dict[str, Any] = {"backend": "file"}
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -391,12 +391,12 @@ def _cross_check(config: Config) -> list[str]:
 
     seen_district: dict[str, str] = {}
     for akey, area in config.areas.items():
-        for role, person in area.roles.items():
+        for role, holder in area.roles.items():
             if role not in roles:
                 problems.append(f"areas.{akey}.roles.{role}: unknown role {role!r}")
             elif config.roles[role].scope != "area":
                 problems.append(f"areas.{akey}.roles.{role}: role {role!r} is not an area role")
-            person_ref(f"areas.{akey}.roles.{role}", person)
+            person_ref(f"areas.{akey}.roles.{role}", holder)
         for district in area.districts:
             norm = _norm(district)
             if norm in seen_district:
@@ -408,10 +408,10 @@ def _cross_check(config: Config) -> list[str]:
             if spec.scope == "area" and spec.source == "directory" and role not in area.roles:
                 problems.append(f"areas.{akey}.roles: no person for area role {role!r}")
 
-    for role, person in config.county.items():
+    for role, holder in config.county.items():
         if role not in roles:
             problems.append(f"county.{role}: unknown role {role!r}")
-        person_ref(f"county.{role}", person)
+        person_ref(f"county.{role}", holder)
     for role, spec in config.roles.items():
         if spec.scope == "county" and spec.source == "directory" and role not in config.county:
             problems.append(f"county: no person for county role {role!r}")

@@ -301,3 +301,4 @@ class Decision(Value):
     disposition: Disposition = "processed"
     closed: tuple[str, ...] = ()       # refs to move out of the hot state
     note: str = ""                     # one line for the log (references, never names)
+    digest_week: str | None = None     # T-WEEKLY: this week's digest is owed (ISO week key)

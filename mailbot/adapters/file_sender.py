@@ -1,0 +1,70 @@
+"""The embedded default sender: every sent mail becomes an .eml in a Maildir outbox.
+
+Nothing leaves the machine, so the demo and the tests can read exactly what
+would have been sent. The file name comes from the Message-ID, so sending the
+same message twice (a crash between send and commit) leaves one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+from pathlib import Path
+
+from mailbot.ports import RenderedMail
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]+")
+# Bcc is not in the headers, so the envelope is written above them, as a
+# mail server's Delivered-To would be, to show who received a copy
+ENVELOPE_HEADER = "X-Mailbot-Envelope-To"
+
+
+def file_name(message_id: str) -> str:
+    """A stable, safe file name: readable part of the id plus a hash of all of it,
+    so two ids that sanitise alike still get different files."""
+    mid = message_id.strip().strip("<>")
+    digest = hashlib.sha256(mid.encode("utf-8")).hexdigest()[:16]
+    readable = _UNSAFE.sub("_", mid).strip("._")[:80]
+    return f"{readable}.{digest}.eml"
+
+
+class FileSender:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        for sub in ("tmp", "new", "cur"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True)
+
+    def send(self, mail: RenderedMail) -> None:
+        if self.already_sent(mail.message_id):
+            return
+        name = file_name(mail.message_id)
+        envelope = f"{ENVELOPE_HEADER}: {', '.join(mail.envelope_to)}\r\n".encode("ascii")
+        tmp = self.path / "tmp" / f"{name}.{os.getpid()}.{socket.gethostname()}"
+        with open(tmp, "wb") as fh:
+            fh.write(envelope + mail.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            # link, not rename: it fails rather than replaces when the name exists,
+            # so two senders racing on one message leave the first copy alone
+            os.link(tmp, self.path / "new" / name)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def already_sent(self, message_id: str) -> bool:
+        name = file_name(message_id)
+        return (self.path / "new" / name).exists() or any(
+            p.name.split(":", 1)[0] == name for p in (self.path / "cur").glob(f"{name}*"))
+
+    def sent(self) -> list[bytes]:
+        """Every saved message, oldest first, as stored (envelope line included)."""
+        return [path.read_bytes() for path in self.sent_paths()]
+
+    def sent_paths(self) -> list[Path]:
+        files = [p for sub in ("new", "cur") for p in (self.path / sub).iterdir()
+                 if p.is_file() and not p.name.startswith(".")]
+        return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))

@@ -1,0 +1,137 @@
+"""The embedded default mailbox: a Maildir on disk, no server needed.
+
+The inbox is the Maildir's own new/ and cur/; handled messages move to the
+Maildir++ subfolders `.Processed`, `.Needs-Attention` and `.Rejected` by one
+rename each, so a message is always in exactly one place. Any mail server
+that delivers to Maildir (Postfix, Dovecot, fetchmail) can feed it, and a
+person can open the same folders in a mail client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mailbox
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from mailbot.ports import Folder, InboxMessage
+
+SUBFOLDERS: dict[Folder, str] = {
+    "processed": "Processed",
+    "needs_attention": "Needs-Attention",
+    "rejected": "Rejected",
+}
+POLL_EVERY = 0.2
+
+
+class MaildirMailbox:
+    def __init__(self, name: str, path: Path, *, poll_every: float = POLL_EVERY,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.name = name
+        self.path = Path(path)
+        # the stdlib makes new/cur/tmp only when it makes the folder itself; an
+        # empty folder made by hand (or a half-made one) must work as well
+        for sub in ("tmp", "new", "cur"):
+            (self.path / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._maildir = mailbox.Maildir(self.path, factory=None, create=True)
+        existing = set(self._maildir.list_folders())
+        for folder in SUBFOLDERS.values():
+            if folder not in existing:
+                self._maildir.add_folder(folder)
+        self._poll_every = poll_every
+        self._sleep = sleep
+        self._seen: set[str] = set()   # keys the last fetch() yielded
+
+    # -- the Mailbox port --------------------------------------------------------
+
+    def fetch(self) -> Iterator[InboxMessage]:
+        """Every message in the inbox, oldest delivery first; flags untouched."""
+        listed = self._listing()
+        self._seen = set(listed)
+        for key in sorted(listed, key=lambda k: (listed[k][0], k)):
+            path = listed[key][1]
+            try:
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                continue   # a person moved it while we were listing
+            yield InboxMessage(mailbox=self.name, uid=key, raw=raw)
+
+    def acknowledge(self, message: InboxMessage, folder: Folder) -> None:
+        """Move to the folder's subfolder, keeping the file name (and so its flags)."""
+        if message.mailbox != self.name:
+            raise ValueError(f"message from mailbox {message.mailbox!r} acknowledged on "
+                             f"{self.name!r}")
+        _check_key(message.uid)
+        target = self.path / f".{SUBFOLDERS[folder]}"
+        with contextlib.suppress(FileNotFoundError):
+            # the usual case, without listing the inbox: still unread in new/
+            os.rename(self.path / "new" / message.uid, target / "new" / message.uid)
+            return
+        for sub in ("new", "cur"):
+            for entry in _entries(self.path / sub):
+                if _key_of(entry.name) != message.uid:
+                    continue
+                # gone now means a person moved or deleted it a moment ago: fine
+                with contextlib.suppress(FileNotFoundError):
+                    os.rename(entry.path, target / sub / entry.name)
+                return
+        # not in the inbox: already acknowledged, or a person moved or deleted it
+
+    def wait(self, timeout: float) -> None:
+        """Return when the inbox holds a message the last fetch() did not see,
+        or after `timeout` seconds. Comparing with the last fetch (not with the
+        moment wait began) means mail that arrived in between is not missed."""
+        for _ in range(max(0, math.ceil(timeout / self._poll_every))):
+            if self.has_new():
+                return
+            self._sleep(self._poll_every)
+
+    def close(self) -> None:
+        self._maildir.close()
+
+    # -- beyond the port ---------------------------------------------------------
+
+    def has_new(self) -> bool:
+        return any(key not in self._seen for key in self._listing())
+
+    def deliver(self, raw: bytes) -> str:
+        """Drop a message into the inbox (tmp/ then new/), as a mail server would."""
+        return self._maildir.add(raw)
+
+    def folder_keys(self, folder: Folder) -> list[str]:
+        """Keys of the messages in a subfolder (for the demo and tests)."""
+        base = self.path / f".{SUBFOLDERS[folder]}"
+        return sorted(_key_of(e.name) for sub in ("new", "cur") for e in _entries(base / sub))
+
+    def _listing(self) -> dict[str, tuple[float, Path]]:
+        """key -> (delivery time, path) for the inbox's new/ and cur/."""
+        found: dict[str, tuple[float, Path]] = {}
+        for sub in ("new", "cur"):
+            for entry in _entries(self.path / sub):
+                try:
+                    mtime = entry.stat().st_mtime
+                except FileNotFoundError:
+                    continue
+                found[_key_of(entry.name)] = (mtime, Path(entry.path))
+        return found
+
+
+def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(directory) as it:
+            return [e for e in it if not e.name.startswith(".") and e.is_file()]
+    except FileNotFoundError:
+        return []
+
+
+def _key_of(name: str) -> str:
+    # cur/ names carry flags after the colon ("key:2,S"); the key is what is before
+    return name.split(":", 1)[0]
+
+
+def _check_key(key: str) -> None:
+    if not key or "/" in key or key.startswith(".") or "\x00" in key:
+        raise ValueError(f"{key!r} is not a Maildir key")

@@ -1,0 +1,238 @@
+"""Turn an `Outgoing` the core decided on into the bytes of a real email.
+
+One template pair per purpose (`templates/{purpose}.txt.j2` and `.html.j2`);
+every message is multipart/alternative, wrapped in multipart/mixed when it
+carries a calendar entry, with multipart/related for inline images.
+
+Two guards sit here because this is the last point before bytes leave: a
+message not marked sensitive never carries the child's details, and nothing
+goes outside the council except to the national custodian list (R-CASCADE).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+
+from mailbot.adapters.ics import deadline_ics
+from mailbot.core.config import Config
+from mailbot.core.model import Outgoing
+from mailbot.ports import RenderedMail
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+_PURPOSE = re.compile(r"[a-z][a-z0-9_]*")
+# the token becomes part of an address's local part: keep it to plain atext
+_TOKEN = re.compile(r"[A-Za-z0-9._=-]{1,64}")
+_RESERVED = ("bot", "message")   # names the renderer itself gives templates
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# what a person types for each answer (the reply parser accepts these words)
+ANSWER_WORDS = {"approve": "APPROVE", "return": "RETURN", "forward": "FORWARD",
+                "dealert": "DE-ALERT", "done": "DONE"}
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"),
+                (b"GIF8", "gif"))
+
+
+def _html_only(name: str | None) -> bool:
+    return bool(name) and str(name).endswith(".html.j2")
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path, config: Config) -> None:
+        self._config = config
+        self._tz = ZoneInfo(config.organisation.timezone)
+        self._custodians = frozenset(a.lower() for a in config.cascade.custodians)
+        self._env = Environment(
+            loader=FileSystemLoader(str(templates_dir)),
+            undefined=StrictUndefined,
+            autoescape=_html_only,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self._env.filters["local"] = self.local
+        self._env.filters["role_title"] = self.role_title
+        self._env.filters["answer_word"] = answer_word
+
+    # -- filters ---------------------------------------------------------------
+
+    def local(self, when: datetime | str) -> str:
+        """`Mon 16 Nov 2026 14:30 GMT`: the organisation's wall clock, BST or GMT."""
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
+        if when.tzinfo is None:
+            raise ValueError(f"local() needs a timezone-aware time, not {when.isoformat()}")
+        d = when.astimezone(self._tz)
+        return (f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year} "
+                f"{d:%H:%M} {d.tzname()}")
+
+    def role_title(self, role: str) -> str:
+        spec = self._config.roles.get(role)
+        return spec.title if spec else role
+
+    # -- rendering ---------------------------------------------------------------
+
+    def check(self, out: Outgoing) -> None:
+        """Raise ValueError if `out` must not be sent at all (the two guards)."""
+        if not _PURPOSE.fullmatch(out.purpose):
+            raise ValueError(f"purpose {out.purpose!r} is not a template name")
+        if not out.sensitive and "alert" in out.context:
+            raise ValueError(
+                f"{out.purpose} for {out.ref}: a message not marked sensitive carries the "
+                "alert's details; reminders, digests and notices carry the reference only")
+        recipients = out.to + out.cc + out.bcc
+        if not recipients:
+            raise ValueError(f"{out.purpose} for {out.ref}: no recipients")
+        for r in recipients:
+            if not self._config.is_internal(r.email) and r.email.lower() not in self._custodians:
+                raise ValueError(
+                    f"{out.purpose} for {out.ref}: {r.email} is outside the council and not on "
+                    "the national custodian list (R-CASCADE)")
+        if out.reply_token is not None and not _TOKEN.fullmatch(out.reply_token):
+            raise ValueError(f"reply token {out.reply_token!r} cannot go in an address")
+        clash = [k for k in _RESERVED if k in out.context]
+        if clash:
+            raise ValueError(f"context keys {clash} are reserved for the renderer")
+
+    def bodies(self, out: Outgoing) -> tuple[str, str]:
+        """The plain-text and HTML bodies, for previews and the digest."""
+        self.check(out)
+        variables = self._variables(out)
+        text = self._template(out.purpose, "txt").render(variables)
+        html = self._template(out.purpose, "html").render(variables)
+        return text, html
+
+    def render(self, out: Outgoing, now: datetime, *,
+               inline_images: Mapping[str, bytes] | None = None) -> RenderedMail:
+        if now.tzinfo is None:
+            raise ValueError("render() needs a timezone-aware `now`")
+        text, html = self.bodies(out)
+        org = self._config.organisation
+        message_id = out.message_id.strip("<>")
+
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = _from(org.bot_name, org.bot_address)
+        msg["To"] = [Address(r.name, addr_spec=r.email) for r in out.to]
+        if out.cc:
+            msg["Cc"] = [Address(r.name, addr_spec=r.email) for r in out.cc]
+        msg["Subject"] = out.subject
+        msg["Date"] = now
+        msg["Message-ID"] = f"<{message_id}>"
+        if out.in_reply_to:
+            parent = f"<{out.in_reply_to.strip('<>')}>"
+            msg["In-Reply-To"] = parent
+            msg["References"] = parent
+        if out.reply_token:
+            msg["Reply-To"] = self.reply_address(out.reply_token)
+        msg["Auto-Submitted"] = out.auto
+        # Exchange and Outlook: no out-of-office or other automatic answers to this
+        msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+        if out.ref:
+            msg["X-Mailbot-Ref"] = out.ref
+        msg["X-Mailbot-Purpose"] = out.purpose
+        if out.late:
+            msg["X-Mailbot-Late"] = "yes"
+
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+        if inline_images:
+            html_part = msg.get_body(("html",))
+            assert html_part is not None   # added just above
+            for key, data in inline_images.items():
+                html_part.add_related(data, "image", _image_subtype(data), cid=f"<{key}>",
+                                      disposition="inline", filename=key)
+        if out.attach_ics is not None:
+            ics = deadline_ics(uid=message_id, ref=out.ref or "", what=_ics_what(out),
+                               at=out.attach_ics, stamp=now,
+                               description=_ics_description(out, self.reply_address_or_bot(out)))
+            msg.add_attachment(ics.decode("utf-8"), subtype="calendar",
+                               filename=f"{out.ref or 'alert'}-deadline.ics",
+                               params={"method": "PUBLISH"})
+
+        return RenderedMail(message_id=message_id, envelope_to=envelope(out),
+                            data=msg.as_bytes(policy=SMTP))
+
+    def reply_address(self, token: str) -> str:
+        local, _, domain = self._config.organisation.bot_address.partition("@")
+        return f"{local}+{token}@{domain}"
+
+    def reply_address_or_bot(self, out: Outgoing) -> str:
+        if out.reply_token:
+            return self.reply_address(out.reply_token)
+        return self._config.organisation.bot_address
+
+    def _template(self, purpose: str, kind: str) -> Template:
+        return self._env.get_template(f"{purpose}.{kind}.j2")
+
+    def _variables(self, out: Outgoing) -> dict[str, Any]:
+        org = self._config.organisation
+        return {
+            **out.context,
+            "bot": {"name": org.bot_name, "address": org.bot_address,
+                    "organisation": org.name, "marking": self._config.cascade.marking},
+            "message": {"purpose": out.purpose, "subject": out.subject, "late": out.late,
+                        "sensitive": out.sensitive,
+                        "answerable": out.reply_token is not None,
+                        "reply_address": self.reply_address_or_bot(out)},
+        }
+
+
+def answer_word(answer: str) -> str:
+    return ANSWER_WORDS.get(answer, answer.upper())
+
+
+def envelope(out: Outgoing) -> tuple[str, ...]:
+    """Every recipient once, lower-cased, in To, Cc, Bcc order."""
+    seen: dict[str, None] = {}
+    for r in out.to + out.cc + out.bcc:
+        seen.setdefault(r.email.strip().lower(), None)
+    return tuple(seen)
+
+
+def _from(name: str, address: str) -> str | Address:
+    """`"Safeguarding Unit Alerts" <bot@...>`: quoted, as Outlook shows it."""
+    if not name.isascii():
+        return Address(name, addr_spec=address)   # the policy encodes it (RFC 2047)
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>'
+
+
+def _image_subtype(data: bytes) -> str:
+    for magic, subtype in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            return subtype
+    if data.lstrip()[:5] in (b"<?xml", b"<svg ") or b"<svg" in data[:512]:
+        return "svg+xml"
+    raise ValueError("inline image is not PNG, JPEG, GIF or SVG")
+
+
+def _ics_what(out: Outgoing) -> str:
+    """A few words for the calendar: what is due. Never a name: only the core's
+    own sentences about the action, which carry the reference at most."""
+    ctx = out.context
+    if isinstance(ctx.get("what"), str) and ctx["what"]:
+        return str(ctx["what"])
+    step, task = ctx.get("step"), ctx.get("task")
+    if isinstance(step, Mapping) and step.get("asks"):
+        return f"{step['asks']} due"
+    if isinstance(task, Mapping) and task.get("description"):
+        return str(task["description"])
+    return out.purpose.replace("_", " ")
+
+
+def _ics_description(out: Outgoing, reply_to: str) -> str:
+    initials = out.context.get("initials") or "?"
+    return (f"Alert {out.ref or ''} (child {initials}). Answer by replying to the email "
+            f"this came with ({reply_to}). Automatic entry from the alerts system.")

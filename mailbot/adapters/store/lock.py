@@ -1,0 +1,65 @@
+"""One bot process per state folder.
+
+Two processes rewriting the same hot file would each overwrite the other's
+commits. An exclusive, non-blocking `flock` on `<folder>/lock` stops the
+second one at open; the kernel drops the lock when the holder exits or dies,
+so a crash never leaves a stale lock to clean up by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+from mailbot.errors import StoreLocked
+
+LOCK_NAME = "lock"
+
+
+class FolderLock:
+    def __init__(self, folder: Path, fd: int) -> None:
+        self.folder = folder
+        self._fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, folder: Path) -> FolderLock:
+        path = folder / LOCK_NAME
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_pid(fd)
+            os.close(fd)
+            raise StoreLocked(
+                f"{folder} is in use by another mailbot process ({holder}); "
+                "stop it first, or point this one at another state folder"
+            ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        # the PID is for the message above only: the lock itself is the flock
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return cls(folder, fd)
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _read_pid(fd: int) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        text = os.pread(fd, 32, 0).decode("ascii").strip()
+        if text.isdigit():
+            return f"PID {int(text)}"
+    return "PID unknown"

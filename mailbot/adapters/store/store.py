@@ -1,0 +1,292 @@
+"""The store: a small hot file for what is in hand, append-only cold files for history.
+
+Layout of a state folder:
+  lock                    flock held by the one process using the folder
+  db.json                 hot TinyDB file, rewritten atomically on every write
+  events/<REF>.jsonl      each alert's event log, append-only
+  archive/YYYY-MM/<REF>.json   closed alerts by closing month
+  seen/YYYY-MM.jsonl, sent/YYYY-MM.jsonl   finished seen-records and sent mail
+
+Every write first moves what the hot file already holds durably and no
+longer needs (flushed events, closed alerts, old seen-records and sent mail)
+to the cold files, then rewrites the hot file without it. Cold appends are
+idempotent, so a crash between the two loses and duplicates nothing, and the
+hot file stays the size of the work in hand however long the history grows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from tinydb import TinyDB
+
+from mailbot.adapters.store import cold, hotfile
+from mailbot.adapters.store.appendlog import ensure_folder
+from mailbot.adapters.store.atomic_storage import AtomicJSONStorage, remove_stale_temps
+from mailbot.adapters.store.cold import ColdFiles
+from mailbot.adapters.store.lock import FolderLock
+from mailbot.adapters.store.records import (
+    OutboxEntry,
+    SeenRecord,
+    outbox_from_json,
+    seen_from_json,
+    utc,
+)
+from mailbot.core.model import Alert, Decision, Event, State
+from mailbot.errors import StoreCorrupt, StoreError
+
+HOT_NAME = "db.json"
+# finished seen-records and sent mail stay hot this long (then cold in one batch)
+COLD_AFTER = timedelta(days=1)
+
+
+class Store:
+    secret: bytes
+
+    def __init__(self, folder: Path, lock: FolderLock, db: TinyDB, secret: bytes,
+                 hot: hotfile.Hot) -> None:
+        self.folder = folder
+        self.secret = secret
+        self._lock = lock
+        self._db = db
+        self._hot = hot
+        self._dumps = hotfile.Dumps()
+        self._broken = False
+        self._cold = ColdFiles(folder)
+        times = [r.at for r in hot.seen.values()] + [e.created_at for e in hot.outbox.values()]
+        self._latest: datetime | None = max(times, default=None)
+
+    # -- opening and closing ---------------------------------------------------
+
+    @classmethod
+    def open(cls, folder: Path, *, create: bool = True) -> Store:
+        folder = Path(folder)
+        if not folder.is_dir():
+            if not create:
+                raise StoreError(f"{folder}: no mailbot store here (no such folder)")
+            folder.mkdir(parents=True)
+        lock = FolderLock.acquire(folder)
+        try:
+            return cls._open_locked(folder, lock, create)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open_locked(cls, folder: Path, lock: FolderLock, create: bool) -> Store:
+        path = folder / HOT_NAME
+        remove_stale_temps(folder)
+        db = TinyDB(path, storage=AtomicJSONStorage)
+        data = db.storage.read()
+        if data is None:
+            if not create:
+                raise StoreError(f"{folder}: no mailbot store here ({HOT_NAME} is missing)")
+            if any(any((folder / name).iterdir()) for name in cold.FOLDERS
+                   if (folder / name).is_dir()):
+                raise StoreCorrupt(
+                    f"{path} is missing but {folder} holds history: refusing to start an "
+                    f"empty store in its place; restore {HOT_NAME} from a backup"
+                )
+            secret, hot = os.urandom(32), hotfile.Hot()
+        else:
+            secret, hot = hotfile.parse(path, data)
+        store = cls(folder, lock, db, secret, hot)
+        for name in cold.FOLDERS:
+            ensure_folder(folder / name)
+        if data is None:
+            store._write(hot)
+        store._cold.load()
+        return store
+
+    def close(self) -> None:
+        if not self._lock.held:
+            return
+        try:
+            # leave the hot file holding only the work in hand
+            if not self._broken and (self._hot.events or self._hot.closing):
+                self._write(self._hot)
+        finally:
+            self._db.close()
+            self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+    # -- the hot state ---------------------------------------------------------
+
+    def load(self) -> State:
+        self._usable()
+        return self._hot.state
+
+    def commit(self, decision: Decision, *, seen: SeenRecord | None = None,
+               outbox: Sequence[OutboxEntry] = ()) -> None:
+        """One atomic, durable write: the new state, its events, the seen-record
+        and the outbox entries. Closed alerts leave the state for the archive."""
+        self._usable()
+        hot = self._hot
+        given = decision.state.alerts
+        missing = [ref for ref in decision.closed if ref not in given]
+        if missing:
+            raise ValueError(f"closed alerts {missing} are not in the decision's state")
+        state = decision.state
+        closing = dict(hot.closing)
+        if decision.closed:
+            closing.update((ref, given[ref]) for ref in decision.closed)
+            kept = {ref: a for ref, a in given.items() if ref not in closing}
+            state = state.model_copy(update={"alerts": kept})
+        seen_now = hot.seen
+        if seen is not None and self.seen(seen.sha256) is None:
+            seen_now = {**hot.seen, seen.sha256: seen}
+        entries = dict(hot.outbox)
+        for entry in outbox:
+            if not self.was_recorded(entry.message_id) and entry.message_id not in entries:
+                entries[entry.message_id] = dataclasses.replace(entry, status="pending")
+        times = [e.at for e in decision.events] + [e.created_at for e in outbox]
+        self._write(
+            dataclasses.replace(hot, state=state, closing=closing,
+                                events=hot.events + decision.events,
+                                seen=seen_now, outbox=entries),
+            times + ([seen.at] if seen else []),
+        )
+
+    def seen(self, sha256: str) -> SeenRecord | None:
+        self._usable()
+        record = self._hot.seen.get(sha256)
+        if record is None and sha256 in self._cold.seen:
+            doc = self._cold.seen.get(sha256)
+            record = None if doc is None else seen_from_json(doc)
+        return record
+
+    # -- the outbox ------------------------------------------------------------
+
+    def pending_outbox(self) -> list[OutboxEntry]:
+        self._usable()
+        waiting = [e for e in self._hot.outbox.values() if e.status in ("pending", "sending")]
+        return sorted(waiting, key=lambda e: e.created_at)
+
+    def mark_sending(self, message_id: str, at: datetime) -> None:
+        self._update_entry(message_id, at, status="sending", sending_at=utc(at))
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        self._update_entry(message_id, at, status="sent", sent_at=utc(at), last_error="")
+
+    def mark_failed(self, message_id: str, at: datetime, error: str, retry_at: datetime) -> None:
+        entry = self._entry(message_id)
+        self._update_entry(message_id, at, status="pending", attempts=entry.attempts + 1,
+                           retry_at=utc(retry_at), last_error=error)
+
+    def was_recorded(self, message_id: str) -> bool:
+        self._usable()
+        return message_id in self._hot.outbox or message_id in self._cold.sent
+
+    def sent_log(self, since: datetime) -> list[OutboxEntry]:
+        self._usable()
+        since = utc(since)
+        found = {e.message_id: e for e in map(outbox_from_json,
+                                                self._cold.sent.since(since.strftime("%Y-%m")))}
+        found.update((e.message_id, e) for e in self._hot.outbox.values() if e.status == "sent")
+        recent = [e for e in found.values() if e.sent_at is not None and e.sent_at >= since]
+        return sorted(recent, key=lambda e: (e.sent_at, e.message_id))
+
+    def _entry(self, message_id: str) -> OutboxEntry:
+        self._usable()
+        entry = self._hot.outbox.get(message_id)
+        if entry is None:
+            raise KeyError(f"{message_id}: not in the outbox (or sent long ago)")
+        return entry
+
+    def _update_entry(self, message_id: str, at: datetime, **changes: object) -> None:
+        entry = dataclasses.replace(self._entry(message_id), **changes)  # type: ignore[arg-type]
+        outbox = {**self._hot.outbox, message_id: entry}
+        self._write(dataclasses.replace(self._hot, outbox=outbox), [at])
+
+    # -- history ---------------------------------------------------------------
+
+    def events(self, ref: str) -> list[Event]:
+        self._usable()
+        by_seq = {e.seq: e for e in self._cold.events.read(ref)}
+        by_seq.update((e.seq, e) for e in self._hot.events if e.ref == ref and e.seq not in by_seq)
+        return [by_seq[seq] for seq in sorted(by_seq)]
+
+    def archived_alert(self, ref: str) -> Alert | None:
+        self._usable()
+        return self._hot.closing.get(ref) or self._cold.archive.get(ref)
+
+    def closed_alerts(self, since: datetime) -> list[Alert]:
+        self._usable()
+        since = utc(since)
+        found = {a.ref: a for a in self._cold.archive.closed_since(since)}
+        found.update((a.ref, a) for a in self._hot.closing.values()
+                     if utc(a.closed_at or a.updated_at) >= since)
+        return sorted(found.values(), key=lambda a: (utc(a.closed_at or a.updated_at), a.ref))
+
+    # -- mailbox sync state ----------------------------------------------------
+
+    def cursor(self, name: str) -> str | None:
+        self._usable()
+        return self._hot.cursors.get(name)
+
+    def set_cursor(self, name: str, value: str | None) -> None:
+        self._usable()
+        cursors = {k: v for k, v in self._hot.cursors.items() if k != name}
+        if value is not None:
+            cursors[name] = value
+        self._write(dataclasses.replace(self._hot, cursors=cursors))
+
+    def stats(self) -> dict[str, int]:
+        self._usable()
+        hot = self._hot
+        return {
+            "open_alerts": len(hot.state.alerts),
+            "hot_file_bytes": (self.folder / HOT_NAME).stat().st_size,
+            "archived_alerts": self._cold.archive.count(),
+            "alerts_awaiting_archive": len(hot.closing),
+            "events_hot": len(hot.events),
+            "event_logs": self._cold.events.count_logs(),
+            "seen_hot": len(hot.seen),
+            "seen_cold": len(self._cold.seen),
+            "outbox_waiting": sum(e.status != "sent" for e in hot.outbox.values()),
+            "sent_hot": sum(e.status == "sent" for e in hot.outbox.values()),
+            "sent_cold": len(self._cold.sent),
+        }
+
+    # -- writing ---------------------------------------------------------------
+
+    def _usable(self) -> None:
+        if not self._lock.held:
+            raise StoreError(f"{self.folder}: the store is closed")
+        if self._broken:
+            raise StoreError(f"{self.folder}: a write failed; reopen the store to go on")
+
+    def _write(self, new: hotfile.Hot, times: Iterable[datetime] = ()) -> None:
+        for at in times:
+            at = utc(at)
+            if self._latest is None or at > self._latest:
+                self._latest = at
+        try:
+            cutoff = None if self._latest is None else self._latest - COLD_AFTER
+            new = self._cold.move_out(self._hot, new, cutoff)
+            self._db.storage.write(hotfile.document(self.secret, new, self._dumps))
+        except BaseException:
+            # disk and memory may now disagree (a cold append half done, the
+            # rename done but not its fsync): only a fresh open knows the truth
+            self._broken = True
+            raise
+        self._dumps.written()
+        self._hot = new
+
+    def _bulk_cold(self, alerts: Iterable[Alert] = (), events: Iterable[Event] = (),
+                   seen: Iterable[SeenRecord] = (), sent: Iterable[OutboxEntry] = ()) -> None:
+        """Fill the cold files directly: for bench/store_growth.py only, which
+        needs 100,000 closed alerts in seconds rather than 100,000 commits."""
+        self._usable()
+        self._cold.bulk(alerts, events, seen, sent)

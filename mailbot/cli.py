@@ -1,0 +1,205 @@
+"""`mailbot` on the command line: run, once, status, check-config, demo, ..."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from mailbot.errors import ConfigError, MailbotError
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default=None, help="routing.yaml (default: the shipped one)")
+    p.add_argument("--state", default="state", help="state folder (default: ./state)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mailbot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="watch the mailboxes and keep the clock (until SIGTERM/SIGINT)")
+    _config_arg(p)
+    p.add_argument("--tick", type=float, default=60.0, help="seconds between clock ticks")
+    p = sub.add_parser("once", help="one pass: read the mailboxes, act on what is due, send")
+    _config_arg(p)
+    p = sub.add_parser("status", help="open alerts with current step, owner and next deadline")
+    _config_arg(p)
+    p = sub.add_parser("explain", help="an alert's event log: what happened, when, which rule")
+    _config_arg(p)
+    p.add_argument("ref")
+    p = sub.add_parser("check-config", help="validate routing.yaml and print the routes")
+    p.add_argument("file", nargs="?", default=None)
+    p = sub.add_parser("check-mailbox", help="connect to a configured mailbox; sends nothing")
+    _config_arg(p)
+    p.add_argument("name")
+    p = sub.add_parser("digest", help="the weekly digest")
+    _config_arg(p)
+    p.add_argument("--preview", action="store_true", help="print it without sending")
+    p.add_argument("--out", default=None, help="also write text, HTML and the chart here")
+    p = sub.add_parser("register", help="other authorities' national alerts (R-OLA)")
+    _config_arg(p)
+    p.add_argument("action", choices=["list", "search"])
+    p.add_argument("text", nargs="?", default="")
+    p = sub.add_parser("demo", help="the whole procedure on a simulated clock, no servers")
+    p.add_argument("--keep", default=None, help="keep the demo's state folder here")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        return int(COMMANDS[args.command](args) or 0)
+    except ConfigError as exc:
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return 2
+    except MailbotError as exc:
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return 1
+
+
+def _service(args: Any) -> Any:
+    from mailbot.service.bootstrap import bootstrap
+
+    return bootstrap(args.config, args.state)
+
+
+def cmd_run(args: Any) -> int:
+    service = _service(args)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        service.run(stop, tick_every=args.tick)
+    finally:
+        for mailbox in service.mailboxes.values():
+            mailbox.close()
+        service.store.close()
+    return 0
+
+
+def cmd_once(args: Any) -> int:
+    service = _service(args)
+    try:
+        handled = service.once()
+        print(f"handled {handled} message(s)")
+    finally:
+        service.store.close()
+    return 0
+
+
+def cmd_status(args: Any) -> int:
+    from mailbot.service.views import status_table
+
+    service = _service(args)
+    try:
+        print(status_table(service.store.load(), service.config, service.clock.now()))
+    finally:
+        service.store.close()
+    return 0
+
+
+def cmd_explain(args: Any) -> int:
+    from mailbot.service.views import explain
+
+    service = _service(args)
+    try:
+        print(explain(service, args.ref.upper()))
+    finally:
+        service.store.close()
+    return 0
+
+
+def cmd_check_config(args: Any) -> int:
+    from mailbot.service.bootstrap import DEFAULT_CONFIG
+    from mailbot.service.config_file import read_config
+    from mailbot.service.views import routes_table
+
+    path = Path(args.file) if args.file else DEFAULT_CONFIG
+    config = read_config(path)
+    print(f"{path}: valid")
+    print(routes_table(config))
+    return 0
+
+
+def cmd_check_mailbox(args: Any) -> int:
+    from mailbot.service.bootstrap import build_mailbox
+    from mailbot.service.config_file import read_config
+
+    config = read_config(args.config or Path(__file__).resolve().parent.parent / "routing.yaml")
+    if args.name not in config.mailboxes:
+        print(f"mailbot: no mailbox {args.name!r} in the configuration "
+              f"(configured: {', '.join(config.mailboxes)})", file=sys.stderr)
+        return 2
+    mailbox = build_mailbox(args.name, config.mailboxes[args.name], Path(args.state),
+                            _MemoryCursors())
+    try:
+        report = mailbox.check()  # type: ignore[attr-defined]
+    finally:
+        mailbox.close()
+    for key, value in report.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+class _MemoryCursors:
+    """check-mailbox reads nothing and moves nothing, so it keeps no sync state."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str | None] = {}
+
+    def cursor(self, name: str) -> str | None:
+        return self.values.get(name)
+
+    def set_cursor(self, name: str, value: str | None) -> None:
+        self.values[name] = value
+
+
+def cmd_digest(args: Any) -> int:
+    from mailbot.service.bootstrap import gather_digest
+
+    service = _service(args)
+    try:
+        from mailbot.adapters.chart import trend_chart
+        from mailbot.adapters.digest_mail import preview
+
+        data = gather_digest(service, service.clock.now())
+        text, html, png = preview(data, service.config, service.clock.now())
+    finally:
+        service.store.close()
+    print(text)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "digest.txt").write_text(text)
+        (out / "digest.html").write_text(html)
+        (out / "trend.png").write_bytes(png or trend_chart(data))
+        print(f"written to {out}/")
+    return 0
+
+
+def cmd_register(args: Any) -> int:
+    from mailbot.service.views import register_view
+
+    print(register_view(Path(args.state), args.action, args.text))
+    return 0
+
+
+def cmd_demo(args: Any) -> int:
+    from mailbot.demo import run_demo
+
+    return run_demo(keep=Path(args.keep) if args.keep else None)
+
+
+COMMANDS = {
+    "run": cmd_run, "once": cmd_once, "status": cmd_status, "explain": cmd_explain,
+    "check-config": cmd_check_config, "check-mailbox": cmd_check_mailbox, "digest": cmd_digest,
+    "register": cmd_register, "demo": cmd_demo,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""`mailbot demo`: the whole procedure on a simulated clock, on the embedded default.
+
+A fresh state folder, the project's own example forms, managers' replies played
+as email, and a clock moved through the 48 h, 72 h, three-week, six-month and
+twelve-month deadlines. It prints a timeline: when, what, to whom, why, which
+rule. No servers, no network: Maildir in, .eml files out.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from mailbot.core.model import Decision, Incoming
+from mailbot.core.present import local
+from mailbot.service.bootstrap import ROOT
+from mailbot.simulation import Simulation
+
+EXAMPLES = ROOT / "examples" / "forms"
+START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+EVENTS_SHOWN = {
+    "raised": "alert raised", "approved": "approved", "returned": "returned",
+    "national_held": "national alert held (T-NAT-3W)", "national_gate_open": "national gate open",
+    "found": "child found: return interview clock starts", "dealerted": "de-alerted",
+    "escalated": "escalated", "out_of_office": "owner out of office: handed to deputy",
+    "task_done": "task done", "national_issued": "national alert cascaded",
+    "national_reissued": "national alert re-issued", "national_signed_off": "national alert signed off",
+    "return_interview_recorded": "return interview recorded", "updated": "updated",
+}
+
+
+@dataclass
+class Timeline:
+    config: Any
+    out: TextIO
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def observe(self, now: datetime, decision: Decision, incoming: Incoming | None) -> None:
+        when = local(now, self.config)
+        if incoming is not None:
+            self.line(when, "<=", f"{incoming.kind.value} from {incoming.sender}", decision.note)
+        for event in decision.events:
+            if event.what in EVENTS_SHOWN:
+                self.line(when, "**", f"{event.ref} {EVENTS_SHOWN[event.what]}", event.rule)
+        for out in decision.outgoing:
+            self.counts[out.purpose] = self.counts.get(out.purpose, 0) + 1
+            if out.purpose == "weekly_digest" and self.counts[out.purpose] > 2:
+                continue   # shown twice; counted in the summary
+            to = ", ".join(f"{r.name}" + (f" ({r.role})" if r.role else "") for r in out.to)
+            late = " LATE" if out.late else ""
+            self.line(when, "=>", f"{out.purpose}{late} to {to}",
+                      f"{out.rule}: {out.context.get('reason', '')}")
+
+    def line(self, when: str, arrow: str, what: str, why: str) -> None:
+        print(f"{when}  {arrow} {what}", file=self.out)
+        if why:
+            print(f"{' ' * len(when)}     why: {why}", file=self.out)
+
+
+class Demo(Simulation):
+    def __init__(self, state: Path, out: TextIO) -> None:
+        self.timeline = Timeline(None, out)
+        super().__init__(state, START, observers=[self.timeline.observe])
+        self.timeline.config = self.config
+        self.out = out
+
+    def heading(self, text: str) -> None:
+        print(f"\n--- {text}", file=self.out)
+
+    def example(self, name: str) -> None:
+        self.form(EXAMPLES / name)
+
+
+def script(d: Demo) -> None:
+    t = START
+    d.heading("Monday 16 November 2026: three alerts and a bad form arrive")
+    d.example("c8-child-in-care-missing.eml")                      # KA-2026-0001, R-CIC
+    d.at(t + timedelta(hours=1))
+    d.answer("sue.manager@kent.test", "KA-2026-0001", "APPROVE\r\nActions all taken.")
+    d.at(t + timedelta(hours=1, minutes=30))
+    d.example("c7-national-alert.eml")                             # KA-2026-0002, R-NAT
+    d.at(t + timedelta(hours=2))
+    d.example("c1-priority-one.eml")                               # KA-2026-0003, Priority One
+    d.at(t + timedelta(hours=2, minutes=5))
+    d.deliver((ROOT / "examples" / "replies" / "sue-out-of-office.eml").read_bytes())
+    d.at(t + timedelta(hours=2, minutes=30))
+    d.answer("ad.east@kent.test", "KA-2026-0001", "APPROVE")
+    d.answer("sm.south@kent.test", "KA-2026-0002", "APPROVE")
+    d.answer("sm.south@kent.test", "KA-2026-0003", "APPROVE\r\nCovering for Sue.")
+    d.at(t + timedelta(hours=3))
+    d.answer("ad.east@kent.test", "KA-2026-0003", "FORWARD director and AD SQA\r\nFor awareness.")
+    d.at(t + timedelta(hours=5))
+    d.example("bad-form.eml")
+
+    d.heading("Tuesday 17 November: the 48-hour mark for the child in care (T-48H)")
+    d.answer("miu@kent.test", "KA-2026-0002", "DONE - dates on Liberi", purpose="task_request",
+             mailbox="miu")
+    d.answer("pdo.east@kent.test", "KA-2026-0001", "DONE, spoke to the district",
+             purpose="task_request")
+    d.at(datetime(2026, 11, 17, 17, 0, tzinfo=UTC))
+    d.answer("director@kent.test", "KA-2026-0001", "FORWARD corporate director and lead member")
+
+    d.heading("Tuesday night: the child is found; the 72-hour return interview clock (T-72H)")
+    d.at(datetime(2026, 11, 17, 23, 12, tzinfo=UTC))
+    d.update("Sam Worker <sam.worker@kent.test>", "KA-2026-0001",
+             "Alert type: Updated alert\r\nDate and time found: 17/11/2026 22:15\r\n"
+             "Summary of concern: Found by police in Canterbury, returned to placement.")
+    d.at(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+    d.update("Sam Worker <sam.worker@kent.test>", "KA-2026-0001",
+             "Alert type: Updated alert\r\nReturn interview date: 21/11/2026")
+    d.update("Tara Manager <tara.manager@kent.test>", "KA-2026-0001", "Alert type: De-alert")
+    d.answer("ad.sqa@kent.test", "KA-2026-0003", "DONE, Ofsted notified", purpose="task_request")
+    d.answer("pat.head@kent.test", "KA-2026-0003", "DONE", purpose="task_request")
+
+    d.heading("Three weeks after the family went missing: the national alert may go (T-NAT-3W)")
+    d.at(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
+    d.answer("sm.south@kent.test", "KA-2026-0002", "APPROVE")
+    d.answer("pdo.south@kent.test", "KA-2026-0002", "APPROVE")
+    d.answer("sm.sqa@kent.test", "KA-2026-0002", "APPROVE\r\nSigned off.")
+    d.answer("miu@kent.test", "KA-2026-0002", "DONE, cascaded", purpose="task_request",
+             mailbox="miu")
+    d.update("Pat Head <pat.head@kent.test>", "KA-2026-0003", "Alert type: De-alert")
+
+    d.heading("Six months on: the national alert is due for re-issue (T-NAT-6M)")
+    d.at(datetime(2027, 5, 20, 9, 0, tzinfo=UTC))
+    d.heading("Eleven and eleven-and-a-half months: the lapse warnings (T-NAT-12M)")
+    d.at(datetime(2027, 11, 20, 9, 0, tzinfo=UTC))
+    d.heading("The family is found: the national \"found\" notification (T-NAT-FOUND)")
+    d.update("Dee Lead <dee.lead@kent.test>", "KA-2026-0002",
+             "Alert type: Updated alert\r\nDate and time found: 20/11/2027 08:00")
+    d.at(datetime(2027, 11, 20, 12, 0, tzinfo=UTC))
+
+
+def run_demo(keep: Path | None = None, out: TextIO = sys.stdout) -> int:
+    state = keep or Path(tempfile.mkdtemp(prefix="mailbot-demo-"))
+    if keep is not None and state.exists() and any(state.iterdir()):
+        print(f"mailbot demo: {state} is not empty; give an empty or new folder", file=sys.stderr)
+        return 2
+    demo = Demo(state, out)
+    try:
+        script(demo)
+        demo.heading("Summary")
+        for purpose, n in sorted(demo.timeline.counts.items()):
+            print(f"  {purpose:<20} {n:>4} message(s)", file=out)
+        from mailbot.service.views import status_table
+
+        print("\nOpen alerts now (mailbot status):", file=out)
+        print(status_table(demo.service.store.load(), demo.config, demo.clock.now()), file=out)
+        print(f"\nEvery message sent is an .eml in {state / 'outbox'}" if keep else
+              "\n(run with --keep DIR to keep the state folder and the .eml files)", file=out)
+    finally:
+        demo.close()
+        if keep is None:
+            shutil.rmtree(state, ignore_errors=True)
+    return 0

@@ -1,0 +1,147 @@
+"""The composition root: the one place that builds real adapters.
+
+Nothing connects at import time. Tests pass fakes (or real adapters on
+temporary folders and loopback servers) through the keyword arguments.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from mailbot.core.config import Config
+from mailbot.ports import Clock, Mailbox, Sender
+from mailbot.service.config_file import read_config
+from mailbot.service.service import Service
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DEFAULT_CONFIG = ROOT / "routing.yaml"
+DEFAULT_TEMPLATES = ROOT / "templates"
+
+# backend name -> (module, class); imported only when configured (heavy libraries)
+MAILBOXES = {
+    "maildir": ("mailbot.adapters.maildir", "MaildirMailbox"),
+    "imap": ("mailbot.adapters.imap", "ImapMailbox"),
+    "ews": ("mailbot.adapters.ews", "EwsMailbox"),
+    "graph": ("mailbot.adapters.graph", "GraphMailbox"),
+}
+SENDERS = {
+    "file": ("mailbot.adapters.file_sender", "FileSender"),
+    "smtp": ("mailbot.adapters.smtp", "SmtpSender"),
+    "ews": ("mailbot.adapters.ews", "EwsSender"),
+    "graph": ("mailbot.adapters.graph", "GraphSender"),
+}
+SECRET_KEYS = ("password", "client_secret", "token", "secret")
+
+
+class SystemClock:
+    def now(self) -> Any:
+        from datetime import UTC, datetime
+
+        return datetime.now(UTC)
+
+
+def _load(table: dict[str, tuple[str, str]], backend: str, what: str) -> Any:
+    if backend not in table:
+        from mailbot.errors import ConfigError
+
+        raise ConfigError("routing.yaml", [f"{what}: unknown backend {backend!r} "
+                                           f"(one of {', '.join(table)})"])
+    module, name = table[backend]
+    return getattr(importlib.import_module(module), name)
+
+
+def _settings(raw: dict[str, Any], state_dir: Path) -> dict[str, Any]:
+    """Resolve secrets (env:NAME, file:/path, cmd:...) and relative paths."""
+    settings: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in ("backend", "address"):
+            continue
+        if isinstance(value, str) and any(s in key for s in SECRET_KEYS) and ":" in value:
+            from mailbot.adapters.secrets import resolve_secret
+
+            value = resolve_secret(value)
+        if key == "path":
+            value = state_dir / value
+        settings[key] = value
+    return settings
+
+
+def build_mailbox(name: str, spec: dict[str, Any], state_dir: Path, store: Any) -> Mailbox:
+    backend = spec.get("backend", "maildir")
+    cls = _load(MAILBOXES, backend, f"mailboxes.{name}.backend")
+    settings = _settings(spec, state_dir)
+    if backend == "maildir":
+        return cls(name, settings.get("path", state_dir / "mail" / name))  # type: ignore[no-any-return]
+    if backend in ("ews", "graph"):
+        settings["cursor_store"] = store
+    return cls(name, **settings)  # type: ignore[no-any-return]
+
+
+def build_sender(spec: dict[str, Any], state_dir: Path) -> Sender:
+    backend = spec.get("backend", "file")
+    cls = _load(SENDERS, backend, "sender.backend")
+    settings = _settings(spec, state_dir)
+    if backend == "file":
+        return cls(settings.get("path", state_dir / "outbox"))  # type: ignore[no-any-return]
+    return cls(**settings)  # type: ignore[no-any-return]
+
+
+def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str = "state", *,
+              store: Any = None, mailboxes: dict[str, Mailbox] | None = None,
+              sender: Sender | None = None, clock: Clock | None = None,
+              templates: Path | None = None) -> Service:
+    if not isinstance(config, Config):
+        config = read_config(config or DEFAULT_CONFIG)
+    state_dir = Path(state_dir)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if store is None:
+        from mailbot.adapters.store import Store
+
+        store = Store.open(state_dir)
+    if mailboxes is None:
+        mailboxes = {name: build_mailbox(name, spec, state_dir, store)
+                     for name, spec in config.mailboxes.items()}
+    if sender is None:
+        sender = build_sender(config.sender, state_dir)
+    from mailbot.adapters.bank_holidays import bank_holidays
+    from mailbot.adapters.render import Renderer
+
+    now = (clock or SystemClock()).now()
+    holidays = bank_holidays(config.timers.business_hours.holidays,
+                             range(now.year - 1, now.year + 3))
+    renderer = Renderer(templates or DEFAULT_TEMPLATES, config)
+    service = Service(config=config, store=store, mailboxes=mailboxes, sender=sender,
+                      renderer=renderer, clock=clock or SystemClock(), holidays=holidays)
+    service.digest = _digest_builder(service)
+    return service
+
+
+def _digest_builder(service: Service) -> Any:
+    """T-WEEKLY: the digest needs closed alerts and events, which only the shell can load."""
+
+    def build(week: str, now: Any) -> Any:
+        from mailbot.adapters.chart import trend_chart
+        from mailbot.adapters.digest_mail import digest_outgoing
+
+        data = gather_digest(service, now)
+        out = digest_outgoing(data, service.config, now)
+        return out, {"trend": trend_chart(data)}
+
+    return build
+
+
+def gather_digest(service: Service, now: Any) -> Any:
+    from datetime import timedelta
+
+    from mailbot.core.digest import compute_digest
+
+    store: Any = service.store
+    since = now - timedelta(weeks=6)
+    state = store.load()
+    open_alerts = list(state.alerts.values())
+    closed = store.closed_alerts(since)
+    events = [e for a in [*open_alerts, *closed] for e in store.events(a.ref) if e.at >= since]
+    return compute_digest(now=now, open_alerts=open_alerts, closed_alerts=closed, events=events,
+                          config=service.config)

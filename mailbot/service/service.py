@@ -1,0 +1,210 @@
+"""The thin shell: one function per trigger (a message arrived; the clock ticked).
+
+This is the only place that orders side effects, so it is the place to read
+for exactly-once:
+
+* a message: seen before? acknowledge it again and stop. Otherwise read it,
+  decide (pure core), render what to send, then ONE atomic commit of the new
+  state + events + outbox + the seen-record; only then acknowledge (move) it
+  on the server; then flush the outbox.
+* the outbox: mark "sending" (durable), send, mark "sent". An entry found in
+  "sending" after a crash is sent again only if the sender can show it did not
+  leave (`already_sent` False, after a grace period for the mail system).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from mailbot.core import due as due_core
+from mailbot.core import workflow
+from mailbot.core.config import Config
+from mailbot.core.model import Decision, Incoming, MessageKind, Outgoing, State
+from mailbot.core.work import Ctx
+from mailbot.errors import TransportError
+from mailbot.ports import Clock, InboxMessage, Mailbox, RenderedMail, Sender
+
+log = logging.getLogger("mailbot")
+
+Observer = Callable[[datetime, Decision, Incoming | None], None]
+
+
+@dataclass
+class Service:
+    config: Config
+    store: object                      # mailbot.adapters.store.Store (duck-typed: see bootstrap)
+    mailboxes: dict[str, Mailbox]
+    sender: Sender
+    renderer: object                   # mailbot.adapters.render.Renderer
+    clock: Clock
+    holidays: frozenset[date] = frozenset()
+    digest: Callable[[str, datetime], tuple[Outgoing, dict[str, bytes]] | None] | None = None
+    miu: Callable[[State, Incoming, Ctx], Decision | None] | None = None
+    observers: list[Observer] = field(default_factory=list)
+    resend_grace: timedelta = timedelta(minutes=2)
+    retry_backoff: tuple[int, ...] = (60, 300, 900, 3600)
+
+    # -- triggers ---------------------------------------------------------------
+
+    def ctx(self) -> Ctx:
+        return Ctx(now=self.clock.now(), secret=self.store.secret,  # type: ignore[attr-defined]
+                   holidays=self.holidays)
+
+    def handle(self, message: InboxMessage) -> str:
+        """One message from a watched mailbox, exactly once."""
+        from mailbot.adapters.store import SeenRecord
+        from mailbot.core.reading import read_message
+
+        store = self.store
+        mailbox = self.mailboxes[message.mailbox]
+        import hashlib
+
+        digest = hashlib.sha256(message.raw).hexdigest()
+        seen = store.seen(digest)  # type: ignore[attr-defined]
+        if seen is not None:
+            # recorded before, but the move did not happen (crash, or a person put it back)
+            mailbox.acknowledge(message, seen.disposition)
+            return str(seen.disposition)
+        ctx = self.ctx()
+        incoming: Incoming | None = None
+        try:
+            incoming = read_message(message.raw, self.config)
+            decision = self._decide(incoming, message.mailbox, ctx)
+        except Exception:  # a bug or a message beyond reading: a person must look
+            log.exception("message %s could not be handled; kept for a person", digest[:12])
+            decision = Decision(state=store.load(), disposition="needs_attention",  # type: ignore[attr-defined]
+                                note="could not be handled")
+        outbox = self._render(decision.outgoing, ctx.now)
+        record = SeenRecord(sha256=digest, mailbox=message.mailbox, uid=message.uid,
+                            message_id=incoming.message_id if incoming else "", at=ctx.now,
+                            disposition=decision.disposition)
+        store.commit(decision, seen=record, outbox=outbox)  # type: ignore[attr-defined]
+        self._observe(ctx.now, decision, incoming)
+        log.info("%s %s -> %s: %s", message.mailbox, incoming.kind.value if incoming else "?",
+                 decision.disposition, decision.note)
+        mailbox.acknowledge(message, decision.disposition)
+        return decision.disposition
+
+    def _decide(self, incoming: Incoming, mailbox: str, ctx: Ctx) -> Decision:
+        state = self.store.load()  # type: ignore[attr-defined]
+        if self.miu is not None and (mailbox == "miu" or
+                                     incoming.kind is MessageKind.OLA_NOTIFICATION):
+            decided = self.miu(state, incoming, ctx)
+            if decided is not None:
+                return decided
+        return workflow.handle(state, incoming, self.config, ctx)
+
+    def tick(self) -> Decision:
+        """Whatever fell due, once."""
+        ctx = self.ctx()
+        decision = due_core.due(self.store.load(), self.config, ctx)  # type: ignore[attr-defined]
+        images: dict[str, dict[str, bytes]] = {}
+        outgoing = list(decision.outgoing)
+        if decision.digest_week and self.digest is not None:
+            made = self.digest(decision.digest_week, ctx.now)
+            if made is not None:
+                out, inline = made
+                outgoing.append(out)
+                images[out.message_id] = inline
+        if not outgoing and not decision.events and not decision.digest_week:
+            return decision
+        decision = decision.model_copy(update={"outgoing": tuple(outgoing)})
+        outbox = self._render(decision.outgoing, ctx.now, images)
+        self.store.commit(decision, outbox=outbox)  # type: ignore[attr-defined]
+        self._observe(ctx.now, decision, None)
+        if decision.outgoing:
+            log.info("tick: %s", decision.note)
+        return decision
+
+    def poll(self) -> int:
+        """One pass over every watched mailbox; returns how many were handled."""
+        handled = 0
+        for mailbox in self.mailboxes.values():
+            try:
+                for message in mailbox.fetch():
+                    self.handle(message)
+                    handled += 1
+            except TransportError as exc:
+                log.warning("mailbox %s unavailable, will retry: %s", mailbox.name, exc)
+        return handled
+
+    def once(self) -> int:
+        handled = self.poll()
+        self.tick()
+        self.flush()
+        return handled
+
+    def run(self, stop: threading.Event, *, tick_every: float = 60.0) -> None:
+        """Long-running: watch, tick, flush, until `stop` is set (SIGTERM/SIGINT)."""
+        from mailbot.service.clockwork import Clockwork
+
+        clockwork = Clockwork(self, tick_every=tick_every)
+        while not stop.is_set():
+            try:
+                self.poll()
+                clockwork.run_pending()
+                self.flush()
+            except TransportError as exc:
+                log.warning("transport problem, retrying: %s", exc)
+            waits = list(self.mailboxes.values())
+            if waits:
+                waits[0].wait(min(tick_every, 30.0)) if len(waits) == 1 else stop.wait(5.0)
+            else:
+                stop.wait(tick_every)
+
+    # -- the outbox -------------------------------------------------------------
+
+    def _render(self, outgoing: tuple[Outgoing, ...], now: datetime,
+                images: dict[str, dict[str, bytes]] | None = None) -> list[object]:
+        from mailbot.adapters.store import OutboxEntry
+
+        entries: list[object] = []
+        for out in outgoing:
+            if self.store.was_recorded(out.message_id):  # type: ignore[attr-defined]
+                continue
+            mail: RenderedMail = self.renderer.render(  # type: ignore[attr-defined]
+                out, now, inline_images=(images or {}).get(out.message_id))
+            entries.append(OutboxEntry(message_id=out.message_id, envelope_to=mail.envelope_to,
+                                       data=mail.data, ref=out.ref, purpose=out.purpose,
+                                       created_at=now))
+        return entries
+
+    def flush(self) -> int:
+        """Send what the outbox holds; never twice, never lost."""
+        store = self.store
+        now = self.clock.now()
+        sent = 0
+        for entry in store.pending_outbox():  # type: ignore[attr-defined]
+            if entry.retry_at is not None and entry.retry_at > now:
+                continue
+            if entry.status == "sending":
+                # a crash came between handing it over and recording that: did it leave?
+                known = self.sender.already_sent(entry.message_id)
+                if known:
+                    store.mark_sent(entry.message_id, now)  # type: ignore[attr-defined]
+                    continue
+                attempted = getattr(entry, "sending_at", None) or entry.created_at
+                if known is None or now - attempted < self.resend_grace:
+                    continue   # cannot tell yet (mail in transit, server down): ask again later
+            mail = RenderedMail(message_id=entry.message_id, envelope_to=entry.envelope_to,
+                                data=entry.data)
+            store.mark_sending(entry.message_id, now)  # type: ignore[attr-defined]
+            try:
+                self.sender.send(mail)
+            except TransportError as exc:
+                delay = self.retry_backoff[min(entry.attempts, len(self.retry_backoff) - 1)]
+                store.mark_failed(entry.message_id, now, str(exc)[:300],  # type: ignore[attr-defined]
+                                  now + timedelta(seconds=delay))
+                log.warning("send of %s failed, retry in %ss: %s", entry.message_id, delay, exc)
+                break   # the server is unwell: stop this pass, keep order
+            store.mark_sent(entry.message_id, self.clock.now())  # type: ignore[attr-defined]
+            sent += 1
+        return sent
+
+    def _observe(self, now: datetime, decision: Decision, incoming: Incoming | None) -> None:
+        for observer in self.observers:
+            observer(now, decision, incoming)

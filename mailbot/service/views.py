@@ -1,0 +1,132 @@
+"""What `mailbot status`, `check-config` and `explain` print: plain-text tables.
+
+References and initials only: these are read on shared screens and pasted into
+tickets, so they never carry a child's name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mailbot.core import due, people, present
+from mailbot.core.config import ApprovalStage, ClockStage, Config, GateStage, NotifyStage, TaskStage
+from mailbot.core.model import State
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    line = "  ".join("-" * w for w in widths)
+    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)), line]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) for row in rows]
+    return "\n".join(r.rstrip() for r in out)
+
+
+def routes_table(config: Config) -> str:
+    parts: list[str] = []
+    for cid, cat in config.categories.items():
+        route = config.routes[cat.route]
+        rows: list[list[str]] = []
+        for i, stage in enumerate(route.stages, 1):
+            if isinstance(stage, ApprovalStage):
+                answers = ", ".join(a.upper() for a in stage.answers)
+                extra = f"may forward to {', '.join(stage.may_forward_to)}" \
+                    if stage.may_forward_to else ""
+                if stage.notify_on_approve:
+                    extra = (extra + "; " if extra else "") + \
+                        f"then tells {', '.join(stage.notify_on_approve)}"
+                rows.append([str(i), "approval", stage.role, f"{stage.asks} [{answers}]", extra,
+                             stage.rule])
+            elif isinstance(stage, NotifyStage):
+                when = f"after {stage.after_missing.text} missing" if stage.after_missing else "at once"
+                rows.append([str(i), "notify", ", ".join(stage.roles), stage.why, when, stage.rule])
+            elif isinstance(stage, TaskStage):
+                cond = f"if {stage.when_field} = {stage.when_value}" if stage.when_field else ""
+                rows.append([str(i), "task", stage.role, stage.task, cond, stage.rule])
+            elif isinstance(stage, GateStage):
+                rows.append([str(i), "gate", "", stage.gate,
+                             f"{config.timers.national_gate.text} after missing", stage.rule])
+            elif isinstance(stage, ClockStage):
+                rows.append([str(i), "clock", "", stage.clock,
+                             f"re-issue {config.timers.national_reissue.text}, lapse "
+                             f"{config.timers.national_lapse.text}", stage.rule])
+        flag = " (Priority One)" if cat.priority_one else ""
+        parts.append(f"\n{cid} {cat.name}{flag}: route {cat.route} ({route.rule})\n" +
+                     table(["#", "stage", "who", "what", "when / then", "rule"], rows))
+    t = config.timers
+    parts.append("\nTime limits\n" + table(["limit", "value"], [
+        ["return interview (T-72H)", f"{t.return_interview.text}, reminder at "
+                                     f"{t.return_interview_reminder.text}"],
+        ["CIC missing to MIU (T-48H)", t.cic_missing_miu.text],
+        ["national alert gate (T-NAT-3W)", t.national_gate.text],
+        ["national re-issue (T-NAT-6M)", f"{t.national_reissue.text}, asked "
+                                         f"{t.national_reissue_notice.text} ahead"],
+        ["national lapse (T-NAT-12M)", f"{t.national_lapse.text}, warnings at " +
+         ", ".join(w.text for w in t.national_lapse_warnings)],
+        ["review (T-REVIEW)", t.review_interval.text],
+        ["QA (T-QA)", f"due {t.qa.due.text}, reminder {t.qa.reminder_before.text} before, chase "
+                      f"every {t.qa.chaser_every.text}, escalate after {t.qa.chasers_before_escalation}"
+                      + (" (working hours)" if t.qa.business_hours else "")],
+        ["QA, Priority One", f"due {t.qa_priority_one.due.text}, chase every "
+                             f"{t.qa_priority_one.chaser_every.text}"],
+        ["weekly digest (T-WEEKLY)", f"{t.digest.day} {t.digest.hour:02d}:00"],
+    ]))
+    return "\n".join(parts).lstrip("\n")
+
+
+def status_table(state: State, config: Config, now: datetime) -> str:
+    rows: list[list[str]] = []
+    for ref in sorted(state.alerts):
+        alert = state.alerts[ref]
+        waits = [w for w in alert.waits if w.kind == "approval"] + \
+                [w for w in alert.waits if w.kind == "task"]
+        if waits:
+            w = waits[0]
+            step = w.id if w.kind == "approval" else f"task {w.task}"
+            owner = people.recipient(config, w.owner, w.role, alert).name
+            if w.escalated_to:
+                owner += " (+" + ", ".join(people.recipient(config, k).name
+                                           for k in w.escalated_to) + ")"
+            more = f" +{len(waits) - 1}" if len(waits) > 1 else ""
+            step += more
+        else:
+            step, owner = alert.status, ""
+        nxt = due.next_due_of(alert, config)
+        overdue = " OVERDUE" if any(w.due_at < now for w in waits) else ""
+        rows.append([ref, alert.initials, alert.category, alert.district, alert.status, step,
+                     owner, (present.local(nxt, config) if nxt else "-") + overdue])
+    if not rows:
+        return "No open alerts."
+    return table(["ref", "child", "cat", "district", "status", "waiting on", "owner",
+                  "next deadline"], rows)
+
+
+def explain(service: Any, ref: str) -> str:
+    store = service.store
+    alert = store.load().alerts.get(ref) or store.archived_alert(ref)
+    if alert is None:
+        return f"No alert {ref}."
+    rows = [[present.local(e.at, service.config), e.rule, e.what,
+             ", ".join(f"{k}={v}" for k, v in e.detail.items() if k not in ("to",))[:90]]
+            for e in store.events(ref)]
+    head = f"{ref} ({alert.initials}) {alert.category} {alert.district}: {alert.status}"
+    return head + "\n" + table(["when", "rule", "what", "detail"], rows)
+
+
+def register_view(state_dir: Path, action: str, text: str) -> str:
+    from mailbot.adapters.register_store import RegisterStore
+
+    store = RegisterStore(state_dir)
+    entries = store.search(text) if action == "search" else store.list()
+    if not entries:
+        return "No entries."
+    rows = []
+    for e in entries:
+        children = "; ".join(
+            f"{c.name}" + (f" ({c.dob:%d/%m/%Y})" if getattr(c, "dob", None) else "")
+            for c in e.children)
+        rows.append([e.id, e.authority, children, e.status,
+                     e.date_missing.isoformat() if e.date_missing else "?",
+                     e.last_notified.date().isoformat() if e.last_notified else "?"])
+    return table(["id", "authority", "children", "status", "missing", "last notice"], rows)
