@@ -39,4 +39,11 @@ class UnreadableMessage(MailbotError):
 
 
 class TransportError(MailbotError):
-    """A mail server is down or refused: retry later, lose nothing."""
+    """A mail server is down or refused: retry later, lose nothing.
+
+    `permanent`: the server refused for good (a person should look; the outbox
+    still retries, slowly). `maybe_sent`: the connection broke after the message
+    was handed over, so it may have left: check before sending it again."""
+
+    permanent: bool = False
+    maybe_sent: bool = False

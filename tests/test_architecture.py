@@ -7,7 +7,7 @@ from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[1] / "mailbot" / "core"
 FORBIDDEN_MODULES = {
-    "os", "io", "socket", "ssl", "pathlib", "shutil", "subprocess", "tempfile", "time", "random",
+    "os", "socket", "ssl", "pathlib", "shutil", "subprocess", "tempfile", "time", "random",
     "secrets", "logging", "threading", "imaplib", "smtplib", "poplib", "http", "urllib", "mailbox",
     "tinydb", "requests", "httpx", "msal", "exchangelib", "imapclient", "schedule", "jinja2",
     "matplotlib", "sqlite3", "fcntl", "yaml",

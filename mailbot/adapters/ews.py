@@ -16,13 +16,13 @@ import email.parser
 import email.policy
 import email.utils
 import logging
-import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from mailbot import __version__
+from mailbot.adapters.secrets import resolve_secret
 from mailbot.errors import ConfigError, MailbotError, TransportError
 from mailbot.ports import Folder, InboxMessage, RenderedMail
 
@@ -34,6 +34,7 @@ FOLDER_KEYS: tuple[Folder, ...] = ("processed", "needs_attention", "rejected")
 DEFAULT_FOLDERS = ("Processed", "Needs-Attention", "Rejected")
 ITEM_CLASS_HEADER = "X-Mailbot-Item-Class"
 EXO_SCOPE = "https://outlook.office365.com/.default"
+USER_AGENT = f"mailbot/{__version__}"
 
 
 class CursorStore(Protocol):
@@ -61,6 +62,8 @@ class EwsConnection:
             problems.append(f"auth {auth} needs username and password")
         if auth not in ("oauth", "ntlm", "basic"):
             problems.append(f"auth must be oauth, ntlm or basic, not {auth!r}")
+        if access_type not in (None, "delegate", "impersonation"):
+            problems.append(f"access_type must be delegate or impersonation, not {access_type!r}")
         if problems:
             raise ConfigError(f"EWS mailbox {email}", problems)
         self.email = email
@@ -95,9 +98,13 @@ class EwsConnection:
             Identity,
             Version,
         )
+        from exchangelib.protocol import BaseProtocol
         from exchangelib.transport import BASIC, NTLM, OAUTH2
         from exchangelib.version import EXCHANGE_2016
 
+        if not str(BaseProtocol.USERAGENT).startswith(USER_AGENT):
+            # what an Exchange Online EWS allow-list matches on (docs/exchange.md)
+            BaseProtocol.USERAGENT = f"{USER_AGENT} {BaseProtocol.USERAGENT}"
         username, password, client_id, client_secret, tenant_id = self._secrets
         credentials: Any
         if self.auth == "oauth":
@@ -160,13 +167,14 @@ class EwsMailbox:
                  tenant_id: str | None = None, cursor_store: CursorStore | None = None,
                  folders: tuple[str, str, str] = DEFAULT_FOLDERS,
                  access_type: AccessType | None = None, token_url: str | None = None,
-                 max_wait: float = 120.0, batch: int = 20) -> None:
+                 scope: str = EXO_SCOPE, max_wait: float = 120.0, batch: int = 20) -> None:
         del cursor_store  # accepted like every backend's; the inbox itself is the queue
         self.name = name
         self.connection = EwsConnection(
             email=email, service_endpoint=service_endpoint, auth=auth, username=username,
             password=password, client_id=client_id, client_secret=client_secret,
-            tenant_id=tenant_id, access_type=access_type, token_url=token_url, max_wait=max_wait)
+            tenant_id=tenant_id, access_type=access_type, token_url=token_url, scope=scope,
+            max_wait=max_wait)
         self._names: dict[Folder, str] = dict(zip(FOLDER_KEYS, folders, strict=True))
         self._targets: dict[Folder, Any] = {}
         self._batch = batch
@@ -175,14 +183,11 @@ class EwsMailbox:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any], *,
                       cursor_store: CursorStore | None = None) -> EwsMailbox:
-        """From a routing.yaml `mailboxes:` entry (backend: ews); see docs/exchange.md."""
-        s = parse_settings(name, settings, backend="ews", required=("address", "service_endpoint", "auth"),
-                      optional=("username", "password", "client_id", "client_secret", "tenant_id",
-                                "access_type", "folders", "token_url", "max_wait"),
-                      secret=("password", "client_secret"))
-        folders = s.pop("folders", None)
-        return cls(name, email=s.pop("address"), cursor_store=cursor_store,
-                   folders=folder_names(name, folders), **s)
+        """From a routing.yaml `mailboxes:` entry as written (backend: ews); see docs/exchange.md."""
+        where = f"mailboxes.{name}"
+        s = _connection_settings(where, settings, extra=("folders",))
+        folders = folder_names(where, s.pop("folders", None))
+        return cls(name, cursor_store=cursor_store, folders=folders, **s)
 
     def sender(self) -> EwsSender:
         """A Sender that sends as this mailbox, over the same connection."""
@@ -191,6 +196,8 @@ class EwsMailbox:
     # -- Mailbox ----------------------------------------------------------------
 
     def fetch(self) -> Iterator[InboxMessage]:
+        from exchangelib.errors import ErrorItemNotFound
+
         account = self.connection.account()
         with self.connection.errors("listing the inbox"):
             inbox = account.inbox
@@ -202,24 +209,28 @@ class EwsMailbox:
                 items = list(account.fetch(ids=ids[start:start + self._batch], folder=inbox,
                                            only_fields=["mime_content", "item_class"]))
             for item in items:
+                if isinstance(item, ErrorItemNotFound):
+                    continue  # moved or deleted since the listing: not ours to do any more
                 if isinstance(item, Exception):
-                    if type(item).__name__ == "ErrorItemNotFound":
-                        continue  # moved or deleted since the listing: not ours to do any more
                     raise TransportError(f"EWS {self.connection.endpoint}: reading a message: {item}")
                 yield InboxMessage(self.name, str(item.id), mark_item_class(
                     bytes(item.mime_content or b""), item.item_class))
 
     def acknowledge(self, message: InboxMessage, folder: Folder) -> None:
+        from exchangelib.errors import ErrorFolderNotFound, ErrorItemNotFound, ErrorToFolderNotFound
+
         account = self.connection.account()
         for attempt in (1, 2):
             target = self._target(folder)
             with self.connection.errors(f"moving a message to {self._names[folder]}"):
-                result = account.bulk_move(ids=[(message.uid,)], to_folder=target)
+                try:
+                    result = account.bulk_move(ids=[(message.uid,)], to_folder=target)
+                except (ErrorToFolderNotFound, ErrorFolderNotFound) as e:  # raised, not returned
+                    result = [e]
             failure = next((r for r in result if isinstance(r, Exception)), None)
-            kind = type(failure).__name__
-            if failure is None or kind == "ErrorItemNotFound":
+            if failure is None or isinstance(failure, ErrorItemNotFound):
                 return  # moved, or a person already moved or deleted it
-            if kind in ("ErrorToFolderNotFound", "ErrorFolderNotFound") and attempt == 1:
+            if isinstance(failure, ErrorToFolderNotFound | ErrorFolderNotFound) and attempt == 1:
                 self._targets.pop(folder, None)  # someone removed the folder: make it again
                 continue
             raise TransportError(f"EWS {self.connection.endpoint}: move failed: {failure}")
@@ -285,6 +296,11 @@ class EwsSender:
     def __init__(self, connection: EwsConnection) -> None:
         self.connection = connection
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], *, where: str = "sender") -> EwsSender:
+        """From a routing.yaml `sender:` entry as written (backend: ews, the mailbox's keys)."""
+        return cls(EwsConnection(**_connection_settings(where, settings)))
+
     def send(self, mail: RenderedMail) -> None:
         from exchangelib import Mailbox as Address
         from exchangelib import Message
@@ -333,25 +349,10 @@ def blind_copies(mail: RenderedMail) -> list[str]:
     return [a for a in mail.envelope_to if a.lower() not in named]
 
 
-def resolve_secret(where: str, value: Any) -> str:
-    """A secret from `env:NAME` or `file:/path`; never written in routing.yaml itself."""
-    text = str(value)
-    if text.startswith("env:"):
-        found = os.environ.get(text[4:])
-        if not found:
-            raise ConfigError("routing.yaml", [f"{where}: environment variable {text[4:]} is not set"])
-        return found
-    if text.startswith("file:"):
-        try:
-            return Path(text[5:]).read_text().strip()
-        except OSError as e:
-            raise ConfigError("routing.yaml", [f"{where}: cannot read {text[5:]}: {e}"]) from None
-    raise ConfigError("routing.yaml", [f"{where}: give secrets as env:NAME or file:/path"])
-
-
-def parse_settings(name: str, settings: Mapping[str, Any], *, backend: str, required: tuple[str, ...],
-              optional: tuple[str, ...], secret: tuple[str, ...]) -> dict[str, Any]:
-    where = f"mailboxes.{name}"
+def parse_settings(where: str, settings: Mapping[str, Any], *, backend: str,
+                   required: tuple[str, ...], optional: tuple[str, ...],
+                   secret: tuple[str, ...]) -> dict[str, Any]:
+    """A routing.yaml entry as written: keys checked, `backend` dropped, secrets resolved."""
     problems = [f"{where}.{k}: is missing" for k in required if not settings.get(k)]
     problems += [f"{where}.{k}: is not a known key for backend {backend}"
                  for k in settings if k not in (*required, *optional, "backend")]
@@ -362,18 +363,29 @@ def parse_settings(name: str, settings: Mapping[str, Any], *, backend: str, requ
     out = {k: v for k, v in settings.items() if k != "backend"}
     for key in secret:
         if key in out:
-            out[key] = resolve_secret(f"{where}.{key}", out[key])
+            out[key] = resolve_secret(str(out[key]), source=f"routing.yaml {where}.{key}")
     return out
 
 
-def folder_names(name: str, folders: Any) -> tuple[str, str, str]:
+def folder_names(where: str, folders: Any) -> tuple[str, str, str]:
     if folders is None:
         return DEFAULT_FOLDERS
     if not isinstance(folders, Mapping) or set(folders) - set(FOLDER_KEYS):
         raise ConfigError("routing.yaml", [
-            f"mailboxes.{name}.folders: a mapping of processed / needs_attention / rejected to names"])
+            f"{where}.folders: a mapping of processed / needs_attention / rejected to names"])
     given = dict(zip(FOLDER_KEYS, DEFAULT_FOLDERS, strict=True)) | dict(folders)
     return (str(given["processed"]), str(given["needs_attention"]), str(given["rejected"]))
+
+
+def _connection_settings(where: str, settings: Mapping[str, Any],
+                         extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    s = parse_settings(where, settings, backend="ews",
+                       required=("address", "service_endpoint", "auth"),
+                       optional=("username", "password", "client_id", "client_secret", "tenant_id",
+                                 "access_type", "token_url", "scope", "max_wait", *extra),
+                       secret=("password", "client_secret"))
+    s["email"] = s.pop("address")
+    return s
 
 
 def _children(account: Any, parent: Any) -> list[Any]:

@@ -19,8 +19,10 @@ still in the inbox beside the delta link, both under one cursor:
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -75,7 +77,9 @@ class GraphClient:
             tenant_id=tenant_id, client_id=client_id, client_secret=client_secret,
             certificate=certificate, authority=authority, scope=_scope(self.base))
         self._gate = _gate(self.base, mailbox, max_concurrency)
-        self._http = httpx.Client(timeout=timeout)
+        self._timeout = timeout
+        self._http: httpx.Client | None = None
+        self._session_lock = threading.Lock()
         self._max_retries, self._max_wait, self._sleep = max_retries, max_wait, sleep
         self.retries = 0     # waits the server asked for (or connection retries), for tests and logs
 
@@ -85,16 +89,16 @@ class GraphClient:
         url = url if url.startswith("http") else self.user + url
         what = f"{method} {urlsplit(url).path}"
         extra = kwargs.pop("headers", {})
-        refreshed = False
-        for attempt in range(self._max_retries + 1):
+        retries, refreshed = 0, False
+        while True:
             headers = {"Authorization": f"Bearer {self._token()}",
                        "Prefer": ", ".join(p for p in ('IdType="ImmutableId"', prefer) if p)}
             headers.update(extra)
             try:
                 with self._gate:
-                    response = self._http.request(method, url, headers=headers, **kwargs)
+                    response = self._session().request(method, url, headers=headers, **kwargs)
             except httpx.TransportError as e:
-                wait, reason = float(2 ** attempt), f"{type(e).__name__}: {e}"
+                wait, reason = 2.0 ** retries, f"{type(e).__name__}: {e}"
             else:
                 if response.status_code in ok:
                     return response
@@ -109,17 +113,26 @@ class GraphClient:
                 if response.status_code not in RETRYABLE:
                     raise TransportError(
                         f"Graph {what}: HTTP {response.status_code} {_error_code(response)}")
-                wait = _retry_after(response) or float(2 ** attempt)
+                wait = _retry_after(response) or 2.0 ** retries
                 reason = f"HTTP {response.status_code} {_error_code(response)}"
-            if attempt == self._max_retries or wait > self._max_wait:
-                break
+            if retries == self._max_retries or wait > self._max_wait:
+                raise TransportError(f"Graph {what}: {reason}; gave up after {retries} retries")
+            retries += 1
             self.retries += 1
             log.warning("Graph %s: %s; retrying in %.1fs", what, reason, wait)
             self._sleep(wait)
-        raise TransportError(f"Graph {what}: {reason}; gave up after {attempt} retries")
+
+    def _session(self) -> httpx.Client:
+        # made on first use, and again after close(): the sender may outlive the reader
+        with self._session_lock:
+            if self._http is None:
+                self._http = httpx.Client(timeout=self._timeout, verify=_tls())
+            return self._http
 
     def close(self) -> None:
-        self._http.close()
+        http, self._http = self._http, None
+        if http is not None:
+            http.close()
 
 
 class GraphMailbox:
@@ -148,21 +161,12 @@ class GraphMailbox:
     @classmethod
     def from_settings(cls, name: str, settings: Mapping[str, Any], *,
                       cursor_store: CursorStore) -> GraphMailbox:
-        """From a routing.yaml `mailboxes:` entry (backend: graph); see docs/microsoft-365.md."""
-        s = parse_settings(name, settings, backend="graph",
-                      required=("address", "tenant_id", "client_id"),
-                      optional=("client_secret", "certificate", "thumbprint", "base_url",
-                                "authority", "max_concurrency", "folders"),
-                      secret=("client_secret",))
-        certificate = s.pop("certificate", None)
-        thumbprint = s.pop("thumbprint", None)
-        if bool(certificate) != bool(thumbprint) or bool(certificate) == bool(s.get("client_secret")):
-            raise ConfigError("routing.yaml", [
-                f"mailboxes.{name}: give client_secret, or certificate (file:/path.pem) and thumbprint"])
-        cert = (str(certificate).removeprefix("file:"), str(thumbprint)) if certificate else None
-        folders = s.pop("folders", None)
-        return cls(name, mailbox=s.pop("address"), certificate=cert, cursor_store=cursor_store,
-                   folders=folder_names(name, folders), **s)
+        """From a routing.yaml `mailboxes:` entry as written (backend: graph);
+        see docs/microsoft-365.md."""
+        where = f"mailboxes.{name}"
+        s = _client_settings(where, settings, extra=("folders",))
+        folders = folder_names(where, s.pop("folders", None))
+        return cls(name, cursor_store=cursor_store, folders=folders, **s)
 
     def sender(self) -> GraphSender:
         """A Sender that sends as this mailbox, through the same client."""
@@ -197,8 +201,12 @@ class GraphMailbox:
         uid = quote(message.uid, safe="")
         for attempt in (1, 2):
             target = self._target(folder)
-            moved = self.client.request("POST", f"/messages/{uid}/move",
-                                        json={"destinationId": target}, ok=(200, 201, 404))
+            try:
+                moved = self.client.request("POST", f"/messages/{uid}/move",
+                                            json={"destinationId": target}, ok=(200, 201, 404))
+            except TransportError:
+                self._targets.pop(folder, None)  # look the folder up afresh next time
+                raise
             if moved.status_code != 404:
                 break
             where = self.client.request("GET", f"/messages/{uid}?$select=parentFolderId",
@@ -302,6 +310,11 @@ class GraphSender:
     def __init__(self, client: GraphClient) -> None:
         self.client = client
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], *, where: str = "sender") -> GraphSender:
+        """From a routing.yaml `sender:` entry as written (backend: graph, the mailbox's keys)."""
+        return cls(GraphClient(**_client_settings(where, settings)))
+
     def send(self, mail: RenderedMail) -> None:
         data = mail.data
         bcc = blind_copies(mail)
@@ -326,13 +339,37 @@ class _Sync:
 
     @classmethod
     def loads(cls, text: str | None) -> _Sync:
-        if not text:
+        try:
+            data = json.loads(text or "{}")
+            return cls(data.get("delta"), dict(data.get("inbox", {})))
+        except (ValueError, TypeError, AttributeError):
+            log.warning("unreadable Graph cursor: listing the inbox afresh")  # safe: store dedups
             return cls(None, {})
-        data = json.loads(text)
-        return cls(data.get("delta"), dict(data.get("inbox", {})))
 
     def dumps(self) -> str:
         return json.dumps({"delta": self.link, "inbox": self.inbox}, sort_keys=True)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default trust (certifi, or SSL_CERT_FILE), built once: it costs tens of ms."""
+    return httpx.create_ssl_context()
+
+
+def _client_settings(where: str, settings: Mapping[str, Any],
+                     extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    s = parse_settings(where, settings, backend="graph", required=("address", "tenant_id", "client_id"),
+                       optional=("client_secret", "certificate", "thumbprint", "base_url", "authority",
+                                 "max_concurrency", *extra),
+                       secret=("client_secret",))
+    certificate, thumbprint = s.pop("certificate", None), s.pop("thumbprint", None)
+    if bool(certificate) != bool(thumbprint) or bool(certificate) == bool(s.get("client_secret")):
+        raise ConfigError("routing.yaml", [
+            f"{where}: give client_secret, or certificate (file:/path.pem) and thumbprint"])
+    if certificate:
+        s["certificate"] = (str(certificate).removeprefix("file:"), str(thumbprint))
+    s["mailbox"] = s.pop("address")
+    return s
 
 
 def _scope(base_url: str) -> str:

@@ -14,9 +14,11 @@ open. Only references and initials appear here, never a child's name.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +29,8 @@ from mailbot.core.model import Alert, Event, Value
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 REPEAT_WINDOW = timedelta(days=90)
 TOP_WAITING = 5
+NEVER = float("inf")
+LIST_LIMIT = 25                      # an email, not a register: the figures give the totals
 MISSING_CATEGORY = "C8"
 LAPSE_WARNING = Duration(months=1)   # when routing.yaml names no lapse warnings
 
@@ -98,9 +102,10 @@ class Digest(Value):
     categories: dict[str, str]    # id -> name, in routing.yaml order
     areas: dict[str, str]
     weeks: tuple[WeekFigures, ...]    # oldest first; the last is this week
-    repeat_missing: tuple[RepeatMissing, ...]
+    repeat_missing: tuple[RepeatMissing, ...]     # the first LIST_LIMIT, most episodes first
     longest_missing: Flagged | None   # at = missing since
-    interviews_outstanding: tuple[Flagged, ...]   # at = due
+    interviews_outstanding: tuple[Flagged, ...]   # at = due; the first LIST_LIMIT, oldest first
+    interviews_outstanding_total: int
     national_open: tuple[Flagged, ...]            # at = last notice
     national_reissue_due: tuple[Flagged, ...]     # at = re-issue date
     national_nearing_lapse: tuple[Flagged, ...]   # at = lapse date
@@ -127,49 +132,99 @@ def digest_week(now: datetime, config: Config) -> DigestWeek:
 
 def compute_digest(*, now: datetime, open_alerts: Sequence[Alert], closed_alerts: Sequence[Alert],
                    events: Sequence[Event], config: Config, weeks: int = 5) -> Digest:
+    if weeks < 1:
+        raise ValueError(f"a digest covers at least one week, not {weeks}")
     tz = ZoneInfo(config.organisation.timezone)
     week = digest_week(now, config)
     alerts = {a.ref: a for a in closed_alerts} | {a.ref: a for a in open_alerts}
-    if weeks < 1:
-        raise ValueError(f"a digest covers at least one week, not {weeks}")
     last_days = [week.last_day - timedelta(days=7 * i) for i in range(weeks, -1, -1)]
     # ends[0] opens the oldest week; ends[i + 1] closes week i
     ends = [_midnight(day + timedelta(days=1), tz) for day in last_days]
+    edges = [end.timestamp() for end in ends]
     buckets: list[list[Event]] = [[] for _ in range(weeks)]
     recorded: dict[str, datetime] = {}
     for event in events:
         if event.what == "return_interview_recorded":
             recorded[event.ref] = min(event.at, recorded.get(event.ref, event.at))
-        index = bisect_right(ends, event.at) - 1
+        index = bisect_right(edges, event.at.timestamp()) - 1
         if 0 <= index < weeks:
             buckets[index].append(event)
-    figures = tuple(_week(buckets[i], last_days[i + 1], ends[i + 1], alerts, recorded, config, tz)
-                    for i in range(weeks))
-    national = [a for a in alerts.values() if a.national.status == "issued"]
+    clocked = frozenset(k for k, c in config.categories.items() if config.routes[c.route].missing)
+    facts = [_Facts.of(a, recorded, clocked, tz) for a in alerts.values()]
+    figures = tuple(_week(buckets[i], last_days[i + 1], ends[i + 1], alerts, facts, recorded,
+                          config, tz) for i in range(weeks))
+    outstanding, outstanding_total = _interviews_outstanding(facts, now, config)
+    national = _by_ref(a for a in alerts.values() if a.national.status == "issued")
     return Digest(
-        key=week.key, week_start=week.start, week_end=week.end,
-        week_ending=f"{week.last_day:%a} {week.last_day.day} {week.last_day:%b %Y}", generated_at=now.astimezone(UTC),
+        key=week.key, week_start=week.start, week_end=week.end, generated_at=now.astimezone(UTC),
+        week_ending=f"{week.last_day:%a} {week.last_day.day} {week.last_day:%b %Y}",
         categories={k: c.name for k, c in config.categories.items()},
         areas={k: a.name for k, a in config.areas.items()},
         weeks=figures,
-        repeat_missing=_repeaters(alerts.values(), week.end),
-        longest_missing=_longest_missing(alerts.values(), now),
-        interviews_outstanding=_interviews_outstanding(alerts.values(), recorded, now, config, tz),
-        national_open=tuple(_flag(a, _last_notice(a)) for a in _by_ref(national)),
+        repeat_missing=_repeaters(facts, week.end.timestamp())[:LIST_LIMIT],
+        longest_missing=_longest_missing(facts, now),
+        interviews_outstanding=outstanding, interviews_outstanding_total=outstanding_total,
+        national_open=tuple(_flag(a, _last_notice(a)) for a in national),
         national_reissue_due=_national_due(national, now, config, lapse=False),
         national_nearing_lapse=_national_due(national, now, config, lapse=True),
         waiting_longest=_waiting(alerts.values(), now, config))
 
 
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the figures need of one alert, worked out once rather than once a week.
+    Instants are POSIX seconds (never = infinity): aware datetimes compare slowly."""
+
+    alert: Alert
+    created: float
+    closed: float
+    since: float                  # missing since (the alert's raising if the form is silent)
+    found: float
+    recorded: float               # return interview recorded
+    children_in_care: bool        # C8
+    interview_clock: bool         # on a missing route: T-72H applies
+
+    @classmethod
+    def of(cls, alert: Alert, recorded: dict[str, datetime], clocked: frozenset[str],
+           tz: ZoneInfo) -> _Facts:
+        held = recorded.get(alert.ref)
+        if held is None and alert.return_interview_at is not None:
+            held = _midnight(alert.return_interview_at, tz)   # recorded before the event log said so
+        closed = (alert.closed_at or alert.updated_at) if alert.status == "closed" else None
+        return cls(alert=alert, created=alert.created_at.timestamp(), closed=_seconds(closed),
+                   since=(alert.form.missing_since or alert.created_at).timestamp(),
+                   found=_seconds(alert.found_at), recorded=_seconds(held),
+                   children_in_care=alert.category == MISSING_CATEGORY,
+                   interview_clock=alert.category in clocked)
+
+    def open_at(self, end: float) -> bool:
+        return self.created < end <= self.closed
+
+    def missing_at(self, end: float) -> bool:
+        return self.children_in_care and self.since < end <= self.found and self.open_at(end)
+
+    def interview_outstanding(self, end: float) -> bool:
+        return self.interview_clock and self.found < end <= self.recorded
+
+
+def _seconds(when: datetime | None) -> float:
+    return NEVER if when is None else when.timestamp()
+
+
 def _week(events: list[Event], last_day: date, end: datetime, alerts: dict[str, Alert],
-          recorded: dict[str, datetime], config: Config, tz: ZoneInfo) -> WeekFigures:
+          facts: list[_Facts], recorded: dict[str, datetime], config: Config,
+          tz: ZoneInfo) -> WeekFigures:
+    end_s = end.timestamp()
+
     def counts(refs: Iterable[str]) -> Counts:
         return _counts([alerts.get(r) for r in refs], config)
 
     def refs(what: str) -> list[str]:
         return [e.ref for e in events if e.what == what]
 
-    raised = sorted(set(refs("raised")))
+    def children_in_care(refs: Iterable[str]) -> int:
+        return sum(1 for r in set(refs) if r in alerts and alerts[r].category == MISSING_CATEGORY)
+
     on_time = late = 0
     for ref in set(refs("return_interview_recorded")):
         alert = alerts.get(ref)
@@ -178,20 +233,18 @@ def _week(events: list[Event], last_day: date, end: datetime, alerts: dict[str, 
         held = alert.return_interview_at or recorded[ref].astimezone(tz).date()
         due = (alert.found_at + config.timers.return_interview.fixed).astimezone(tz).date()
         on_time, late = (on_time + 1, late) if held <= due else (on_time, late + 1)
-    missing = [a for a in alerts.values() if a.category == MISSING_CATEGORY]
     return WeekFigures(
         key=_iso_key(last_day), first_day=last_day - timedelta(days=6),
         last_day=last_day, label=f"w/e {last_day.day} {last_day:%b}",
-        raised=counts(raised), updated=counts(refs("updated")),
+        raised=counts(sorted(set(refs("raised")))), updated=counts(refs("updated")),
         dealerted=counts(sorted(set(refs("dealerted")))),
-        open_at_end=_counts([a for a in alerts.values() if _open_at(a, end)], config),
-        missing_new=sum(1 for r in raised if _category(alerts, r) == MISSING_CATEGORY),
-        missing_found=len({r for r in refs("found") if _category(alerts, r) == MISSING_CATEGORY}),
-        still_missing=sum(1 for a in missing if _missing_at(a, end)),
-        repeat_missing=len(_repeaters(alerts.values(), end)),
+        open_at_end=_counts([f.alert for f in facts if f.open_at(end_s)], config),
+        missing_new=children_in_care(refs("raised")),
+        missing_found=children_in_care(refs("found")),
+        still_missing=sum(1 for f in facts if f.missing_at(end_s)),
+        repeat_missing=len(_repeaters(facts, end_s)),
         interviews_on_time=on_time, interviews_late=late,
-        interviews_outstanding=sum(1 for a in alerts.values()
-                                   if _interview_outstanding(a, recorded, end, config, tz)),
+        interviews_outstanding=sum(1 for f in facts if f.interview_outstanding(end_s)),
         national_notices=len(refs("national_issued")) + len(refs("national_reissued")))
 
 
@@ -204,39 +257,13 @@ def _counts(alerts: Sequence[Alert | None], config: Config) -> Counts:
     return Counts(total=len(alerts), by_category=dict(cats), by_area=dict(areas))
 
 
-def _closed_at(alert: Alert) -> datetime | None:
-    if alert.status != "closed":
-        return None
-    return alert.closed_at or alert.updated_at
-
-
-def _open_at(alert: Alert, end: datetime) -> bool:
-    closed = _closed_at(alert)
-    return alert.created_at < end and (closed is None or closed >= end)
-
-
-def _missing_since(alert: Alert) -> datetime:
-    return alert.form.missing_since or alert.created_at
-
-
-def _missing_at(alert: Alert, end: datetime) -> bool:
-    found = alert.found_at is not None and alert.found_at < end
-    return _open_at(alert, end) and _missing_since(alert) < end and not found
-
-
-def _category(alerts: dict[str, Alert], ref: str) -> str | None:
-    alert = alerts.get(ref)
-    return alert.category if alert else None
-
-
-def _repeaters(alerts: Iterable[Alert], end: datetime) -> tuple[RepeatMissing, ...]:
+def _repeaters(facts: Iterable[_Facts], end: float) -> tuple[RepeatMissing, ...]:
     """Children (by Liberi ID) with more than one C8 episode in the 90 days to `end`;
     an alert that records several episodes (`missing_episodes`) counts each."""
     episodes: dict[str, list[Alert]] = defaultdict(list)
-    for alert in alerts:
-        since = _missing_since(alert)
-        if alert.category == MISSING_CATEGORY and end - REPEAT_WINDOW <= since < end:
-            episodes[alert.form.case_id or alert.ref].append(alert)
+    for f in facts:
+        if f.children_in_care and end - REPEAT_WINDOW.total_seconds() <= f.since < end:
+            episodes[f.alert.form.case_id or f.alert.ref].append(f.alert)
     found = []
     for group in episodes.values():
         count = sum(max(1, a.missing_episodes) for a in group)
@@ -247,44 +274,24 @@ def _repeaters(alerts: Iterable[Alert], end: datetime) -> tuple[RepeatMissing, .
     return tuple(sorted(found, key=lambda r: (-r.episodes, r.refs)))
 
 
-def _longest_missing(alerts: Iterable[Alert], now: datetime) -> Flagged | None:
-    missing = [a for a in alerts if a.category == MISSING_CATEGORY and _missing_at(a, now)]
+def _longest_missing(facts: Iterable[_Facts], now: datetime) -> Flagged | None:
+    missing = [f for f in facts if f.missing_at(now.timestamp())]
     if not missing:
         return None
-    alert = min(missing, key=lambda a: (_missing_since(a), a.ref))
-    since = _missing_since(alert)
+    alert = min(missing, key=lambda f: (f.since, f.alert.ref)).alert
+    since = alert.form.missing_since or alert.created_at
     return _flag(alert, since, f"missing {_span(now - since)}")
 
 
-def _recorded_at(alert: Alert, recorded: dict[str, datetime], tz: ZoneInfo) -> datetime | None:
-    if alert.ref in recorded:
-        return recorded[alert.ref]
-    if alert.return_interview_at is not None:   # recorded before the event log said so
-        return _midnight(alert.return_interview_at, tz)
-    return None
-
-
-def _interview_outstanding(alert: Alert, recorded: dict[str, datetime], end: datetime,
-                           config: Config, tz: ZoneInfo) -> bool:
-    if alert.found_at is None or alert.found_at >= end or not _is_missing_route(alert, config):
-        return False
-    held = _recorded_at(alert, recorded, tz)
-    return held is None or held >= end
-
-
-def _interviews_outstanding(alerts: Iterable[Alert], recorded: dict[str, datetime], now: datetime,
-                            config: Config, tz: ZoneInfo) -> tuple[Flagged, ...]:
-    found = []
-    for alert in _by_ref(alerts):
-        if alert.found_at and _interview_outstanding(alert, recorded, now, config, tz):
-            due = alert.found_at + config.timers.return_interview.fixed
-            found.append(_flag(alert, due, "overdue" if due <= now else "due"))
-    return tuple(sorted(found, key=lambda f: f.at))
-
-
-def _is_missing_route(alert: Alert, config: Config) -> bool:
-    category = config.categories.get(alert.category)
-    return category is not None and config.routes[category.route].missing
+def _interviews_outstanding(facts: Iterable[_Facts], now: datetime,
+                            config: Config) -> tuple[tuple[Flagged, ...], int]:
+    """The first LIST_LIMIT return interviews not yet recorded, oldest due first, and
+    how many there are in all."""
+    late = config.timers.return_interview.fixed
+    found = sorted((f.alert.found_at + late, f.alert.ref, f.alert) for f in facts
+                   if f.alert.found_at is not None and f.interview_outstanding(now.timestamp()))
+    return tuple(_flag(alert, due, "overdue" if due <= now else "due")
+                 for due, _, alert in found[:LIST_LIMIT]), len(found)
 
 
 def _last_notice(alert: Alert) -> datetime:
@@ -293,9 +300,11 @@ def _last_notice(alert: Alert) -> datetime:
 
 def _national_due(alerts: list[Alert], now: datetime, config: Config, *,
                   lapse: bool) -> tuple[Flagged, ...]:
+    """T-NAT-6M re-issues inside their notice period, or T-NAT-12M lapses past the
+    first configured warning (overdue ones included), soonest first."""
     timers = config.timers
     found = []
-    for alert in _by_ref(alerts):
+    for alert in alerts:
         last = _last_notice(alert)
         if lapse:
             when = timers.national_lapse.after(last)
@@ -306,19 +315,20 @@ def _national_due(alerts: list[Alert], now: datetime, config: Config, *,
             warn_from = timers.national_reissue_notice.before(when)
         if now >= warn_from:
             found.append(_flag(alert, when, "overdue" if when <= now else ""))
-    return tuple(sorted(found, key=lambda f: f.at))
+    return tuple(sorted(found, key=lambda f: (f.at, f.ref)))
 
 
 def _waiting(alerts: Iterable[Alert], now: datetime,
              config: Config) -> tuple[WaitingApproval, ...]:
-    waits = [(w.asked_at, a.ref, w.id, a, w) for a in alerts if a.status != "closed"
-             for w in a.waits if w.kind == "approval"]
-    waits.sort(key=lambda t: t[:3])
+    waits = heapq.nsmallest(
+        TOP_WAITING, ((w.asked_at.timestamp(), a.ref, w.id, a, w) for a in alerts
+                      if a.status != "closed" for w in a.waits if w.kind == "approval"),
+        key=lambda t: t[:3])
     return tuple(WaitingApproval(
         ref=a.ref, initials=a.initials, step=w.id, role=w.role,
         role_title=config.roles[w.role].title if w.role in config.roles else w.role,
         since=w.asked_at, waiting=_span(now - w.asked_at))
-        for _, _, _, a, w in waits[:TOP_WAITING])
+        for _, _, _, a, w in waits)
 
 
 def _flag(alert: Alert, at: datetime, note: str = "") -> Flagged:

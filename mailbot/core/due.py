@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 from mailbot.core import people, present, route
 from mailbot.core.config import Config
+from mailbot.core.durations import Duration
 from mailbot.core.model import Alert, Clock, Decision, Event, Outgoing, State, Wait
 from mailbot.core.work import Ctx, Work
 
+MAX_CHASE_INTERVAL = timedelta(days=7)
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -112,6 +114,11 @@ def nudge(work: Work, wait: Wait) -> None:
         return
     target = _escalation_target(work, wait)
     if target is None:
+        # everyone above has been asked: keep chasing, but less and less often
+        # (doubling, at most weekly), so a stalled step nags rather than spams
+        beyond = wait.chasers - policy.chasers_before_escalation
+        interval = min(policy.chaser_every.fixed * 2 ** min(beyond + 1, 8), MAX_CHASE_INTERVAL)
+        following = work.after(now, Duration(fixed=interval), business=policy.business_hours)
         _reminder(work, wait, "overdue", wait.due_at, late=late)
         _replace_wait(work, wait.model_copy(update={"chasers": wait.chasers + 1,
                                                     "next_nudge_at": following}))

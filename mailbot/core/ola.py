@@ -121,7 +121,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
                   "responsible authority", "home authority"),
     "child": ("child", "childs name", "child name", "name of child", "children", "child ren",
               "young person", "missing child", "full name of child", "name of young person",
-              "childrens names", "name s of child ren", "subject"),
+              "childrens names", "name s of child ren"),
     "dob": ("dob", "d o b", "date of birth", "born", "childs dob", "childs date of birth",
             "child dob", "child date of birth"),
     "date_missing": ("date missing", "missing since", "date went missing", "date last seen",
@@ -137,7 +137,7 @@ _LABELS: dict[str, tuple[str, ...]] = {
                 "contact telephone", "contact number", "contact email"),
 }
 _LABEL_OF = {label: field for field, labels in _LABELS.items() for label in labels}
-_LINE = re.compile(r"^\s*\|?\s*(?P<label>[^:\t|]{1,60}?)\s*(?::|\t+|\s*\|)\s*(?P<value>.*?)\s*\|?\s*$")
+_LINE = re.compile(r"^\s*+\|?\s*+(?P<label>[^:\t|]{1,60}?) *+(?::|\t++|\|)(?P<value>.*)$")
 
 
 def _norm_label(text: str) -> tuple[str, str]:
@@ -181,18 +181,22 @@ def _label_of(line: str) -> tuple[str, str, str] | None:
         return None
     label, number = _norm_label(m.group("label"))
     field = _LABEL_OF.get(label)
-    return (field, number, m.group("value").strip()) if field else None
+    return (field, number, m.group("value").strip(" \t|")) if field else None
 
 
 # -- the child or children -------------------------------------------------------
 
 _NAME = r"[A-Z][A-Za-z'’-]+(?:,?\s+[A-Z][A-Za-z'’-]+){1,3}"
 _DOB_WORD = r"(?i:born(?:\s+on)?|dob|d\.o\.b\.?|date\s+of\s+birth)"
-_DATE_TEXT = r"[0-9A-Za-z][0-9A-Za-z ,./-]{5,24}?\d{2,4}"
+# any of the shapes find_date reads (iso, numeric, day-month-year, month-day-year)
+_DATE_TEXT = (r"(?:\d{4}-\d{2}-\d{2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+              rf"|\d{{1,2}}{_ORD}(?:\s+of)?[\s-]+[A-Za-z]{{3,9}}\.?,?[\s-]+\d{{4}}"
+              rf"|[A-Za-z]{{3,9}}\.?\s+\d{{1,2}}{_ORD},?\s+\d{{4}})")
 # a name then its date of birth, in free text: "Taylor EXAMPLE (born 04/04/2018)"
-_PAIR = re.compile(rf"(?P<name>{_NAME})\s*[,(\-–]?\s*{_DOB_WORD}\s*:?\s*(?P<dob>{_DATE_TEXT})\b")
+_PAIR = re.compile(rf"(?P<name>{_NAME})\s*+[,(\-–]?\s*+{_DOB_WORD}\s*+:?\s*+(?P<dob>{_DATE_TEXT})\b")
 # in a value labelled as the child the word may be left out: "Sam BROWN (11/09/2019)"
-_LOOSE = re.compile(rf"(?P<name>{_NAME})\s*[,(\-–]*\s*(?:{_DOB_WORD}\s*:?\s*)?(?P<dob>{_DATE_TEXT})\b")
+_LOOSE = re.compile(
+    rf"(?P<name>{_NAME})\s*+[,(\-–]*+\s*+(?:{_DOB_WORD}\s*+:?\s*+)?(?P<dob>{_DATE_TEXT})\b")
 # people named on a line under these labels are not the missing child
 _ADULTS = re.compile(r"^\s*(mother|father|parent|carer|adult|partner|step\w*|guardian|"
                      r"grand\w*|aunt|uncle|contact|signed|from|sender)\b", re.I)
@@ -206,6 +210,19 @@ def _clean_name(raw: str) -> str:
     while words and words[0].strip(",").lower() in _NOT_NAME:
         words.pop(0)
     return " ".join(words).strip(" ,")
+
+
+def _name_part(value: str) -> str:
+    """"Jesse HIGHTOWER, aged 14 (approx)" -> "Jesse HIGHTOWER"; keeps "SMITH, Jordan"."""
+    head = re.split(r"[(;]|\s[-–]\s|\b(?:aged?|approx)\b", _first_line(value))[0]
+    name, comma, rest = head.partition(",")
+    if comma and re.fullmatch(r"\s*[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?\s*", rest):
+        return head
+    return name
+
+
+def _first_line(text: str) -> str:
+    return next(iter(text.splitlines()), "")
 
 
 def _pairs(text: str, pattern: re.Pattern[str]) -> list[OlaChild]:
@@ -232,9 +249,9 @@ def _children(fields: list[tuple[str, str, str]], all_text: str) -> list[OlaChil
             named += [(number, c) for c in pairs]
         else:
             head, *dob = re.split(rf"[,(]?\s*{_DOB_WORD}", value, maxsplit=1)
-            name = _clean_name(head)
+            name = _clean_name(_name_part(head))
             if name:
-                as_given = dob[0].strip(" :)").splitlines()[0][:40] if dob else ""
+                as_given = _first_line(dob[0].strip(" :)"))[:40] if dob else ""
                 named.append((number, OlaChild(name=name, dob_text=as_given)))
     if not named:
         return _dedupe(_pairs(all_text, _PAIR))
@@ -249,7 +266,7 @@ def _children(fields: list[tuple[str, str, str]], all_text: str) -> list[OlaChil
             read = find_date(match[0])
             named[i] = (number, named[i][1].model_copy(update={
                 "dob": read.value if read else None,
-                "dob_text": read.text if read else match[0].splitlines()[0][:40]}))
+                "dob_text": read.text if read else _first_line(match[0])[:40]}))
     return _dedupe([c for _, c in named])
 
 
@@ -340,7 +357,7 @@ def read_notification(subject: str, body_text: str, sender: str, date: datetime 
     if kind == "unknown":
         uncertain.append("kind")
 
-    authority = given.get("authority", "").splitlines()[0].strip(" .") if "authority" in given \
+    authority = _first_line(given.get("authority", "")).strip(" .") if "authority" in given \
         else _signature_authority(f"{text}\n{subject}")
     authority = re.sub(r"^the\s+", "", authority, flags=re.I)
     if not authority:
@@ -364,7 +381,7 @@ def read_notification(subject: str, body_text: str, sender: str, date: datetime 
     notified = find_date(given.get("date_notified", ""))
     date_notified = notified.value if notified and notified.value else (date.date() if date else None)
 
-    contacts = [v.splitlines()[0] for f, _, v in fields if f == "contact" and v]
+    contacts = [_first_line(v) for f, _, v in fields if f == "contact" and v]
     contact = "; ".join(dict.fromkeys(contacts)) or _contact_sentence(text) or sender
 
     summary = [f"{_KIND_WORDS[kind]} from {authority}" + (" (from the mail domain only)"

@@ -191,11 +191,17 @@ def _entry_level(entry: RegisterEntry, reading: OlaReading) -> tuple[int, list[s
 
 
 def match(entries: Sequence[RegisterEntry], reading: OlaReading) -> Match:
-    """Which entry a notification is about. Two candidates, or only a weak
-    likeness, is `ambiguous`: the unit is asked, nothing is guessed."""
-    statuses = ("open", "closed") if reading.kind == "found" else ("open",)
-    scored = [(lv, e, why) for e in entries if e.status in statuses
-              for lv, why in [_entry_level(e, reading)] if lv > 0]
+    """Which open entry a notification is about. Two candidates, or only a weak
+    likeness, is `ambiguous`: the unit is asked, nothing is guessed. A "found"
+    notice that fits no open entry may repeat one already closed."""
+    found = _best([e for e in entries if e.status == "open"], reading)
+    if found.level == "none" and reading.kind == "found":
+        found = _best([e for e in entries if e.status == "closed"], reading)
+    return found
+
+
+def _best(entries: Sequence[RegisterEntry], reading: OlaReading) -> Match:
+    scored = [(lv, e, why) for e in entries for lv, why in [_entry_level(e, reading)] if lv > 0]
     if not scored:
         return Match(level="none")
     best = max(lv for lv, _, _ in scored)

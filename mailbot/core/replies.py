@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from mailbot.core import ids, people, present, route, workflow
+from mailbot.core import cascade, ids, people, present, route, workflow
 from mailbot.core.config import ApprovalStage, Config
 from mailbot.core.model import (
     Alert,
@@ -61,9 +61,11 @@ def reply(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
         return refuse(state, inc, config, ctx, why)
     if not people.may_answer(config, wait.owner, wait.escalated_to, inc.sender):
         return refuse(state, inc, config, ctx,
-                      "only the person the step waits on, or their deputy, can answer it")
+                      "only the person the step waits on, or their deputy, can answer it",
+                      alert=alert)
     if dmarc_failed(inc, config):
-        return refuse(state, inc, config, ctx, "the message failed the organisation's DMARC check")
+        return refuse(state, inc, config, ctx, "the message failed the organisation's DMARC check",
+                      alert=alert)
     command = inc.command.command if inc.command else None
     if wait.kind == "task":
         if command not in (Command.DONE, Command.APPROVE):
@@ -176,6 +178,8 @@ def task_done(work: Work, wait: Wait, inc: Incoming) -> None:
         national = work.alert.national.model_copy(update={
             "last_notice_at": work.ctx.now, "reissues": work.alert.national.reissues + 1})
         work.update(national=national)
+        if cascade.by_bot(work):
+            cascade.send_cascade(work, "reissue")
         work.event("T-NAT-6M", "national_reissued")
         route.renewal_clocks(work, "T-NAT-6M")
 
@@ -193,6 +197,7 @@ def refuse(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str,
         message_id=ids.message_id(None, "refused", inc.sha256[:20], domain),
         purpose="reply_refused", to=(Recipient(name=inc.sender_name or inc.sender,
                                                email=inc.sender),),
+        ref=alert.ref if alert else None,
         subject=f"Your reply could not be accepted{f' [{alert.ref}]' if alert else ''}",
         context={"ref": alert.ref if alert else None,
                  "initials": alert.initials if alert else "?", "rule": "R-ALL",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailbot.core import ids, people, present
+from mailbot.core import cascade, ids, people, present
 from mailbot.core.config import (
     ApprovalStage,
     ClockStage,
@@ -100,7 +100,7 @@ def send_request(work: Work, wait: Wait, key: str, *, reason: str = "", escalate
     original = people.recipient(cfg, wait.owner, stage.role, work.alert).name if escalated else ""
     context = {
         **present.basics(work.alert, stage.rule, reason or
-                         f"Alert {work.alert.ref} waits on the {title} for {stage.asks}."),
+                         f"Alert {work.alert.ref} waits on the {title}: {stage.asks}."),
         "alert": present.alert_context(work.alert, cfg),
         "step": {
             "id": stage.id, "asks": stage.asks, "role_title": title,
@@ -149,7 +149,8 @@ def notice(work: Work, roles: tuple[str, ...] | list[str], kind: str, rule: str,
         return
     words = {"new": "Alert", "missing_48h": "Child in Care missing 48 hours",
              "forwarded": "Alert forwarded to you", "approved": "Alert approved",
-             "update": "Updated alert", "dealert": "De-alert", "found": "Child found"}
+             "update": "Updated alert", "dealert": "De-alert", "found": "Child found",
+             "cascaded": "National alert cascaded"}
     context = {
         **present.basics(work.alert, rule, why or f"You are told of alert {work.alert.ref} ({rule})."),
         "alert": present.alert_context(work.alert, cfg),
@@ -165,6 +166,15 @@ def task_stage(work: Work, stage: TaskStage) -> None:
         value = getattr(work.alert.form, stage.when_field, None)
         if value != stage.when_value:
             return
+    if stage.task == "cascade_national_alert" and cascade.by_bot(work):
+        cascade.send_cascade(work, "alert")
+        work.update(national=work.alert.national.model_copy(
+            update={"issued_at": work.ctx.now, "last_notice_at": work.ctx.now}))
+        work.event("R-CASCADE", "national_issued", by="bot")
+        notice(work, (stage.role,), "cascaded", "R-CASCADE",
+               "The bot has cascaded this national alert to the national custodian list; "
+               "for your records.")
+        return
     create_task(work, stage.id, stage.role, stage.task, stage.rule)
 
 

@@ -58,18 +58,22 @@ class Work:
 
     def send(self, purpose: str, to: list[Recipient], subject: str, context: dict[str, Any], *,
              rule: str, sensitive: bool, message_id: str | None = None,
-             cc: list[Recipient] | None = None, reply_token: str | None = None,
-             late: bool = False, attach_ics: datetime | None = None) -> None:
+             cc: list[Recipient] | None = None, bcc: list[Recipient] | None = None,
+             reply_token: str | None = None, late: bool = False,
+             attach_ics: datetime | None = None) -> None:
         if not to:
             return
         if message_id is None:
             n = self.next_attempt("_out")
             message_id = ids.message_id(self.alert.ref, purpose, str(n), self.domain)
         if sensitive:
-            recipients = [r.email for r in to + (cc or [])]
+            # who holds the alert inside the council (updates and de-alerts go to them);
+            # the national custodian list never receives internal updates
+            recipients = [r.email for r in to + (cc or []) if self.config.is_internal(r.email)]
             self.update(told=tuple(dict.fromkeys([*self.alert.told, *recipients])))
         self.outgoing.append(Outgoing(
             message_id=message_id, purpose=purpose, to=tuple(to), cc=tuple(cc or ()),
+            bcc=tuple(bcc or ()),
             ref=self.alert.ref, subject=subject, context=context, reply_token=reply_token,
             sensitive=sensitive, late=late, attach_ics=attach_ics, rule=rule,
             in_reply_to=self.cause if purpose in ("submitter_receipt",) else None))

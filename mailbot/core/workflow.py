@@ -6,7 +6,7 @@ state, calls it, records the Decision, then acts on it.
 
 from __future__ import annotations
 
-from mailbot.core import ids, people, present, replies, route
+from mailbot.core import cascade, ids, people, present, replies, route
 from mailbot.core.config import Config
 from mailbot.core.model import (
     Alert,
@@ -208,8 +208,12 @@ def found(work: Work, form: object) -> None:
                      "The child has been found: record the date found on Liberi.")
     if alert.national.status in ("issued", "signed_off"):
         work.update(national=work.alert.national.model_copy(update={"status": "found"}),
-                    clocks=tuple(c for c in work.alert.clocks if not c.id.startswith("nat_")))
-        route.create_task(work, "cascade_found", "miu", "cascade_found", "T-NAT-FOUND")
+                    clocks=tuple(c for c in work.alert.clocks if not c.id.startswith("nat_")),
+                    waits=tuple(w for w in work.alert.waits if w.task != "national_reissue"))
+        if cascade.by_bot(work):
+            cascade.send_cascade(work, "found")
+        else:
+            route.create_task(work, "cascade_found", "miu", "cascade_found", "T-NAT-FOUND")
     elif alert.status == "held":
         work.update(clocks=tuple(c for c in work.alert.clocks if c.id != "nat_gate"),
                     national=work.alert.national.model_copy(update={"status": "found"}))

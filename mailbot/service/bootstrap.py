@@ -53,12 +53,20 @@ def _load(table: dict[str, tuple[str, str]], backend: str, what: str) -> Any:
 
 
 def _settings(raw: dict[str, Any], state_dir: Path) -> dict[str, Any]:
-    """Resolve secrets (env:NAME, file:/path, cmd:...) and relative paths."""
+    """Resolve secrets (env:NAME, file:/path, cmd:...) and relative paths.
+
+    A password must come from the environment, a file or a command, never from
+    routing.yaml itself (resolve_secret refuses a plain value). An OAuth token
+    is fetched afresh on each use: tokens expire within the hour."""
     settings: dict[str, Any] = {}
     for key, value in raw.items():
         if key in ("backend", "address"):
             continue
-        if isinstance(value, str) and any(s in key for s in SECRET_KEYS) and ":" in value:
+        if key == "oauth_token" and isinstance(value, str):
+            from mailbot.adapters.secrets import secret_getter
+
+            value = secret_getter(value)
+        elif isinstance(value, str) and any(s in key for s in SECRET_KEYS):
             from mailbot.adapters.secrets import resolve_secret
 
             value = resolve_secret(value)
@@ -71,17 +79,19 @@ def _settings(raw: dict[str, Any], state_dir: Path) -> dict[str, Any]:
 def build_mailbox(name: str, spec: dict[str, Any], state_dir: Path, store: Any) -> Mailbox:
     backend = spec.get("backend", "maildir")
     cls = _load(MAILBOXES, backend, f"mailboxes.{name}.backend")
+    if backend in ("ews", "graph"):   # they resolve their own secrets and folders
+        return cls.from_settings(name, spec, cursor_store=store)  # type: ignore[no-any-return]
     settings = _settings(spec, state_dir)
     if backend == "maildir":
         return cls(name, settings.get("path", state_dir / "mail" / name))  # type: ignore[no-any-return]
-    if backend in ("ews", "graph"):
-        settings["cursor_store"] = store
     return cls(name, **settings)  # type: ignore[no-any-return]
 
 
 def build_sender(spec: dict[str, Any], state_dir: Path) -> Sender:
     backend = spec.get("backend", "file")
     cls = _load(SENDERS, backend, "sender.backend")
+    if backend in ("ews", "graph"):
+        return cls.from_settings(spec)  # type: ignore[no-any-return]
     settings = _settings(spec, state_dir)
     if backend == "file":
         return cls(settings.get("path", state_dir / "outbox"))  # type: ignore[no-any-return]

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from mailbot.core import due as due_core
 from mailbot.core import workflow
@@ -26,7 +27,7 @@ from mailbot.core.config import Config
 from mailbot.core.model import Decision, Incoming, MessageKind, Outgoing, State
 from mailbot.core.work import Ctx
 from mailbot.errors import TransportError
-from mailbot.ports import Clock, InboxMessage, Mailbox, RenderedMail, Sender
+from mailbot.ports import Clock, InboxMessage, Mailbox, RenderedMail, Renderer, Sender, Store
 
 log = logging.getLogger("mailbot")
 
@@ -36,10 +37,10 @@ Observer = Callable[[datetime, Decision, Incoming | None], None]
 @dataclass
 class Service:
     config: Config
-    store: object                      # mailbot.adapters.store.Store (duck-typed: see bootstrap)
+    store: Store
     mailboxes: dict[str, Mailbox]
     sender: Sender
-    renderer: object                   # mailbot.adapters.render.Renderer
+    renderer: Renderer
     clock: Clock
     holidays: frozenset[date] = frozenset()
     digest: Callable[[str, datetime], tuple[Outgoing, dict[str, bytes]] | None] | None = None
@@ -51,7 +52,7 @@ class Service:
     # -- triggers ---------------------------------------------------------------
 
     def ctx(self) -> Ctx:
-        return Ctx(now=self.clock.now(), secret=self.store.secret,  # type: ignore[attr-defined]
+        return Ctx(now=self.clock.now(), secret=self.store.secret,
                    holidays=self.holidays)
 
     def handle(self, message: InboxMessage) -> str:
@@ -64,7 +65,7 @@ class Service:
         import hashlib
 
         digest = hashlib.sha256(message.raw).hexdigest()
-        seen = store.seen(digest)  # type: ignore[attr-defined]
+        seen = store.seen(digest)
         if seen is not None:
             # recorded before, but the move did not happen (crash, or a person put it back)
             mailbox.acknowledge(message, seen.disposition)
@@ -76,13 +77,13 @@ class Service:
             decision = self._decide(incoming, message.mailbox, ctx)
         except Exception:  # a bug or a message beyond reading: a person must look
             log.exception("message %s could not be handled; kept for a person", digest[:12])
-            decision = Decision(state=store.load(), disposition="needs_attention",  # type: ignore[attr-defined]
+            decision = Decision(state=store.load(), disposition="needs_attention",
                                 note="could not be handled")
         outbox = self._render(decision.outgoing, ctx.now)
         record = SeenRecord(sha256=digest, mailbox=message.mailbox, uid=message.uid,
                             message_id=incoming.message_id if incoming else "", at=ctx.now,
                             disposition=decision.disposition)
-        store.commit(decision, seen=record, outbox=outbox)  # type: ignore[attr-defined]
+        store.commit(decision, seen=record, outbox=outbox)
         self._observe(ctx.now, decision, incoming)
         log.info("%s %s -> %s: %s", message.mailbox, incoming.kind.value if incoming else "?",
                  decision.disposition, decision.note)
@@ -90,7 +91,7 @@ class Service:
         return decision.disposition
 
     def _decide(self, incoming: Incoming, mailbox: str, ctx: Ctx) -> Decision:
-        state = self.store.load()  # type: ignore[attr-defined]
+        state = self.store.load()
         if self.miu is not None and (mailbox == "miu" or
                                      incoming.kind is MessageKind.OLA_NOTIFICATION):
             decided = self.miu(state, incoming, ctx)
@@ -101,7 +102,7 @@ class Service:
     def tick(self) -> Decision:
         """Whatever fell due, once."""
         ctx = self.ctx()
-        decision = due_core.due(self.store.load(), self.config, ctx)  # type: ignore[attr-defined]
+        decision = due_core.due(self.store.load(), self.config, ctx)
         images: dict[str, dict[str, bytes]] = {}
         outgoing = list(decision.outgoing)
         if decision.digest_week and self.digest is not None:
@@ -114,7 +115,7 @@ class Service:
             return decision
         decision = decision.model_copy(update={"outgoing": tuple(outgoing)})
         outbox = self._render(decision.outgoing, ctx.now, images)
-        self.store.commit(decision, outbox=outbox)  # type: ignore[attr-defined]
+        self.store.commit(decision, outbox=outbox)
         self._observe(ctx.now, decision, None)
         if decision.outgoing:
             log.info("tick: %s", decision.note)
@@ -164,9 +165,9 @@ class Service:
 
         entries: list[object] = []
         for out in outgoing:
-            if self.store.was_recorded(out.message_id):  # type: ignore[attr-defined]
+            if self.store.was_recorded(out.message_id):
                 continue
-            mail: RenderedMail = self.renderer.render(  # type: ignore[attr-defined]
+            mail: RenderedMail = self.renderer.render(
                 out, now, inline_images=(images or {}).get(out.message_id))
             entries.append(OutboxEntry(message_id=out.message_id, envelope_to=mail.envelope_to,
                                        data=mail.data, ref=out.ref, purpose=out.purpose,
@@ -174,36 +175,84 @@ class Service:
         return entries
 
     def flush(self) -> int:
-        """Send what the outbox holds; never twice, never lost."""
+        """Send what the outbox holds; never twice, never lost.
+
+        The batch is marked "sending" in one durable write before the first
+        send and "sent" in one after the last. An entry found "sending" (a crash,
+        or a connection lost after the hand-over) is sent again only when the
+        sender shows it did not leave, after a grace period for mail in transit."""
         store = self.store
         now = self.clock.now()
-        sent = 0
-        for entry in store.pending_outbox():  # type: ignore[attr-defined]
+        confirmed: dict[str, dict[str, Any]] = {}
+        batch: list[Any] = []
+        deferred: dict[str, dict[str, Any]] = {}
+        counts = self._recent_counts(now)
+        for entry in store.pending_outbox():
             if entry.retry_at is not None and entry.retry_at > now:
                 continue
             if entry.status == "sending":
-                # a crash came between handing it over and recording that: did it leave?
                 known = self.sender.already_sent(entry.message_id)
                 if known:
-                    store.mark_sent(entry.message_id, now)  # type: ignore[attr-defined]
+                    confirmed[entry.message_id] = {"status": "sent", "sent_at": now}
                     continue
-                attempted = getattr(entry, "sending_at", None) or entry.created_at
+                attempted = entry.sending_at or entry.created_at
                 if known is None or now - attempted < self.resend_grace:
                     continue   # cannot tell yet (mail in transit, server down): ask again later
-            mail = RenderedMail(message_id=entry.message_id, envelope_to=entry.envelope_to,
-                                data=entry.data)
-            store.mark_sending(entry.message_id, now)  # type: ignore[attr-defined]
+            over = self._over_limit(entry.envelope_to, counts)
+            if over:
+                log.warning("%s held: %s", entry.message_id, over)
+                deferred[entry.message_id] = {"retry_at": now + timedelta(hours=1),
+                                              "last_error": over}
+                continue
+            for address in entry.envelope_to:
+                hour, day = counts.get(address, (0, 0))
+                counts[address] = (hour + 1, day + 1)
+            batch.append(entry)
+        store.mark_many({**confirmed, **deferred}, now)
+        if not batch:
+            return 0
+        store.mark_many({e.message_id: {"status": "sending", "sending_at": now} for e in batch}, now)
+        changes: dict[str, dict[str, Any]] = {}
+        for i, entry in enumerate(batch):
             try:
-                self.sender.send(mail)
+                self.sender.send(RenderedMail(message_id=entry.message_id,
+                                              envelope_to=entry.envelope_to, data=entry.data))
             except TransportError as exc:
-                delay = self.retry_backoff[min(entry.attempts, len(self.retry_backoff) - 1)]
-                store.mark_failed(entry.message_id, now, str(exc)[:300],  # type: ignore[attr-defined]
-                                  now + timedelta(seconds=delay))
-                log.warning("send of %s failed, retry in %ss: %s", entry.message_id, delay, exc)
-                break   # the server is unwell: stop this pass, keep order
-            store.mark_sent(entry.message_id, self.clock.now())  # type: ignore[attr-defined]
-            sent += 1
-        return sent
+                if not exc.maybe_sent:   # else: stays "sending", checked after the grace
+                    step = min(entry.attempts + (3 if exc.permanent else 0),
+                               len(self.retry_backoff) - 1)
+                    changes[entry.message_id] = {
+                        "status": "pending", "attempts": entry.attempts + 1,
+                        "retry_at": now + timedelta(seconds=self.retry_backoff[step]),
+                        "last_error": str(exc)[:300]}
+                for untried in batch[i + 1:]:
+                    changes[untried.message_id] = {"status": "pending"}
+                log.warning("send of %s failed, will retry: %s", entry.message_id, exc)
+                break   # the server is unwell: stop this pass, keep the order
+            changes[entry.message_id] = {"status": "sent", "sent_at": self.clock.now(),
+                                         "last_error": ""}
+        store.mark_many(changes, self.clock.now())
+        return sum(1 for c in changes.values() if c["status"] == "sent")
+
+    def _recent_counts(self, now: datetime) -> dict[str, tuple[int, int]]:
+        """Messages sent to each address in the last hour and day (the caps)."""
+        counts: dict[str, tuple[int, int]] = {}
+        for entry in self.store.sent_log(now - timedelta(days=1)):
+            recent = entry.sent_at >= now - timedelta(hours=1)
+            for address in entry.envelope_to:
+                hour, day = counts.get(address, (0, 0))
+                counts[address] = (hour + recent, day + 1)
+        return counts
+
+    def _over_limit(self, addresses: tuple[str, ...], counts: dict[str, tuple[int, int]]) -> str:
+        limits = self.config.limits
+        for address in addresses:
+            hour, day = counts.get(address, (0, 0))
+            if hour >= limits.per_address_per_hour:
+                return f"{address} has had {hour} messages this hour (cap)"
+            if day >= limits.per_address_per_day:
+                return f"{address} has had {day} messages today (cap)"
+        return ""
 
     def _observe(self, now: datetime, decision: Decision, incoming: Incoming | None) -> None:
         for observer in self.observers:

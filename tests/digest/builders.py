@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from mailbot.core.model import Alert, Contact, Event, Form, National, Wait
 
@@ -16,8 +16,8 @@ NAMES = ("Peregrine Wolstenholme", "Araminta Ravenscroft-Thistlewood", "Balthaza
 DISTRICTS = {"north": "Dartford", "east": "Canterbury", "south": "Ashford", "west": "Maidstone"}
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def alert(ref: str, category: str, area: str, created: datetime, *, child: str = NAMES[0],
@@ -41,6 +41,7 @@ def event(ref: str, what: str, when: datetime, seq: int = 1) -> Event:
     return Event(ref=ref, seq=seq, at=when, rule="R-ALL", what=what)
 
 
-def wait(step: str, role: str, asked: datetime, kind: str = "approval") -> Wait:
+def wait(step: str, role: str, asked: datetime,
+         kind: Literal["approval", "task"] = "approval") -> Wait:
     return Wait(id=step, kind=kind, rule="T-QA", role=role, owner="someone", token="t" * 20,
-                asked_at=asked, due_at=asked + timedelta(days=1))  # type: ignore[arg-type]
+                asked_at=asked, due_at=asked + timedelta(days=1))

@@ -26,12 +26,12 @@ HOURS = BusinessHours()          # 09:00-17:00, Monday to Friday
 HOLIDAYS = england_and_wales_holidays(range(2026, 2028))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def london(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON).astimezone(UTC)
+def london(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON).astimezone(UTC)
 
 
 def add(start: datetime, duration: str | timedelta) -> datetime:

@@ -173,7 +173,8 @@ def test_return_interviews_on_time_late_and_outstanding_t72h(digest: Digest) -> 
 
 def test_national_alerts_reissue_due_within_14_days_and_nearing_lapse(config: Config) -> None:
     """T-NAT-6M / T-NAT-12M from the last notice (or the first issue)."""
-    def nat(ref: str, issued: tuple[int, ...], last: tuple[int, ...] | None = None) -> Alert:
+    def nat(ref: str, issued: tuple[int, int, int, int],
+            last: tuple[int, int, int, int] | None = None) -> Alert:
         return alert(ref, "C7", "east", at(*issued) - timedelta(days=22),
                      missing_since=at(*issued) - timedelta(days=23), national=National(
                          status="issued", issued_at=at(*issued),
@@ -233,3 +234,14 @@ def test_an_event_for_an_alert_not_loaded_still_counts_under_unknown(config: Con
     d = digest_of(config, [], [event("KA-2026-0999", "raised", at(2026, 11, 18))])
     assert d.this_week.raised.total == 1
     assert d.this_week.raised.by_category["?"] == d.this_week.raised.by_area["?"] == 1
+
+
+def test_long_lists_stop_at_25_and_say_how_many_there_are(config: Config) -> None:
+    """A digest is an email, not a register: 30 unrecorded return interviews list
+    the 25 longest overdue and count all 30."""
+    alerts = [alert(f"KA-2026-{n:04d}", "C6", "west", at(2026, 10, 1) + timedelta(days=n),
+                    missing_since=at(2026, 10, 1), found_at=at(2026, 10, 2) + timedelta(days=n))
+              for n in range(30)]
+    d = digest_of(config, alerts, [])
+    assert d.interviews_outstanding_total == d.this_week.interviews_outstanding == 30
+    assert [f.ref for f in d.interviews_outstanding] == [f"KA-2026-{n:04d}" for n in range(25)]

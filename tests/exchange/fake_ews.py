@@ -36,6 +36,7 @@ _TEXT = {
     "ErrorItemNotFound": "The specified object was not found in the store.",
     "ErrorFolderNotFound": "The specified folder could not be found in the store.",
     "ErrorFolderExists": "A folder with the specified name already exists.",
+    "ErrorToFolderNotFound": "The destination folder does not exist.",
     "ErrorNonExistentMailbox": "The SMTP address has no mailbox associated with it.",
     "ErrorInvalidRestriction": "The restriction is not supported by this fake.",
 }
@@ -57,6 +58,7 @@ class FakeEws(FakeServer):
         self.client_id, self.client_secret = client_id, client_secret
         self.tokens: set[str] = set()
         self.impersonated: list[str] = []     # ExchangeImpersonation addresses seen
+        self.user_agents: set[str] = set()
         self.created: list[ET.Element] = []   # CreateItem <t:Message> elements, as sent
         self.faults = Faults()
 
@@ -79,6 +81,7 @@ class FakeEws(FakeServer):
             return self._token(body)
         if not path.lower().startswith("/ews/exchange.asmx"):
             return 404, {}, b""
+        self.user_agents.add(headers.get("User-Agent", ""))
         if not self._authorised(headers.get("Authorization", "")):
             return 401, {"WWW-Authenticate": 'Basic realm="fake"'}, b""
         envelope = ET.fromstring(body)
@@ -255,10 +258,13 @@ class FakeEws(FakeServer):
     def _op_MoveItem(self, op: ET.Element) -> list[str]:
         target_ref = op.find(f"{{{M}}}ToFolderId")
         assert target_ref is not None
-        target = self._resolve(target_ref[0])
+        try:
+            target = self._resolve(target_ref[0])
+        except EwsError:
+            raise EwsError("ErrorToFolderNotFound") from None
         out = []
         for ref in op.find(f"{{{M}}}ItemIds") or []:
-            item = self.store.move(ref.get("Id", ""), target.id)
+            item = self.store.move(ref.get("Id", ""), target.id, new_id=True)
             if item is None:
                 out.append(_error("MoveItem", "ErrorItemNotFound"))
                 continue

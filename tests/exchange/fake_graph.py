@@ -34,6 +34,9 @@ def _error(status: int, code: str, message: str, headers: dict[str, str] | None 
     return status, {**JSON, **(headers or {})}, json.dumps(body).encode()
 
 
+_NOT_FOUND = _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+
+
 def _json(status: int, body: dict[str, Any]) -> Reply:
     return status, JSON, json.dumps(body).encode()
 
@@ -110,14 +113,14 @@ class FakeGraph(FakeServer):
     def _get_folder(self, rest: str, query: dict[str, str], *_: Any) -> Reply:
         folder = self._folder(rest.split("/")[2])
         if folder is None:
-            return _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return _NOT_FOUND
         return _json(200, self._folder_json(folder))
 
     def _list_folders(self, rest: str, query: dict[str, str], *_: Any) -> Reply:
         segments = rest.split("/")
         parent = self.store.folder("msgfolderroot") if len(segments) == 2 else self._folder(segments[2])
         if parent is None:
-            return _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return _NOT_FOUND
         folders = self.store.children(parent.id)
         wanted = re.fullmatch(r"displayName eq '((?:[^']|'')*)'", query.get("$filter", ""))
         if wanted:
@@ -129,7 +132,7 @@ class FakeGraph(FakeServer):
                        body: bytes) -> Reply:
         parent = self._folder(rest.split("/")[2])
         if parent is None:
-            return _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return _NOT_FOUND
         try:
             folder = self.store.create_folder(parent.id, json.loads(body)["displayName"])
         except FileExistsError:
@@ -175,22 +178,22 @@ class FakeGraph(FakeServer):
     def _mime(self, rest: str, *_: Any) -> Reply:
         found = self.store.locate(unquote(rest.split("/")[2]))
         if found is None:
-            return _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return _NOT_FOUND
         return 200, {"Content-Type": "text/plain"}, found[1].mime
 
     def _get_message(self, rest: str, *_: Any) -> Reply:
         found = self.store.locate(unquote(rest.split("/")[2]))
         if found is None:
-            return _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return _NOT_FOUND
         return _json(200, {**_message_json(found[1]), "parentFolderId": found[0].id})
 
     def _move(self, rest: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> Reply:
         target = self.store.folders.get(json.loads(body).get("destinationId", ""))
         if target is None:
-            return _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return _NOT_FOUND
         item = self.store.move(unquote(rest.split("/")[2]), target.id)
         if item is None:
-            return _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return _NOT_FOUND
         return _json(201, {**_message_json(item), "parentFolderId": target.id})
 
     def _send_mail(self, rest: str, query: dict[str, str], headers: dict[str, str],
@@ -201,14 +204,15 @@ class FakeGraph(FakeServer):
         try:
             mime = base64.b64decode(body, validate=True)
         except binascii.Error:
-            return _error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.")
+            return _error(400, "ErrorMimeContentInvalidBase64String",
+                          "Invalid base64 string for MIME content.")
         self.store.record_sent(mime)
         return 202, {}, b""
 
     def _search_folder(self, rest: str, query: dict[str, str], *_: Any) -> Reply:
         folder = self._folder(rest.split("/")[2])
         if folder is None:
-            return _error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            return _NOT_FOUND
         items = list(folder.items.values())
         wanted = re.fullmatch(r"internetMessageId eq '((?:[^']|'')*)'", query.get("$filter", ""))
         if wanted:

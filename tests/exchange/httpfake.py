@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -24,17 +24,19 @@ class FakeServer:
         self.log: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self.gate: int | None = None              # hold requests until this many are in flight
+        self.gate: int | None = None              # hold requests until this many were in flight
+        self.gate_timeout = 0.3
         self._cond = threading.Condition()
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- lifecycle --------------------------------------------------------------
 
-    def start(self) -> FakeServer:
+    def start(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True   # else headers and body wait on delayed ACKs
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -44,8 +46,9 @@ class FakeServer:
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                     fake._cond.notify_all()
                     if fake.gate is not None:
-                        # wait for company, so the test sees the client's real concurrency
-                        fake._cond.wait_for(lambda: fake.in_flight >= (fake.gate or 0), timeout=1.0)
+                        # wait for company, so the test sees how many the client lets out at once
+                        fake._cond.wait_for(lambda: fake.max_in_flight >= (fake.gate or 0),
+                                            timeout=fake.gate_timeout)
                 try:
                     status, headers, payload = fake.handle(
                         self.command, self.path, dict(self.headers.items()), body)
@@ -66,7 +69,7 @@ class FakeServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -75,7 +78,7 @@ class FakeServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

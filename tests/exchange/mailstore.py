@@ -109,7 +109,7 @@ class MailStore:
             return self._add_folder(name, parent_id)
 
     def path(self, folder: MailFolder) -> str:
-        parts = []
+        parts: list[str] = []
         current: MailFolder | None = folder
         while current is not None and current.distinguished not in ("root", "msgfolderroot"):
             parts.insert(0, current.name)
@@ -134,8 +134,8 @@ class MailStore:
                     return f, f.items[item_id]
             return None
 
-    def move(self, item_id: str, folder_id: str) -> Item | None:
-        """Move an item; ids are immutable here (Graph ImmutableId). None if gone."""
+    def move(self, item_id: str, folder_id: str, *, new_id: bool = False) -> Item | None:
+        """Move an item; None if gone. Graph's immutable ids stay; EWS ids change (`new_id`)."""
         with self.lock:
             found = self.locate(item_id)
             if found is None:
@@ -143,8 +143,10 @@ class MailStore:
             source, item = found
             del source.items[item_id]
             self._log(source.id, item_id, "removed")
-            self.folders[folder_id].items[item_id] = item
-            self._log(folder_id, item_id, "added")
+            if new_id:
+                item.id = f"AAMk{next(self._ids):06d}="
+            self.folders[folder_id].items[item.id] = item
+            self._log(folder_id, item.id, "added")
             return item
 
     def delete(self, item_id: str) -> None:

@@ -86,3 +86,18 @@ def test_nothing_in_the_corpus_is_answered_and_logs_carry_no_names() -> None:
                   *(h.what for e in change.entries for h in e.history)]
         for line in logged:
             assert not any(n in line.casefold() for n in names), f"{path.name}: {line!r}"
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_golden_reads_the_same_through_the_products_own_reader(path: Path, config: Any) -> None:
+    """The body text `mailbot.core.reading` makes (its HTML rendering) gives the
+    same reading as the plain rendering these tests use."""
+    reading = pytest.importorskip("mailbot.core.reading")
+    from mailbot.adapters.attachments_text import attachment_texts
+    from mailbot.core.ola import read_notification
+
+    raw = path.read_bytes()
+    incoming = reading.read_message(raw, config)
+    got = read_notification(incoming.subject, incoming.body_text, incoming.sender, incoming.date,
+                            [a.text for a in attachment_texts(raw) if a.text])
+    assert got == load(path).read()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailbot.core.ola import find_date, read_notification
 
@@ -100,3 +102,19 @@ def test_the_date_of_notification_is_the_message_date_unless_the_notice_gives_on
     assert r.date_notified == date(2026, 11, 13)
     r = read_notification("National alert", "Date of issue: 10/11/2026", "x@y.example", AT)
     assert r.date_notified == date(2026, 11, 10)
+
+
+_PIECES = [*"abcXYZ019/.-:,() \t\n|", "Child: ", "DOB ", "born ", "Date missing: ", "SMITH", "Jo ",
+           "12/03/2017", "13/13/2013", "Council", "found", "Contact: ", "01632 960001"]
+_TEXTISH = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(subject=_TEXTISH, body=_TEXTISH)
+def test_any_text_is_read_without_error_and_no_date_of_birth_is_invented(subject: str,
+                                                                       body: str) -> None:
+    r = read_notification(subject, body, "x@y.example", AT)
+    for child in r.children:
+        if child.dob is not None:
+            assert child.dob_text and child.dob_text in f"{subject}\n{body}"
+    assert ("dob" in r.uncertain) == any(c.dob is None for c in r.children)

@@ -206,3 +206,30 @@ def test_search_ignores_case_punctuation_and_name_order() -> None:
     assert search(entries, "nobody") == ()
     assert name_key("  O'Neil-SMITH,  Jo ") == "oneil smith jo"
     assert describe(entries[0])[0].startswith(f"{entries[0].id}  open  Northshire")
+
+
+def test_the_register_core_does_no_io_and_imports_no_adapter() -> None:
+    """STYLE: the core is pure; reading and matching take values, return values."""
+    import ast
+
+    import mailbot.core.ola as ola_module
+    import mailbot.core.register as register_module
+
+    banned = ("mailbot.adapters", "mailbot.service", "os", "io", "pathlib", "tinydb", "socket",
+              "subprocess", "imaplib", "smtplib", "httpx", "docx", "pypdf", "time")
+    for module in (ola_module, register_module):
+        tree = ast.parse(Path(str(module.__file__)).read_text())
+        imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [m for m in imported if m.split(".")[0] in banned or m.startswith(banned)], \
+            module.__name__
+        assert "open(" not in Path(str(module.__file__)).read_text()
+
+
+def test_a_child_found_again_after_going_missing_again_closes_the_open_entry() -> None:
+    """The old, closed entry for the same child is not a second candidate."""
+    entries = apply(opened(reading()), reading(kind="found"), "6" * 24, T0).entries
+    entries = apply(entries, reading(), "7" * 24, T0 + timedelta(days=40)).entries
+    assert [e.status for e in entries] == ["closed", "open"]
+    change = apply(entries, reading(kind="found"), "8" * 24, T0 + timedelta(days=80))
+    assert (change.action, change.entry_id) == ("closed", entries[1].id)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.adapters.store import OutboxEntry, SeenRecord, Store
+from mailbot.adapters.store import OutboxEntry, SeenRecord
 from mailbot.core.model import Alert, Contact, Decision, Event, Form, State
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ CHILD = "Jane Doe"      # a name that must never reach a log or a cold file name
 def make_alert(ref: str, *, at: datetime = T0, status: str = "open",
                closed_at: datetime | None = None) -> Alert:
     return Alert(
-        ref=ref, category="C2", area="north", district="Ashford", status=status,  # type: ignore[arg-type]
+        ref=ref, category="C2", area="north", district="Ashford", status=status,
         form=Form(reference=ref, category="C2", child_name=CHILD, summary="went missing"),
         submitter=Contact(name="Sam Worker", email="sam.worker@example.gov.uk"),
         created_at=at, updated_at=closed_at or at, closed_at=closed_at,
@@ -59,15 +59,17 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path / "state"
 
 
-@pytest.fixture
-def store(folder: Path):  # type: ignore[no-untyped-def]
-    opened = Store.open(folder)
-    yield opened
-    opened.close()
-
-
 def start_python(code: str, *args: str) -> subprocess.Popen[str]:
     """A real second process running `code` with the project importable."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def expect_line(child: subprocess.Popen[str], expected: str) -> None:
+    """Wait for the child to say `expected`; if it died instead, show why."""
+    assert child.stdout is not None and child.stderr is not None
+    line = child.stdout.readline()
+    if line != expected + "\n":
+        child.kill()
+        pytest.fail(f"child said {line!r}, not {expected!r}; stderr:\n{child.stderr.read()}")

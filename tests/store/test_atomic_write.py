@@ -11,7 +11,7 @@ import pytest
 from mailbot.adapters.store import Store
 from mailbot.errors import StoreError
 
-from .conftest import decide, make_alert, start_python
+from .conftest import decide, expect_line, make_alert, start_python
 
 
 def counter(store: Store) -> int:
@@ -87,9 +87,7 @@ store.commit(Decision(state=State(counters={"2024": 2})))
 def test_a_process_killed_mid_write_leaves_the_previous_version(folder: Path) -> None:
     child = start_python(KILLED_MID_WRITE, str(folder))
     try:
-        assert child.stdout is not None
-        line = child.stdout.readline()
-        assert line == "temp written\n", child.stderr.read() if child.stderr else line
+        expect_line(child, "temp written")
         assert list(folder.glob(".db.json.*.tmp")), "the kill was meant to land mid-write"
     finally:
         child.send_signal(signal.SIGKILL)
@@ -98,3 +96,22 @@ def test_a_process_killed_mid_write_leaves_the_previous_version(folder: Path) ->
     with Store.open(folder) as store:
         assert store.load().counters == {"2024": 1}
     assert not list(folder.glob(".*.tmp")), "open should clear the dead write's temp file"
+
+
+def test_the_storage_keeps_tinydb_table_writes_whole_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AtomicJSONStorage is a plain TinyDB storage: TinyDB's own inserts get the same safety."""
+    from tinydb import TinyDB
+
+    from mailbot.adapters.store.atomic_storage import AtomicJSONStorage
+
+    path = tmp_path / "plain.json"
+    with TinyDB(path, storage=AtomicJSONStorage) as db:
+        db.insert({"n": 1})
+        with monkeypatch.context() as patch:
+            fail_on_call(patch, "replace")
+            with pytest.raises(Boom):
+                db.insert({"n": 2})
+    with TinyDB(path, storage=AtomicJSONStorage) as db:
+        assert [doc["n"] for doc in db.all()] == [1]

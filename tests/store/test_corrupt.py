@@ -4,6 +4,7 @@ never replaced by an empty one (that would forget every open alert)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def drop_meta(good: bytes) -> bytes:
     return json.dumps(data).encode()
 
 
-DAMAGE = {
+DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "truncated": lambda good: good[: len(good) // 2],
     "garbage": lambda good: b"\x00\xff not json at all \x13",
     "empty": lambda good: b"",
@@ -49,7 +50,7 @@ def test_a_damaged_hot_file_is_refused_by_name_and_left_untouched(folder: Path, 
     broken = DAMAGE[damage](made_store(folder))
     hot.write_bytes(broken)
 
-    with pytest.raises(StoreCorrupt, match="db.json"):
+    with pytest.raises(StoreCorrupt, match=r"db\.json"):
         Store.open(folder)
 
     assert hot.read_bytes() == broken, "the damaged file must be kept for a human to look at"
@@ -78,7 +79,7 @@ def test_no_store_and_create_false_is_an_error_not_a_new_store(tmp_path: Path) -
     with pytest.raises(StoreError, match="no mailbot store"):
         Store.open(tmp_path / "nowhere", create=False)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(StoreError, match="db.json is missing"):
+    with pytest.raises(StoreError, match=r"db\.json is missing"):
         Store.open(tmp_path / "empty", create=False)
     assert not (tmp_path / "empty" / "db.json").exists()
 
@@ -89,6 +90,13 @@ def test_a_damaged_line_inside_a_cold_log_is_refused_by_name(folder: Path) -> No
     log.write_text('{"sha256": "a"\nnot json\n')
     with pytest.raises(StoreCorrupt, match=r"2024-03\.jsonl: line 1"):
         Store.open(folder)
+
+
+def test_a_cold_record_missing_its_fields_is_refused_when_read(folder: Path) -> None:
+    made_store(folder)
+    (folder / "seen" / "2024-03.jsonl").write_text('{"sha256": "a1", "mailbox": "unit"}\n')
+    with Store.open(folder) as store, pytest.raises(StoreCorrupt, match=r"2024-03\.jsonl"):
+        store.seen("a1")
 
 
 def test_a_torn_last_line_of_a_cold_log_is_ignored_then_cut_before_the_next_append(

@@ -10,7 +10,7 @@ import pytest
 from mailbot.adapters.store import Store
 from mailbot.errors import StoreLocked
 
-from .conftest import start_python
+from .conftest import expect_line, start_python
 
 HOLD_THE_STORE = """
 import sys
@@ -39,8 +39,7 @@ def test_another_process_holding_the_folder_is_named_by_pid_and_its_death_frees_
     Store.open(folder).close()
     child = start_python(HOLD_THE_STORE, str(folder))
     try:
-        assert child.stdout is not None
-        assert child.stdout.readline() == "holding\n"
+        expect_line(child, "holding")
         with pytest.raises(StoreLocked) as refused:
             Store.open(folder)
         assert f"PID {child.pid}" in str(refused.value)

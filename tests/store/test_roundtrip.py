@@ -37,8 +37,8 @@ def test_the_hot_file_is_a_tinydb_database_with_a_schema_version(folder: Path, t
         store.commit(decide([make_alert("KA-2024-0001")]))
     copy = shutil.copy(folder / "db.json", tmp_path / "copy.json")
     with TinyDB(copy) as db:
-        assert db.table("meta").get(doc_id=1)["schema_version"] == 1  # type: ignore[index]
-        assert "KA-2024-0001" in db.table("state").get(doc_id=1)["alerts"]  # type: ignore[index]
+        assert db.table("meta").get(doc_id=1)["schema_version"] == 1
+        assert "KA-2024-0001" in db.table("state").get(doc_id=1)["alerts"]
 
 
 def test_the_secret_is_made_once_and_stable_across_opens(folder: Path, tmp_path: Path) -> None:
@@ -141,3 +141,35 @@ def test_events_and_cold_files_carry_references_not_children_names(folder: Path)
     names = [p.name for p in folder.rglob("*")]
     assert "KA-2024-0001.jsonl" in names
     assert not any(CHILD.split()[0] in name for name in names)
+
+
+def test_sent_log_after_reopen_finds_mail_that_went_cold_since(folder: Path) -> None:
+    early, late = make_entry("early@bot.example"), make_entry("late@bot.example")
+    with Store.open(folder) as store:
+        store.commit(decide([]), outbox=[early, late])
+        store.mark_sent(early.message_id, T0 + timedelta(days=1))
+        store.mark_sent(late.message_id, T0 + timedelta(days=3))   # early goes cold
+        assert store.stats()["sent_cold"] == 1
+    with Store.open(folder) as store:
+        since = [e.message_id for e in store.sent_log(T0 + timedelta(hours=12))]
+        recent = [e.message_id for e in store.sent_log(T0 + timedelta(days=2))]
+    assert since == [early.message_id, late.message_id]
+    assert recent == [late.message_id]
+
+
+def test_mark_many_changes_a_batch_in_one_write_that_survives_reopen(folder: Path) -> None:
+    first, second = make_entry("a@bot.example"), make_entry("b@bot.example")
+    with Store.open(folder) as store:
+        store.commit(decide([]), outbox=[first, second])
+        store.mark_many({first.message_id: {"status": "sending", "sending_at": T0},
+                         second.message_id: {"status": "sending", "sending_at": T0}}, T0)
+        store.mark_many({first.message_id: {"status": "sent", "sent_at": T0},
+                         second.message_id: {"status": "pending", "attempts": 1,
+                                             "last_error": "451 later"}}, T0)
+        with pytest.raises(KeyError):
+            store.mark_many({"unknown@bot.example": {"status": "sent"}}, T0)
+    with Store.open(folder) as store:
+        assert [e.message_id for e in store.sent_log(T0)] == [first.message_id]
+        waiting = store.pending_outbox()
+        assert [(e.message_id, e.attempts, e.last_error) for e in waiting] == [
+            (second.message_id, 1, "451 later")]

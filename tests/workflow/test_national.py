@@ -41,7 +41,7 @@ def test_t_nat_3w_national_alert_held_until_three_weeks_then_back_to_sm(bot: Bot
 def test_t_nat_3w_held_without_recorded_attempts_until_an_update_gives_them(bot: Bot) -> None:
     ref = bot.send_form("C7", sender="Dee Lead <dee.lead@kent.test>",
                         **{"Date and time missing": "01/10/2026 10:00",
-                           "Agencies contacted / reasonable attempts": "-"})
+                           "Agencies contacted / reasonable attempts": None})
     bot.answer("sm.south@kent.test", ref, "APPROVE")
     assert bot.alert(ref).status == "held"
     assert "attempts" in bot.alert(ref).national.held_reason
@@ -73,7 +73,7 @@ def test_t_nat_6m_pdo_asked_to_reissue_ahead_of_six_months_with_original_date(bo
     reissue = [o for o in bot.record.to("pdo.south@kent.test", "task_request", ref)
                if o.context["task"]["task"] == "national_reissue"]
     assert len(reissue) == 1 and reissue[0].context["due_at"] == six_months.isoformat()
-    assert "09/11/2026" in str(reissue[0].context["alert"]["fields"]), "original missing date"
+    assert "09 Nov 2026 10:00" in str(reissue[0].context["alert"]["fields"]), "original missing date"
     bot.answer("pdo.south@kent.test", ref, "DONE re-issued", purpose="task_request")
     assert bot.alert(ref).national.reissues == 1
 

@@ -99,4 +99,9 @@ class AtomicJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        atomic_write_bytes(self.path, dumps(data))
+        self.write_encoded(dumps(data))
+
+    def write_encoded(self, data: bytes) -> None:
+        """Write a document already encoded as JSON (the store builds it from
+        cached pieces, see hotfile.encode)."""
+        atomic_write_bytes(self.path, data)

@@ -37,13 +37,13 @@ class ColdFiles:
     def __init__(self, folder: Path) -> None:
         self.events = EventLogs(folder / "events")
         self.archive = Archive(folder / "archive")
-        self.seen = MonthlyLog(folder / "seen", "sha256")
-        self.sent = MonthlyLog(folder / "sent", "message_id")
+        self.seen = MonthlyLog(folder / "seen", "sha256", seen_from_json)
+        self.sent = MonthlyLog(folder / "sent", "message_id", outbox_from_json)
 
     def load(self) -> None:
         """Index seen and sent keys, reading (and so checking) every line once."""
-        self.seen.load_index(seen_from_json)
-        self.sent.load_index(outbox_from_json)
+        self.seen.load_index()
+        self.sent.load_index()
         self.archive.tidy()
 
     def move_out(self, old: Hot, new: Hot, cutoff: datetime | None) -> Hot:

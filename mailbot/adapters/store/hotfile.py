@@ -12,19 +12,21 @@ Tables, each a TinyDB table of documents keyed "1", "2", ...:
 The file is read and written whole through the storage, not table by table:
 TinyDB rewrites the file on every table operation, so a commit made of
 several table updates would be several writes and could be torn between
-them. One document, one atomic write.
+them. One document, one atomic write. Any TinyDB can still open a copy.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from mailbot.adapters.store.atomic_storage import dumps
 from mailbot.adapters.store.records import (
     OutboxEntry,
     SeenRecord,
@@ -32,6 +34,7 @@ from mailbot.adapters.store.records import (
     outbox_to_json,
     seen_from_json,
     seen_to_json,
+    utc,
 )
 from mailbot.core.model import Alert, Event, State
 from mailbot.errors import StoreCorrupt
@@ -48,6 +51,9 @@ class Hot:
     seen: dict[str, SeenRecord] = field(default_factory=dict)
     outbox: dict[str, OutboxEntry] = field(default_factory=dict)
     cursors: dict[str, str] = field(default_factory=dict)
+    # the latest time any write was told of: records older than it by
+    # COLD_AFTER have gone cold, so it must never go back, even across opens
+    latest: datetime | None = None
 
 
 def parse(path: Path, data: dict[str, dict[str, Any]]) -> tuple[bytes, Hot]:
@@ -74,10 +80,15 @@ def parse(path: Path, data: dict[str, dict[str, Any]]) -> tuple[bytes, Hot]:
             seen={r.sha256: r for r in map(seen_from_json, _docs(data, "seen"))},
             outbox={e.message_id: e for e in map(outbox_from_json, _docs(data, "outbox"))},
             cursors={str(k): str(v) for k, v in _docs(data, "cursors")[0].items()},
+            latest=None if meta.get("latest") is None else _utc(meta["latest"]),
         )
     except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
     return secret, hot
+
+
+def _utc(text: str) -> datetime:
+    return utc(datetime.fromisoformat(text))
 
 
 def _docs(data: dict[str, dict[str, Any]], table: str) -> list[dict[str, Any]]:
@@ -87,42 +98,65 @@ def _docs(data: dict[str, dict[str, Any]], table: str) -> list[dict[str, Any]]:
 T = TypeVar("T")
 
 
-class Dumps:
-    """JSON documents of the values written last time, reused while the value
-    is the very same object: the core returns unchanged alerts untouched, so
-    a commit serialises only what changed."""
+class Encoded:
+    """The JSON of each value written last time, reused while the value is the
+    very same object. The core returns unchanged alerts untouched, so a commit
+    encodes only what changed; encoding 300 open alerts afresh every time
+    would cost more than the write itself."""
 
     def __init__(self) -> None:
-        self._done: dict[int, tuple[object, dict[str, Any]]] = {}
-        self._next: dict[int, tuple[object, dict[str, Any]]] = {}
+        self._done: dict[tuple[int, object], tuple[object, bytes]] = {}
+        self._next: dict[tuple[int, object], tuple[object, bytes]] = {}
 
-    def __call__(self, value: T, dump: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
-        hit = self._done.get(id(value))
-        doc = hit[1] if hit is not None and hit[0] is value else dump(value)
-        self._next[id(value)] = (value, doc)
-        return doc
+    def __call__(self, value: T, encode: Callable[[T], bytes]) -> bytes:
+        key = (id(value), encode)
+        hit = self._done.get(key)
+        text = hit[1] if hit is not None and hit[0] is value else encode(value)
+        self._next[key] = (value, text)
+        return text
 
     def written(self) -> None:
         self._done, self._next = self._next, {}
 
 
-def document(secret: bytes, hot: Hot, dumps: Dumps) -> dict[str, dict[str, Any]]:
-    def model(value: Alert | Event) -> dict[str, Any]:
-        return value.model_dump(mode="json")
-
-    state = hot.state.model_dump(mode="json", exclude={"alerts"})
-    state["alerts"] = {ref: dumps(alert, model) for ref, alert in hot.state.alerts.items()}
-    return {
-        "meta": {"1": {"schema_version": SCHEMA_VERSION,
-                       "secret": base64.b64encode(secret).decode("ascii")}},
-        "state": {"1": state},
-        "cursors": {"1": dict(hot.cursors)},
-        "closing": _table(dumps(a, model) for a in hot.closing.values()),
-        "events": _table(dumps(e, model) for e in hot.events),
-        "seen": _table(dumps(r, seen_to_json) for r in hot.seen.values()),
-        "outbox": _table(dumps(e, outbox_to_json) for e in hot.outbox.values()),
-    }
+def _model(value: Alert | Event) -> bytes:
+    return value.model_dump_json().encode("utf-8")
 
 
-def _table(docs: Any) -> dict[str, Any]:
-    return {str(number): doc for number, doc in enumerate(docs, start=1)}
+def _keyed(alert: Alert) -> bytes:
+    return dumps(alert.ref) + b":" + _model(alert)
+
+
+def _seen(record: SeenRecord) -> bytes:
+    return dumps(seen_to_json(record))
+
+
+def _entry(entry: OutboxEntry) -> bytes:
+    return dumps(outbox_to_json(entry))
+
+
+def encode(secret: bytes, hot: Hot, cache: Encoded) -> bytes:
+    """The hot file's bytes: the same JSON as `dumps` of the whole document,
+    put together from cached pieces."""
+    meta = {"1": {"schema_version": SCHEMA_VERSION,
+                  "secret": base64.b64encode(secret).decode("ascii"),
+                  "latest": None if hot.latest is None else hot.latest.isoformat()}}
+    # model_dump always has the other State fields, so "alerts" follows a comma
+    state = dumps(hot.state.model_dump(mode="json", exclude={"alerts"}))[:-1]
+    alerts = b",".join(cache(alert, _keyed) if ref == alert.ref else dumps(ref) + b":" + _model(alert)
+                       for ref, alert in hot.state.alerts.items())
+    return b"".join([
+        b'{"meta":', dumps(meta),
+        b',"state":{"1":', state, b',"alerts":{', alerts, b"}}}",
+        b',"cursors":', dumps({"1": hot.cursors}),
+        b',"closing":', _table(cache(a, _model) for a in hot.closing.values()),
+        b',"events":', _table(cache(e, _model) for e in hot.events),
+        b',"seen":', _table(cache(r, _seen) for r in hot.seen.values()),
+        b',"outbox":', _table(cache(e, _entry) for e in hot.outbox.values()),
+        b"}",
+    ])
+
+
+def _table(docs: Iterable[bytes]) -> bytes:
+    rows = b",".join(b'"%d":%s' % (number, doc) for number, doc in enumerate(docs, start=1))
+    return b"{" + rows + b"}"

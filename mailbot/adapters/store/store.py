@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-
-from tinydb import TinyDB
+from typing import Any
 
 from mailbot.adapters.store import cold, hotfile
 from mailbot.adapters.store.appendlog import ensure_folder
@@ -33,8 +32,6 @@ from mailbot.adapters.store.lock import FolderLock
 from mailbot.adapters.store.records import (
     OutboxEntry,
     SeenRecord,
-    outbox_from_json,
-    seen_from_json,
     utc,
 )
 from mailbot.core.model import Alert, Decision, Event, State
@@ -48,18 +45,16 @@ COLD_AFTER = timedelta(days=1)
 class Store:
     secret: bytes
 
-    def __init__(self, folder: Path, lock: FolderLock, db: TinyDB, secret: bytes,
-                 hot: hotfile.Hot) -> None:
+    def __init__(self, folder: Path, lock: FolderLock, storage: AtomicJSONStorage,
+                 secret: bytes, hot: hotfile.Hot) -> None:
         self.folder = folder
         self.secret = secret
         self._lock = lock
-        self._db = db
+        self._storage = storage
         self._hot = hot
-        self._dumps = hotfile.Dumps()
+        self._encoded = hotfile.Encoded()
         self._broken = False
         self._cold = ColdFiles(folder)
-        times = [r.at for r in hot.seen.values()] + [e.created_at for e in hot.outbox.values()]
-        self._latest: datetime | None = max(times, default=None)
 
     # -- opening and closing ---------------------------------------------------
 
@@ -81,8 +76,8 @@ class Store:
     def _open_locked(cls, folder: Path, lock: FolderLock, create: bool) -> Store:
         path = folder / HOT_NAME
         remove_stale_temps(folder)
-        db = TinyDB(path, storage=AtomicJSONStorage)
-        data = db.storage.read()
+        storage = AtomicJSONStorage(path)
+        data = storage.read()
         if data is None:
             if not create:
                 raise StoreError(f"{folder}: no mailbot store here ({HOT_NAME} is missing)")
@@ -95,7 +90,7 @@ class Store:
             secret, hot = os.urandom(32), hotfile.Hot()
         else:
             secret, hot = hotfile.parse(path, data)
-        store = cls(folder, lock, db, secret, hot)
+        store = cls(folder, lock, storage, secret, hot)
         for name in cold.FOLDERS:
             ensure_folder(folder / name)
         if data is None:
@@ -111,7 +106,7 @@ class Store:
             if not self._broken and (self._hot.events or self._hot.closing):
                 self._write(self._hot)
         finally:
-            self._db.close()
+            self._storage.close()
             self._lock.release()
 
     def __enter__(self) -> Store:
@@ -141,7 +136,7 @@ class Store:
         closing = dict(hot.closing)
         if decision.closed:
             closing.update((ref, given[ref]) for ref in decision.closed)
-            kept = {ref: a for ref, a in given.items() if ref not in closing}
+            kept = {ref: a for ref, a in given.items() if ref not in decision.closed}
             state = state.model_copy(update={"alerts": kept})
         seen_now = hot.seen
         if seen is not None and self.seen(seen.sha256) is None:
@@ -160,11 +155,7 @@ class Store:
 
     def seen(self, sha256: str) -> SeenRecord | None:
         self._usable()
-        record = self._hot.seen.get(sha256)
-        if record is None and sha256 in self._cold.seen:
-            doc = self._cold.seen.get(sha256)
-            record = None if doc is None else seen_from_json(doc)
-        return record
+        return self._hot.seen.get(sha256) or self._cold.seen.get(sha256)
 
     # -- the outbox ------------------------------------------------------------
 
@@ -184,6 +175,20 @@ class Store:
         self._update_entry(message_id, at, status="pending", attempts=entry.attempts + 1,
                            retry_at=utc(retry_at), last_error=error)
 
+    def mark_many(self, changes: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
+        """Several outbox entries' changes (status, sent_at, ...) in ONE durable
+        write: a flush marks its whole batch "sending" before the first send and
+        "sent" after the last, instead of two rewrites of the hot file a message."""
+        if not changes:
+            return
+        self._usable()
+        outbox = dict(self._hot.outbox)
+        for message_id, change in changes.items():
+            fixed: dict[str, Any] = {k: utc(v) if isinstance(v, datetime) else v
+                                     for k, v in change.items()}
+            outbox[message_id] = dataclasses.replace(self._entry(message_id), **fixed)
+        self._write(dataclasses.replace(self._hot, outbox=outbox), [at])
+
     def was_recorded(self, message_id: str) -> bool:
         self._usable()
         return message_id in self._hot.outbox or message_id in self._cold.sent
@@ -191,8 +196,12 @@ class Store:
     def sent_log(self, since: datetime) -> list[OutboxEntry]:
         self._usable()
         since = utc(since)
-        found = {e.message_id: e for e in map(outbox_from_json,
-                                                self._cold.sent.since(since.strftime("%Y-%m")))}
+        found: dict[str, OutboxEntry] = {}
+        # mail sent within COLD_AFTER of the latest write is all still hot: a
+        # rate-limit look at the last hours need not read a month of mail
+        latest = self._hot.latest
+        if latest is None or since < latest - COLD_AFTER:
+            found.update((e.message_id, e) for e in self._cold.sent.since(since.strftime("%Y-%m")))
         found.update((e.message_id, e) for e in self._hot.outbox.values() if e.status == "sent")
         recent = [e for e in found.values() if e.sent_at is not None and e.sent_at >= since]
         return sorted(recent, key=lambda e: (e.sent_at, e.message_id))
@@ -268,20 +277,20 @@ class Store:
             raise StoreError(f"{self.folder}: a write failed; reopen the store to go on")
 
     def _write(self, new: hotfile.Hot, times: Iterable[datetime] = ()) -> None:
-        for at in times:
-            at = utc(at)
-            if self._latest is None or at > self._latest:
-                self._latest = at
+        latest = max([utc(at) for at in times], default=None)
+        if latest is None or (self._hot.latest is not None and self._hot.latest > latest):
+            latest = self._hot.latest
+        new = dataclasses.replace(new, latest=latest)
         try:
-            cutoff = None if self._latest is None else self._latest - COLD_AFTER
+            cutoff = None if latest is None else latest - COLD_AFTER
             new = self._cold.move_out(self._hot, new, cutoff)
-            self._db.storage.write(hotfile.document(self.secret, new, self._dumps))
+            self._storage.write_encoded(hotfile.encode(self.secret, new, self._encoded))
         except BaseException:
             # disk and memory may now disagree (a cold append half done, the
             # rename done but not its fsync): only a fresh open knows the truth
             self._broken = True
             raise
-        self._dumps.written()
+        self._encoded.written()
         self._hot = new
 
     def _bulk_cold(self, alerts: Iterable[Alert] = (), events: Iterable[Event] = (),

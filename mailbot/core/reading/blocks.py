@@ -43,7 +43,9 @@ def read_blocks(blocks: list[Block]) -> list[RawField]:
     found: list[RawField] = []
     current: _Open | None = None
     for block in blocks:
-        if current is not None:
+        # consecutive tables continue each other: a table nested in a value cell is
+        # split out in place, and its choice rows still belong to the label before it
+        if current is not None and isinstance(block, Para):
             found.append(current.done())
             current = None
         if isinstance(block, Para):
@@ -90,19 +92,23 @@ def _row(row: tuple[str, ...], current: _Open | None, found: list[RawField]) -> 
     if current is None:
         return None
     texts = [c for c in cells if c]
+    text = " ".join(texts)
     left, right = cell_box(cells[0]), cell_box(cells[-1])
+    is_text = BY_ID[current.field].kind == "text"
     if left and len(cells) > 1:
         current.parts.append(f"{left} {' '.join(texts[1:])}")
         current.boxed = True
     elif right and len(cells) > 1:
         current.parts.append(f"{right} {' '.join(texts[:-1])}")
         current.boxed = True
-    elif not cells[0] and choices(" ".join(texts)) is not None:
-        current.parts.append(" ".join(texts))
-    elif not cells[0] and current.boxed:
-        current.parts.append(f"{UNTICKED} {' '.join(texts)}")   # an empty box cell
-    elif not cells[0] and BY_ID[current.field].kind == "text":
-        current.parts.append(" ".join(texts))
+    elif not cells[0] and choices(text) is not None:
+        current.parts.append(text)
+    elif len(cells) > 1 and "" in (cells[0], cells[-1]) and not is_text \
+            and (current.boxed or not current.parts):
+        current.parts.append(f"{UNTICKED} {text}")   # an option whose box cell is empty
+        current.boxed = True
+    elif not cells[0] and is_text:
+        current.parts.append(text)
     else:
         found.append(current.done())
         return None

@@ -44,7 +44,8 @@ _TIMES = (
     re.compile(r"(?P<h>\d{2})(?P<mi>\d{2})\s*(?:hrs|hours|h)?"),
     re.compile(r"(?P<noon>noon|midday)"),
 )
-_ZONE = re.compile(r"\s*(?P<z>z|utc|gmt|bst|[+-]\d{2}:?\d{2})$")
+# a zone after a time only: "-2026" ending "23-11-2026" is a year, not an offset
+_ZONE = re.compile(r"(?:\s*\b(?P<w>utc|gmt|bst)|(?<=\d)(?P<z>z)|(?<=:\d\d)(?P<o>[+-]\d{2}:?\d{2}))$")
 _CONNECTOR = re.compile(r"^(?:[,@\-]|at\b|on\b)\s*|\s*(?:[,@\-]|\bat|\bon)$")
 _RELATIVE = re.compile(r"\b(?:today|tonight|yesterday|tomorrow|last|next|this|ago)\b")
 _EXAMPLE_DATE = "23/11/2026"
@@ -106,7 +107,7 @@ def _split(text: str) -> tuple[date, time | None, str | None] | Invalid:
     zone = None
     zm = _ZONE.search(s)
     if zm and re.search(r"\d", s[: zm.start()]):
-        zone, s = zm["z"], s[: zm.start()]
+        zone, s = zm["w"] or zm["z"] or zm["o"], s[: zm.start()]
     if _RELATIVE.search(s):
         return Invalid(f"{original} is not a date: write it as {_EXAMPLE_DATE}")
     tried = _match_date(s, original)

@@ -137,7 +137,8 @@ def field_for(label: str) -> str | None:
 
 def label_as_written(label: str) -> str:
     """The label for messages back to the sender: their words, without the colon."""
-    return " ".join(label.replace("\xa0", " ").split()).rstrip(" :*：")
+    text = " ".join(label.replace("\xa0", " ").split()).rstrip(" :*：")
+    return re.sub(r"\s*\([^)]*\)$", "", text).rstrip(" :*：") or text
 
 
 @dataclass(frozen=True)

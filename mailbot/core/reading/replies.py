@@ -99,5 +99,5 @@ def parse_command(new_text: str) -> ReplyCommand | None:
             return None
         if command is Command.FORWARD:
             rest = re.sub(r"^\W*(?:to\b)?", "", rest.split("\n", 1)[0])
-        return ReplyCommand(command=command, argument=rest.strip(" \t\n:;,.-–*"))
+        return ReplyCommand(command=command, argument=rest.lstrip(" \t\n:;,.!-–*").rstrip(" \t\n*"))
     return None

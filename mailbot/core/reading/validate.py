@@ -59,7 +59,7 @@ def _unborn(form: Form) -> bool:
 
 def _check_values(form: Form, config: Config, add: _Add) -> None:
     if form.category is not None and form.category not in config.categories:
-        listed = ", ".join(f"{k} {c.name}" for k, c in config.categories.items())
+        listed = "; ".join(f"{k} {c.name}" for k, c in config.categories.items())
         add("category", f"'{form.category}' is not one of the categories ({listed})")
     if form.district is not None and config.district_name(form.district) is None:
         add("district", f"'{form.district}' is not one of the districts "

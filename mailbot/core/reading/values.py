@@ -41,9 +41,16 @@ def build_form(raws: list[RawField], config: Config) -> tuple[Form, list[Problem
     values: dict[str, Any] = {}
     labels: dict[str, str] = {}
     problems: list[Problem] = []
+    decided: set[str] = set()
     for raw in raws:
-        if raw.field in labels:
-            continue  # the first time a label is written wins (a forward may repeat it)
+        # The first filled-in value of a field wins (a forward may repeat the form); an
+        # empty one only records the label, since a choice table may fill it in later.
+        if raw.field in decided:
+            continue
+        labels.setdefault(raw.field, raw.label)
+        if not raw.value.strip():
+            continue
+        decided.add(raw.field)
         labels[raw.field] = raw.label
         value, message = _typed(raw, config)
         if message:

@@ -5,10 +5,12 @@ or the sender's text unchanged when it is not one of them (validation says so)."
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from mailbot.core.config import Config
 
 LEGAL_STATUSES = ("CP Plan", "CIN Plan", "Child in Care", "UASC", "Care Leaver", "None")
+AlertType = Literal["new", "update", "dealert"]
 EXCEPTIONAL = ("s47", "care order abduction", "removed without notice", "none")
 
 _YES = frozenset({"yes", "y", "true", "ticked", "yes ticked"})
@@ -117,7 +119,7 @@ def exceptional(text: str) -> str:
     return text.strip()
 
 
-def alert_type(text: str) -> str | None:
+def alert_type(text: str) -> AlertType | None:
     w = words(text)
     if re.fullmatch(r"(?:a )?new(?: alert)?", w):
         return "new"

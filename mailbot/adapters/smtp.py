@@ -1,0 +1,279 @@
+"""Sending by SMTP (smtplib), implementing mailbot.ports.Sender.
+
+Exactly-once across a crash between "handed over" and "recorded as sent" rests
+on a sent copy: every message also goes, by envelope only, to an address whose
+mailbox the bot can read over IMAP. After a crash the shell asks
+`already_sent(message_id)`; the copy being there proves the server took the
+message. Postfix and Exchange deliver asynchronously, so only a "False" that
+is still False after a grace period means "never left" (docs/imap-smtp.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+import ssl
+from collections.abc import Mapping
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
+from typing import Any
+
+from mailbot.adapters.imap import IMAP_ERRORS, Security, TokenSource, connect_imap, token_getter
+from mailbot.adapters.secrets import resolve_secret, secret_getter
+from mailbot.errors import ConfigError, TransportError
+from mailbot.ports import RenderedMail
+
+log = logging.getLogger(__name__)
+
+
+class SmtpSendError(TransportError):
+    """The server would not take the message, or not for every recipient.
+
+    `permanent`: every refusal was a 5xx, so sending again will not help and a
+    person must look (a wrong address, a message too large, a login refused).
+    `refused` maps each refused recipient to (code, server's words); `accepted`
+    lists those who did get it (a retry of the same message skips them).
+    `maybe_sent`: the connection broke after the whole message was handed
+    over, so the server may have taken it: ask `already_sent` after the grace
+    period rather than sending again at once.
+    """
+
+    def __init__(self, message: str, *, permanent: bool,
+                 refused: dict[str, tuple[int, str]] | None = None,
+                 accepted: tuple[str, ...] = (), maybe_sent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.refused = refused or {}
+        self.accepted = accepted
+        self.maybe_sent = maybe_sent
+
+
+class ImapSentCopyChecker:
+    """Looks for a sent copy by Message-ID in the folders it may have reached.
+
+    Folders are searched in the order mail flows through them (the inbox before
+    Processed), so a copy being moved meanwhile is still seen once.
+    """
+
+    def __init__(self, *, host: str, port: int, username: str, password: str | None = None,
+                 oauth_token: TokenSource | None = None, security: Security = "starttls",
+                 folders: tuple[str, ...] = ("INBOX", "Processed", "Sent"),
+                 timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.folders = folders
+        self._login = (host, port, username, password, token_getter(oauth_token), security,
+                       timeout, ssl_context)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any],
+                      source: str = "sender.sent_copy") -> tuple[str, ImapSentCopyChecker]:
+        """`sent_copy:` as routing.yaml writes it: an address plus the IMAP
+        login that reads it, with secrets as env:/file:/cmd: specs."""
+        given = dict(settings)
+        address = given.pop("address", None)
+        if not address:
+            raise ConfigError(source, ["address: the sent-copy address is missing"])
+        if isinstance(given.get("password"), str):
+            given["password"] = resolve_secret(given["password"], source=f"{source}.password")
+        if isinstance(given.get("oauth_token"), str):
+            given["oauth_token"] = secret_getter(given["oauth_token"],
+                                                 source=f"{source}.oauth_token")
+        if "folders" in given:
+            given["folders"] = tuple(given["folders"])
+        try:
+            return str(address), cls(**given)
+        except TypeError as e:
+            raise ConfigError(source, [str(e)]) from None
+
+    def already_sent(self, message_id: str) -> bool | None:
+        host, port, username, password, oauth_token, security, timeout, context = self._login
+        try:
+            client = connect_imap(host=host, port=port, username=username, password=password,
+                                  oauth_token=oauth_token, security=security, timeout=timeout,
+                                  ssl_context=context)
+        except TransportError as e:
+            log.warning("cannot tell whether %s was sent: %s", message_id, e)
+            return None
+        wanted = f"<{message_id.strip().strip('<>')}>"
+        try:
+            for folder in self.folders:
+                if not client.folder_exists(folder):
+                    continue
+                client.select_folder(folder, readonly=True)
+                if client.search(["HEADER", "Message-ID", wanted]):
+                    return True
+            return False
+        except IMAP_ERRORS as e:
+            log.warning("cannot tell whether %s was sent: %s", message_id, e)
+            return None
+        finally:
+            with contextlib.suppress(Exception):
+                client.logout()
+
+
+class SmtpSender:
+    def __init__(self, *, host: str, port: int, security: Security = "starttls",
+                 username: str | None = None, password: str | None = None,
+                 oauth_token: TokenSource | None = None, timeout: float = 30.0,
+                 sent_copy: tuple[str, ImapSentCopyChecker] | Mapping[str, Any] | None = None,
+                 envelope_from: str | None = None, ssl_context: ssl.SSLContext | None = None,
+                 local_hostname: str | None = None) -> None:
+        if security not in ("starttls", "tls", "none"):
+            raise ValueError(f"security must be starttls, tls or none, not {security!r}")
+        self.host, self.port, self.security = host, port, security
+        self.username = username
+        self._password, self._oauth_token = password, token_getter(oauth_token)
+        self.timeout = timeout
+        if isinstance(sent_copy, Mapping):
+            sent_copy = ImapSentCopyChecker.from_settings(sent_copy)
+        self.sent_copy_address: str | None = sent_copy[0] if sent_copy else None
+        self._checker: ImapSentCopyChecker | None = sent_copy[1] if sent_copy else None
+        # Bounces go here; by default the From: address (the bot's own inbox).
+        self.envelope_from = envelope_from
+        self._ssl_context = ssl_context
+        self._local_hostname = local_hostname
+        # Recipients who already took a message that was refused for others:
+        # the retry goes to the rest only. Lost on restart (a rare duplicate).
+        self._accepted: dict[str, set[str]] = {}
+
+    def send(self, mail: RenderedMail) -> None:
+        done = self._accepted.get(mail.message_id, set())
+        wanted = [r for r in dict.fromkeys(mail.envelope_to) if r.lower() not in done]
+        if not wanted:
+            self._accepted.pop(mail.message_id, None)
+            return
+        copy = self.sent_copy_address
+        rcpts = wanted + ([copy] if copy and copy.lower() not in done | _lower(wanted) else [])
+        options = [] if all(r.isascii() for r in rcpts) else ["SMTPUTF8"]
+        where = f"SMTP {self.host}:{self.port}"
+        try:
+            refused = self._hand_over(self._sender(mail), rcpts, mail.data, options)
+        except smtplib.SMTPRecipientsRefused as e:
+            raise self._refused(mail, where, _decode(e.recipients), ()) from e
+        except smtplib.SMTPResponseException as e:
+            text = _text(e.smtp_error)
+            raise SmtpSendError(f"{where} refused {mail.message_id}: {e.smtp_code} {text}",
+                                permanent=e.smtp_code >= 500) from e
+        except smtplib.SMTPNotSupportedError as e:
+            raise SmtpSendError(f"{where}: {e}", permanent=True) from e
+        except (smtplib.SMTPException, OSError) as e:
+            raise SmtpSendError(f"{where} unreachable: {e or type(e).__name__}",
+                                permanent=False) from e
+        accepted = tuple(r for r in rcpts if r not in refused)
+        if copy and copy in refused:
+            log.warning("sent copy of %s refused by %s: %s", mail.message_id, where,
+                        refused[copy])
+        refused_real = _decode({r: v for r, v in refused.items() if r != copy})
+        if refused_real:
+            self._accepted[mail.message_id] = done | _lower(accepted)
+            raise self._refused(mail, where, refused_real,
+                                tuple(r for r in accepted if r != copy))
+        self._accepted.pop(mail.message_id, None)
+        log.info("sent %s to %d recipient(s)", mail.message_id, len(wanted))
+
+    def already_sent(self, message_id: str) -> bool | None:
+        return None if self._checker is None else self._checker.already_sent(message_id)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _hand_over(self, sender: str, rcpts: list[str], data: bytes,
+                   options: list[str]) -> dict[str, tuple[int, bytes]]:
+        token = None
+        if self._oauth_token is not None:
+            try:
+                token = self._oauth_token()
+            except Exception as e:  # a token helper failing is a reason to retry later
+                raise SmtpSendError(f"no OAuth token for SMTP {self.host}: {e}",
+                                    permanent=False) from e
+        smtp = self._session(token)
+        try:
+            return self._transfer(smtp, sender, rcpts, data, options)
+        finally:
+            # Once DATA is accepted the message has left: a failed QUIT changes nothing.
+            with contextlib.suppress(Exception):
+                smtp.quit()
+            smtp.close()
+
+    def _transfer(self, smtp: smtplib.SMTP, sender: str, rcpts: list[str], data: bytes,
+                  options: list[str]) -> dict[str, tuple[int, bytes]]:
+        """smtplib's sendmail, step by step, to know when a broken connection
+        leaves the message's fate unknown (after DATA) rather than unsent."""
+        code, text = smtp.mail(sender, options)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, text, sender)
+        refused: dict[str, tuple[int, bytes]] = {}
+        for rcpt in rcpts:
+            code, text = smtp.rcpt(rcpt)
+            if code not in (250, 251):
+                refused[rcpt] = (code, text)
+        if len(refused) == len(rcpts):
+            raise smtplib.SMTPRecipientsRefused(refused)
+        try:
+            code, text = smtp.data(data)
+        except (smtplib.SMTPServerDisconnected, OSError) as e:
+            raise SmtpSendError(
+                f"SMTP {self.host}:{self.port} went away after the message was handed over; "
+                f"it may have been sent: {e}", permanent=False, maybe_sent=True) from e
+        if code != 250:
+            raise smtplib.SMTPDataError(code, text)
+        return refused
+
+    def _session(self, token: str | None) -> smtplib.SMTP:
+        context = self._ssl_context or ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if self.security == "tls":
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                    local_hostname=self._local_hostname, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout,
+                                local_hostname=self._local_hostname)
+        try:
+            smtp.ehlo()
+            if self.security == "starttls":
+                smtp.starttls(context=context)  # refused STARTTLS is an error, never plain text
+                smtp.ehlo()
+            if token is not None:
+                smtp.auth("XOAUTH2", _XOAuth2(self.username or "", token))
+            elif self.username:
+                smtp.login(self.username, self._password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _sender(self, mail: RenderedMail) -> str:
+        if self.envelope_from:
+            return self.envelope_from
+        from_header = BytesHeaderParser().parsebytes(mail.data).get("From", "")
+        return parseaddr(str(from_header))[1]
+
+    def _refused(self, mail: RenderedMail, where: str, refused: dict[str, tuple[int, str]],
+                 accepted: tuple[str, ...]) -> SmtpSendError:
+        permanent = all(code >= 500 for code, _ in refused.values())
+        listed = "; ".join(f"{r}: {code} {text}" for r, (code, text) in refused.items())
+        got = f" (delivered to {len(accepted)} other(s))" if accepted else ""
+        return SmtpSendError(f"{where} refused recipients of {mail.message_id}{got}: {listed}",
+                             permanent=permanent, refused=refused, accepted=accepted)
+
+
+class _XOAuth2:
+    """smtplib's auth object: the SASL XOAUTH2 string first; after a failure
+    challenge, an empty reply so the server ends the exchange with its 535."""
+
+    def __init__(self, user: str, token: str) -> None:
+        self.initial = f"user={user}\x01auth=Bearer {token}\x01\x01"
+
+    def __call__(self, challenge: bytes | None = None) -> str:
+        return self.initial if challenge is None else ""
+
+
+def _lower(addresses: tuple[str, ...] | list[str]) -> set[str]:
+    return {a.lower() for a in addresses}
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _decode(refused: dict[str, tuple[int, bytes]]) -> dict[str, tuple[int, str]]:
+    return {r: (code, _text(text)) for r, (code, text) in refused.items()}

@@ -1,0 +1,264 @@
+"""The EWS adapter (exchangelib, real HTTP) against the fake EWS endpoint on loopback."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailbot.adapters.ews import ITEM_CLASS_HEADER, EwsMailbox, EwsSender, mark_item_class
+from mailbot.errors import ConfigError, TransportError
+from mailbot.ports import RenderedMail
+from tests.exchange import contract
+from tests.exchange.conftest import DictCursors
+from tests.exchange.fake_ews import FakeEws, T
+
+ADDRESS = "safeguardingunitalerts@kent.test"
+
+
+def mailbox(fake: FakeEws, **overrides: Any) -> EwsMailbox:
+    settings: dict[str, Any] = dict(email=ADDRESS, service_endpoint=fake.endpoint, auth="basic",
+                                    username=fake.username, password=fake.password)
+    return EwsMailbox("unit", **(settings | overrides))
+
+
+def raw(n: int, extra: str = "") -> bytes:
+    return (f"From: sam.worker@kent.test\r\nTo: {ADDRESS}\r\nSubject: alert {n}\r\n"
+            f"Message-ID: <m{n}@kent.test>\r\n{extra}\r\nbody {n}\r\n").encode()
+
+
+@pytest.mark.parametrize("check", contract.CHECKS, ids=lambda c: c.__name__)
+def test_ews_mailbox_keeps_the_mailbox_contract(ews_server: FakeEws, check: Any) -> None:
+    check(lambda: mailbox(ews_server), ews_server.store.deliver)
+
+
+def test_fetch_yields_each_inbox_message_as_mime_oldest_first(ews_server: FakeEws) -> None:
+    for n in (1, 2, 3):
+        ews_server.store.deliver(raw(n))
+    ews_server.store.deliver(raw(9), folder="sentitems")
+    got = list(mailbox(ews_server).fetch())
+    assert [m.raw for m in got] == [raw(1), raw(2), raw(3)]
+    assert all(m.mailbox == "unit" and m.uid.startswith("AAMk") for m in got)
+    # an Exchange Online EWS allow-list recognises the bot by this
+    assert {ua.split()[0] for ua in ews_server.user_agents} == {"mailbot/0.1.0"}
+
+
+def test_fetch_reads_mime_in_batches_after_listing_every_id(ews_server: FakeEws) -> None:
+    for n in range(5):
+        ews_server.store.deliver(raw(n))
+    assert len(list(mailbox(ews_server, batch=2).fetch())) == 5
+    assert ews_server.calls["FindItem"] == 1 and ews_server.calls["GetItem"] == 3
+
+
+@pytest.mark.parametrize(("folder", "name"), [
+    ("processed", "Processed"), ("needs_attention", "Needs-Attention"), ("rejected", "Rejected")])
+def test_acknowledge_moves_into_a_folder_under_the_inbox_made_when_missing(
+        ews_server: FakeEws, folder: Any, name: str) -> None:
+    ews_server.store.deliver(raw(1))
+    box = mailbox(ews_server)
+    (message,) = box.fetch()
+    box.acknowledge(message, folder)
+    target = ews_server.store.folder(name)
+    assert ews_server.store.path(target) == f"Inbox/{name}"
+    assert ews_server.store.messages(name) == [raw(1)]
+    assert ews_server.store.messages("inbox") == []
+
+
+def test_acknowledge_uses_folders_named_in_the_settings_and_an_existing_one(
+        ews_server: FakeEws) -> None:
+    inbox = ews_server.store.folder("inbox")
+    ews_server.store.create_folder(inbox.id, "Done")
+    ews_server.store.deliver(raw(1))
+    box = mailbox(ews_server, folders=("Done", "Look", "No"))
+    box.acknowledge(next(box.fetch()), "processed")
+    assert ews_server.store.messages("Done") == [raw(1)]
+    assert ews_server.calls["CreateFolder"] == 0
+
+
+def test_acknowledging_a_message_a_person_deleted_is_not_an_error(ews_server: FakeEws) -> None:
+    uid = ews_server.store.deliver(raw(1))
+    box = mailbox(ews_server)
+    (message,) = box.fetch()
+    ews_server.store.delete(uid)
+    box.acknowledge(message, "processed")   # must not raise
+
+
+def test_a_target_folder_a_person_deleted_is_made_again(ews_server: FakeEws) -> None:
+    ews_server.store.deliver(raw(1))
+    ews_server.store.deliver(raw(2))
+    box = mailbox(ews_server)
+    first, second = box.fetch()
+    box.acknowledge(first, "processed")
+    with ews_server.store.lock:
+        del ews_server.store.folders[ews_server.store.folder("Processed").id]
+    box.acknowledge(second, "processed")
+    assert ews_server.store.messages("Processed") == [raw(2)]
+    assert ews_server.calls["CreateFolder"] == 2
+
+
+def test_a_message_deleted_between_listing_and_reading_is_skipped(ews_server: FakeEws) -> None:
+    ids = [ews_server.store.deliver(raw(n)) for n in (1, 2, 3)]
+    batch = mailbox(ews_server, batch=1).fetch()
+    assert next(batch).raw == raw(1)
+    ews_server.store.delete(ids[1])
+    assert [m.raw for m in batch] == [raw(3)]
+
+
+def test_server_busy_is_waited_out_using_the_servers_back_off(ews_server: FakeEws) -> None:
+    ews_server.store.deliver(raw(1))
+    ews_server.throttle("FindItem", times=2, back_off_ms=10)
+    box = mailbox(ews_server)
+    assert [m.raw for m in box.fetch()] == [raw(1)]
+    assert ews_server.calls["FindItem"] == 3
+    assert box.connection.retries == 2
+
+
+def test_a_server_that_stays_busy_becomes_a_transport_error(ews_server: FakeEws) -> None:
+    ews_server.throttle("FindItem", times=20, back_off_ms=1)
+    with pytest.raises(TransportError, match="busy"):
+        list(mailbox(ews_server).fetch())
+    assert ews_server.calls["FindItem"] == 6   # the first try and five back-offs
+
+
+def test_a_wrong_password_is_a_transport_error_naming_the_account(ews_server: FakeEws) -> None:
+    with pytest.raises(TransportError, match="svc-mailbot was refused access to " + ADDRESS):
+        list(mailbox(ews_server, password="wrong").fetch())
+    assert ews_server.calls["GetFolder"] == 0   # refused at the door, and not retried
+
+
+def test_an_unreachable_server_is_a_transport_error() -> None:
+    box = EwsMailbox("unit", email=ADDRESS, service_endpoint="http://127.0.0.1:9/EWS/Exchange.asmx",
+                     auth="ntlm", username="KENT\\svc-mailbot", password="x")
+    with pytest.raises(TransportError, match=r"127\.0\.0\.1:9"):
+        list(box.fetch())
+
+
+def test_oauth_client_credentials_get_a_token_and_impersonate_the_shared_mailbox(
+        ews_server: FakeEws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake speaks http
+    ews_server.store.deliver(raw(1))
+    box = EwsMailbox("unit", email=ADDRESS, service_endpoint=ews_server.endpoint, auth="oauth",
+                     client_id=ews_server.client_id, client_secret=ews_server.client_secret,
+                     tenant_id="kent", token_url=ews_server.token_url)
+    assert [m.raw for m in box.fetch()] == [raw(1)]
+    assert ews_server.calls["token"] >= 1
+    assert set(ews_server.impersonated) == {ADDRESS}
+
+
+def test_a_refused_client_secret_is_a_transport_error(
+        ews_server: FakeEws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    box = EwsMailbox("unit", email=ADDRESS, service_endpoint=ews_server.endpoint, auth="oauth",
+                     client_id=ews_server.client_id, client_secret="stale", tenant_id="kent",
+                     token_url=ews_server.token_url)
+    with pytest.raises(TransportError, match="refused access"):
+        list(box.fetch())
+
+
+OOF = "IPM.Note.Rules.OofTemplate.Microsoft"
+
+
+def test_an_out_of_office_item_whose_mime_does_not_say_so_is_marked(ews_server: FakeEws) -> None:
+    ews_server.store.deliver(raw(1), item_class=OOF)
+    (message,) = mailbox(ews_server).fetch()
+    assert message.raw == f"{ITEM_CLASS_HEADER}: {OOF}\r\n".encode() + raw(1)
+
+
+def test_auto_replies_and_reports_that_say_so_in_their_mime_are_left_alone() -> None:
+    oof = raw(1, "Auto-Submitted: auto-replied\r\n")
+    report = raw(2, 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n')
+    assert mark_item_class(oof, OOF) == oof
+    assert mark_item_class(report, "REPORT.IPM.Note.NDR") == report
+    assert mark_item_class(raw(3), "IPM.Note") == raw(3)
+    assert mark_item_class(raw(4), "REPORT.IPM.Note.NDR").startswith(
+        b"X-Mailbot-Item-Class: REPORT.IPM.Note.NDR\r\n")
+
+
+def test_send_hands_over_the_rendered_mime_and_saves_a_copy_in_sent_items(
+        ews_server: FakeEws) -> None:
+    sender = mailbox(ews_server).sender()
+    data = raw(7).replace(ADDRESS.encode(), b"sm.north@kent.test")
+    sender.send(RenderedMail("m7@kent.test", ("sm.north@kent.test", "miu@kent.test"), data))
+    assert ews_server.store.sent == [data]
+    assert ews_server.store.messages("sentitems") == [data]
+    (created,) = ews_server.created
+    assert base64.b64decode(created.findtext(f"{{{T}}}MimeContent") or "") == data
+    bcc = [e.text for e in created.iter(f"{{{T}}}EmailAddress")]
+    assert bcc == ["miu@kent.test"]   # in the envelope but not the headers
+
+
+def test_already_sent_looks_for_the_message_id_in_sent_items(ews_server: FakeEws) -> None:
+    sender = mailbox(ews_server).sender()
+    assert sender.already_sent("m7@kent.test") is False
+    sender.send(RenderedMail("m7@kent.test", ("sm.north@kent.test",), raw(7)))
+    assert sender.already_sent("m7@kent.test") is True
+    ews_server.store.deliver(raw(8))      # in the inbox, not Sent Items
+    assert sender.already_sent("m8@kent.test") is False
+
+
+def test_check_connects_lists_folders_and_counts_unread_and_changes_nothing(
+        ews_server: FakeEws) -> None:
+    ews_server.store.deliver(raw(1))
+    ews_server.store.deliver(raw(2))
+    ews_server.store.create_folder(ews_server.store.folder("inbox").id, "Processed")
+    report = mailbox(ews_server).check()
+    assert report["inbox_unread"] == 2 and report["inbox_total"] == 2
+    assert "Inbox" in report["folders"] and report["inbox_folders"] == ["Processed"]
+    assert report["targets"]["Processed"] == "present"
+    assert report["targets"]["Rejected"].startswith("missing")
+    assert not {"CreateFolder", "CreateItem", "MoveItem"} & set(ews_server.calls)
+
+
+def test_settings_take_secrets_from_the_environment_or_a_file(
+        ews_server: FakeEws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EWS_PASSWORD", ews_server.password)
+    (tmp_path / "pw").write_text(ews_server.password + "\n")
+    for n, secret in enumerate(("env:EWS_PASSWORD", f"file:{tmp_path / 'pw'}")):
+        ews_server.store.deliver(raw(n))
+        box = EwsMailbox.from_settings("unit", {
+            "backend": "ews", "address": ADDRESS, "service_endpoint": ews_server.endpoint,
+            "auth": "basic", "username": ews_server.username, "password": secret,
+            "folders": {"processed": "Done"}}, cursor_store=DictCursors())
+        box.acknowledge(next(box.fetch()), "processed")
+    assert ews_server.store.messages("Done") == [raw(0), raw(1)]
+
+
+def test_a_sender_entry_with_the_mailbox_keys_sends_as_that_mailbox(
+        ews_server: FakeEws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EWS_PASSWORD", ews_server.password)
+    sender = EwsSender.from_settings({
+        "backend": "ews", "address": ADDRESS, "service_endpoint": ews_server.endpoint,
+        "auth": "basic", "username": ews_server.username, "password": "env:EWS_PASSWORD"})
+    sender.send(RenderedMail("m7@kent.test", ("sm.north@kent.test",), raw(7)))
+    assert ews_server.store.messages("sentitems") == [raw(7)]
+    with pytest.raises(ConfigError, match=r"sender\.folders: is not a known key"):
+        EwsSender.from_settings({"backend": "ews", "address": ADDRESS, "auth": "basic",
+                                 "service_endpoint": ews_server.endpoint, "folders": {}})
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({"password": "hunter2"}, "secret must be given as env:NAME"),
+    ({"password": "env:MAILBOT_NO_SUCH_VARIABLE"}, "MAILBOT_NO_SUCH_VARIABLE is not set"),
+    ({"colour": "blue"}, "colour: is not a known key"),
+    ({"auth": "oauth", "password": None}, "auth oauth needs client_id"),
+    ({"folders": {"archived": "X"}}, "a mapping of processed"),
+])
+def test_bad_settings_are_a_config_error_that_says_where(change: dict[str, Any], problem: str) -> None:
+    settings = {"backend": "ews", "address": ADDRESS, "auth": "basic", "username": "u",
+                "service_endpoint": "https://mail.kent.test/EWS/Exchange.asmx", "password": "env:HOME"}
+    settings = {k: v for k, v in (settings | change).items() if v is not None}
+    with pytest.raises(ConfigError, match=problem):
+        EwsMailbox.from_settings("unit", settings)
+
+
+def test_importing_the_adapters_loads_neither_exchangelib_nor_msal() -> None:
+    """Heavy libraries load on first use, so `mailbot --help` and maildir setups stay light."""
+    code = ("import sys, mailbot.adapters.ews, mailbot.adapters.graph; "
+            "print(sorted(m for m in ('exchangelib', 'msal') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"

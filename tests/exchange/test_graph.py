@@ -1,0 +1,281 @@
+"""The Graph adapter (httpx, real HTTP) against the fake Microsoft Graph on loopback."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailbot.adapters.graph import GraphMailbox, GraphSender
+from mailbot.errors import ConfigError, TransportError
+from mailbot.ports import RenderedMail
+from tests.exchange import contract
+from tests.exchange.conftest import DictCursors
+from tests.exchange.fake_graph import TOKEN, FakeGraph
+
+ADDRESS = "safeguardingunitalerts@kent.test"
+KEY = "unit:graph-inbox"
+
+
+class Sleeps(list[float]):
+    """Stands in for time.sleep: records the waits the server asked for."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def mailbox(fake: FakeGraph, cursors: DictCursors, **overrides: Any) -> GraphMailbox:
+    settings: dict[str, Any] = dict(
+        mailbox=ADDRESS, tenant_id="kent", client_id="app-id", base_url=fake.base_url,
+        token_provider=lambda: TOKEN, cursor_store=cursors, sleep=Sleeps())
+    return GraphMailbox("unit", **(settings | overrides))
+
+
+def raw(n: int) -> bytes:
+    return (f"From: sam.worker@kent.test\r\nTo: {ADDRESS}\r\nSubject: alert {n}\r\n"
+            f"Message-ID: <m{n}@kent.test>\r\n\r\nbody {n}\r\n").encode()
+
+
+@pytest.mark.parametrize("check", contract.CHECKS, ids=lambda c: c.__name__)
+def test_graph_mailbox_keeps_the_mailbox_contract(
+        graph_server: FakeGraph, cursors: DictCursors, check: Any) -> None:
+    check(lambda: mailbox(graph_server, cursors, page_size=2), graph_server.store.deliver)
+
+
+def test_fetch_follows_delta_pages_and_yields_mime_oldest_first(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    for n in range(5):
+        graph_server.store.deliver(raw(n))
+    got = list(mailbox(graph_server, cursors, page_size=2).fetch())
+    assert [m.raw for m in got] == [raw(n) for n in range(5)]
+    assert graph_server.calls["delta"] == 3 and graph_server.calls["mime"] == 5
+    assert all('IdType="ImmutableId"' in p for p in graph_server.prefer)
+
+
+def test_the_cursor_moves_only_after_the_shell_has_taken_the_whole_batch(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    for n in range(3):
+        graph_server.store.deliver(raw(n))
+    batch = mailbox(graph_server, cursors).fetch()
+    next(batch), next(batch), next(batch)
+    assert cursors.writes == 0, "the delta link was saved before the last message was handled"
+    assert list(batch) == []
+    saved = json.loads(cursors.values[KEY])
+    assert "$deltatoken=" in saved["delta"] and len(saved["inbox"]) == 3
+
+
+def test_a_restart_resumes_from_the_saved_delta_link(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    graph_server.store.deliver(raw(1))
+    first = mailbox(graph_server, cursors)
+    for message in first.fetch():
+        first.acknowledge(message, "processed")
+    graph_server.store.deliver(raw(2))
+    assert [m.raw for m in mailbox(graph_server, cursors).fetch()] == [raw(2)]
+    assert graph_server.calls["delta"] == 2   # one full listing, then one delta round
+
+
+def test_a_crash_mid_batch_loses_nothing_and_replays_from_the_old_cursor(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """The shell handled 1 and took 2, then died; 3 and 4 arrived meanwhile."""
+    for n in (0, 1):
+        graph_server.store.deliver(raw(n))
+    settled = mailbox(graph_server, cursors)
+    list(settled.fetch())                        # a batch fully taken: cursor saved
+    for message in settled.fetch():
+        settled.acknowledge(message, "processed")
+    before = dict(cursors.values)
+    for n in (2, 3):
+        graph_server.store.deliver(raw(n))
+    crashing = mailbox(graph_server, cursors)
+    batch = crashing.fetch()
+    crashing.acknowledge(next(batch), "processed")
+    assert next(batch).raw == raw(3)
+    del batch
+    assert cursors.values == before
+    graph_server.store.deliver(raw(4))
+    assert [m.raw for m in mailbox(graph_server, cursors).fetch()] == [raw(3), raw(4)]
+
+
+def test_an_expired_delta_token_starts_again_with_a_full_listing(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    graph_server.store.deliver(raw(1))
+    box = mailbox(graph_server, cursors)
+    assert len(list(box.fetch())) == 1          # fetched, not yet acknowledged
+    graph_server.store.deliver(raw(2))
+    graph_server.expire_delta_tokens()
+    assert [m.raw for m in box.fetch()] == [raw(1), raw(2)]
+    assert graph_server.calls["delta"] == 3     # first listing, the 410, the new listing
+    assert "$deltatoken=" in json.loads(cursors.values[KEY])["delta"]
+
+
+def test_an_unreadable_cursor_means_a_full_listing_not_a_crash(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    graph_server.store.deliver(raw(1))
+    cursors.values[KEY] = "{not json"
+    assert [m.raw for m in mailbox(graph_server, cursors).fetch()] == [raw(1)]
+
+
+def test_messages_moved_away_by_a_person_are_not_fetched_again(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    first = graph_server.store.deliver(raw(1))
+    graph_server.store.deliver(raw(2))
+    box = mailbox(graph_server, cursors)
+    assert len(list(box.fetch())) == 2
+    graph_server.store.move(first, graph_server.store.folder("deleteditems").id)
+    assert [m.raw for m in box.fetch()] == [raw(2)]
+
+
+@pytest.mark.parametrize(("folder", "name"), [
+    ("processed", "Processed"), ("needs_attention", "Needs-Attention"), ("rejected", "Rejected")])
+def test_acknowledge_moves_into_a_folder_under_the_inbox_made_when_missing(
+        graph_server: FakeGraph, cursors: DictCursors, folder: Any, name: str) -> None:
+    graph_server.store.deliver(raw(1))
+    box = mailbox(graph_server, cursors)
+    box.acknowledge(next(box.fetch()), folder)
+    assert graph_server.store.path(graph_server.store.folder(name)) == f"Inbox/{name}"
+    assert graph_server.store.messages(name) == [raw(1)]
+    assert graph_server.store.messages("inbox") == []
+
+
+def test_acknowledging_a_deleted_message_is_not_an_error(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    uid = graph_server.store.deliver(raw(1))
+    box = mailbox(graph_server, cursors)
+    (message,) = box.fetch()
+    graph_server.store.delete(uid)
+    box.acknowledge(message, "processed")
+
+
+def test_a_target_folder_a_person_deleted_is_made_again(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    graph_server.store.deliver(raw(1))
+    graph_server.store.deliver(raw(2))
+    box = mailbox(graph_server, cursors)
+    first, second = box.fetch()
+    box.acknowledge(first, "processed")
+    with graph_server.store.lock:
+        del graph_server.store.folders[graph_server.store.folder("Processed").id]
+    box.acknowledge(second, "processed")
+    assert graph_server.store.messages("Processed") == [raw(2)]
+    assert graph_server.calls["create_folder"] == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_throttling_waits_as_long_as_retry_after_says_then_succeeds(
+        graph_server: FakeGraph, cursors: DictCursors, status: int) -> None:
+    graph_server.store.deliver(raw(1))
+    graph_server.throttle("mime", times=2, status=status, retry_after="7")
+    sleeps = Sleeps()
+    box = mailbox(graph_server, cursors, sleep=sleeps)
+    assert [m.raw for m in box.fetch()] == [raw(1)]
+    assert sleeps == [7.0, 7.0] and box.client.retries == 2
+    assert graph_server.calls["mime"] == 3
+
+
+def test_throttling_that_does_not_stop_is_a_transport_error(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    graph_server.throttle("delta", times=10, retry_after="1")
+    with pytest.raises(TransportError, match="429 TooManyRequests"):
+        list(mailbox(graph_server, cursors).fetch())
+    assert graph_server.calls["delta"] == 5     # the first try and four retries
+
+
+def test_a_refused_token_says_what_the_app_registration_lacks(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    box = mailbox(graph_server, cursors, token_provider=lambda: "expired")
+    with pytest.raises(TransportError, match=r"lacks Mail\.ReadWrite"):
+        list(box.fetch())
+    assert graph_server.calls["delta"] == 2     # one retry with a fresh token
+
+
+def test_a_mailbox_outside_the_apps_scope_is_a_transport_error(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    graph_server.forbidden = True
+    with pytest.raises(TransportError, match=r"403 ErrorAccessDenied.*lacks Mail\.ReadWrite"):
+        mailbox(graph_server, cursors).check()
+
+
+def test_an_unreachable_graph_is_a_transport_error(cursors: DictCursors) -> None:
+    sleeps = Sleeps()
+    box = GraphMailbox("unit", mailbox=ADDRESS, tenant_id="kent", client_id="app-id",
+                       base_url="http://127.0.0.1:9/v1.0", token_provider=lambda: TOKEN,
+                       cursor_store=cursors, sleep=sleeps)
+    with pytest.raises(TransportError, match="ConnectError"):
+        list(box.fetch())
+    assert sleeps == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_no_more_than_four_requests_are_in_flight_per_mailbox(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    box = mailbox(graph_server, cursors)
+    sender = box.sender()
+    graph_server.gate = 5     # the fake holds each request until five were in flight at once
+    workers = [threading.Thread(target=sender.already_sent, args=(f"m{n}@kent.test",))
+               for n in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert graph_server.max_in_flight == 4
+
+
+def test_send_posts_the_mime_base64_as_text_plain_keeping_the_message_id(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    sender = mailbox(graph_server, cursors).sender()
+    data = raw(7).replace(ADDRESS.encode(), b"sm.north@kent.test")
+    sender.send(RenderedMail("m7@kent.test", ("sm.north@kent.test", "miu@kent.test"), data))
+    ((content_type, body),) = graph_server.sent_bodies
+    assert content_type == "text/plain"
+    assert base64.b64decode(body) == b"Bcc: miu@kent.test\r\n" + data
+    assert graph_server.store.sent == [b"Bcc: miu@kent.test\r\n" + data]
+    assert sender.already_sent("m7@kent.test") is True
+    assert sender.already_sent("m8@kent.test") is False
+
+
+def test_check_lists_folders_and_counts_unread_and_changes_nothing(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    graph_server.store.deliver(raw(1))
+    graph_server.store.create_folder(graph_server.store.folder("inbox").id, "Rejected")
+    report = mailbox(graph_server, cursors).check()
+    assert report["inbox_unread"] == 1 and report["inbox_total"] == 1
+    assert "Inbox" in report["folders"] and report["inbox_folders"] == ["Rejected"]
+    assert report["targets"]["Rejected"] == "present"
+    assert report["targets"]["Processed"].startswith("missing")
+    assert not {"create_folder", "move", "send_mail"} & set(graph_server.calls)
+    assert cursors.writes == 0
+
+
+def test_settings_accept_a_secret_or_a_certificate_but_not_both(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cursors: DictCursors) -> None:
+    monkeypatch.setenv("GRAPH_SECRET", "s3cret")
+    base = {"backend": "graph", "address": ADDRESS, "tenant_id": "kent", "client_id": "app-id"}
+    GraphMailbox.from_settings("unit", base | {"client_secret": "env:GRAPH_SECRET"},
+                               cursor_store=cursors)
+    pem = tmp_path / "app.pem"
+    pem.write_text("-----BEGIN PRIVATE KEY-----\n")
+    box = GraphMailbox.from_settings(
+        "unit", base | {"certificate": f"file:{pem}", "thumbprint": "AB12"}, cursor_store=cursors)
+    assert box.name == "unit"   # nothing connects until first use
+    for bad in ({}, {"client_secret": "env:GRAPH_SECRET", "certificate": f"file:{pem}",
+                     "thumbprint": "AB12"}, {"certificate": f"file:{pem}"}):
+        with pytest.raises(ConfigError, match="give client_secret, or certificate"):
+            GraphMailbox.from_settings("unit", base | bad, cursor_store=cursors)
+    sender = GraphSender.from_settings(base | {"client_secret": "env:GRAPH_SECRET"})
+    assert sender.client.mailbox == ADDRESS
+    with pytest.raises(ConfigError, match=r"sender\.folders: is not a known key"):
+        GraphSender.from_settings(base | {"client_secret": "env:GRAPH_SECRET", "folders": {}})
+
+
+def test_a_retry_after_longer_than_the_patience_is_a_transport_error_at_once(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """The shell retries on its next cycle instead of blocking for ten minutes."""
+    graph_server.throttle("delta", times=1, retry_after="600")
+    sleeps = Sleeps()
+    with pytest.raises(TransportError, match="gave up after 0 retries"):
+        list(mailbox(graph_server, cursors, sleep=sleeps).fetch())
+    assert sleeps == []

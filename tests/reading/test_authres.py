@@ -1,0 +1,52 @@
+"""Authentication-Results (RFC 8601): authserv-id and DMARC, against SpamAssassin's tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailbot.core.config import Config
+from mailbot.core.model import AuthResult
+from mailbot.core.reading import read_message
+from mailbot.core.reading.authres import parse_auth_results
+
+EXPECTED = {
+    "authres_basic": [("authserv.example.com", None), ("authserv.example.com", "fail"),
+                      ("authserv.example.com", None)],
+    "authres_comments": [("authserv.example.com", "pass")],
+    "authres_errors": [("authserv.example.com", None), ("", None)],
+    "authres_multi_authserv": [("authrestest1int", None), ("authrestest2int", "none"),
+                               ("authrestest3int", None), ("authrestest4int", None),
+                               ("authrestest5int", None), ("authrestest6int", None),
+                               ("authrestest7tru", None), ("authrestest8ext", None)],
+    "authres_none": [("authserv.example.com", None)],
+    "authres_props": [("authserv.example.com", None)],
+    "authres_quoted": [("authserv.example.com", None)],
+    "authres_quoted_eq": [("authserv.example.com", None)],
+    "authres_realworld": [("mail.example.net", "pass")],
+    "authres_reason": [("authserv.example.com", None)],
+    "authres_version": [("authserv.example.com", None)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_spamassassin_authres_headers_topmost_first(name: str, shared_dir: Path,
+                                                    config: Config) -> None:
+    got = read_message((shared_dir / "corpus" / "spamassassin-authres" / name).read_bytes(), config)
+    assert [(r.authserv_id, r.dmarc) for r in got.auth_results] == EXPECTED[name]
+
+
+@pytest.mark.parametrize("value, result", [
+    ("mx.kent.test; dmarc=fail (p=reject) header.from=kent.test", ("mx.kent.test", "fail")),
+    ("mx.kent.test 1; spf=pass; dmarc=pass", ("mx.kent.test", "pass")),
+    ("MX.Kent.Test; dmarc = pass", ("mx.kent.test", "pass")),
+    ("(comment; with semicolon) mx.kent.test; dmarc=pass", ("mx.kent.test", "pass")),
+    ('mx.kent.test; spf=pass reason="a ; b (c" smtp.mailfrom=x; dmarc=fail', ("mx.kent.test", "fail")),
+    ("mx.kent.test; dmarc=pass (nested (comment)) header.from=x", ("mx.kent.test", "pass")),
+    ("dmarc=fail header.from=kent.test", ("", None)),   # no authserv-id: never trusted
+    ("", ("", None)), ("mx.kent.test; none", ("mx.kent.test", None)),
+    ("mx.kent.test; dmarc", ("mx.kent.test", None)),
+])
+def test_auth_results_parsing(value: str, result: tuple[str, str | None]) -> None:
+    assert parse_auth_results(value) == AuthResult(authserv_id=result[0], dmarc=result[1])

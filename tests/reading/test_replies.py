@@ -1,0 +1,68 @@
+"""A reply's own words, and the command they start with (conservatively)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.core.model import Command, ReplyCommand
+from mailbot.core.reading.replies import parse_command, strip_quotes
+
+
+def test_outlook_from_sent_block_starts_the_quote() -> None:
+    text = ("RETURN the police reference is missing\n\nFrom: Safeguarding Unit Alerts "
+            "<safeguardingunitalerts@kent.test>\nSent: 16 November 2026 10:02\nTo: Sue\n"
+            "Subject: [KA-2026-0001] Alert\n\nReply APPROVE or RETURN\n")
+    assert strip_quotes(text) == "RETURN the police reference is missing"
+
+
+def test_outlook_underscores_and_original_message_markers_start_the_quote() -> None:
+    assert strip_quotes("ok\n________________________________\nFrom: X\nSent: y\n\nAPPROVE") == "ok"
+    assert strip_quotes("fine\n-----Original Message-----\nAPPROVE") == "fine"
+
+
+def test_on_wrote_over_two_lines_starts_the_quote() -> None:
+    text = ("Done, dates recorded.\n\nOn Mon, 16 Nov 2026 at 10:02, Safeguarding Unit Alerts <\n"
+            "safeguardingunitalerts@kent.test> wrote:\n> Please record the dates\n")
+    assert strip_quotes(text) == "Done, dates recorded."
+
+
+def test_chevron_lines_are_quoted_wherever_they_are() -> None:
+    assert strip_quotes("> APPROVE\nRETURN: no") == "RETURN: no"
+
+
+def test_a_bottom_posted_reply_keeps_the_words_under_the_quote() -> None:
+    text = "On Mon 16 Nov, Alerts wrote:\n> Reply APPROVE or RETURN\n\nAPPROVED\n"
+    assert strip_quotes(text) == "APPROVED"
+
+
+def test_german_and_french_clients_quote_headers_are_recognised() -> None:
+    assert strip_quotes("JA\nVon: Alerts\nGesendet: Montag\nAn: x") == "JA"
+    assert strip_quotes("OUI\nLe lun. 16 nov. 2026, Alerts a écrit :\n> x") == "OUI"
+
+
+@pytest.mark.parametrize("text, command, argument", [
+    ("APPROVE", Command.APPROVE, ""), ("approved - all actions taken", Command.APPROVE,
+                                      "all actions taken"),
+    ("Agreed.", Command.APPROVE, ""), ("Yes, approve", Command.APPROVE, ""),
+    ("**APPROVE**", Command.APPROVE, ""),
+    ("RETURN\nThe police reference is missing.\nAnd the DOB.", Command.RETURN,
+     "The police reference is missing.\nAnd the DOB."),
+    ("Rejected: no strategy meeting date", Command.RETURN, "no strategy meeting date"),
+    ("FORWARD director", Command.FORWARD, "director"),
+    ("Forward to the Director and AD SQA\nthanks", Command.FORWARD, "the Director and AD SQA"),
+    ("DE-ALERT child found safe", Command.DEALERT, "child found safe"),
+    ("dealert", Command.DEALERT, ""), ("DONE: dates on Liberi", Command.DONE, "dates on Liberi"),
+    ("Completed", Command.DONE, ""), ("Hi Sue,\nAPPROVE", Command.APPROVE, ""),
+])
+def test_commands_are_read_from_the_first_words(text: str, command: Command, argument: str) -> None:
+    assert parse_command(text) == ReplyCommand(command=command, argument=argument)
+
+
+@pytest.mark.parametrize("text", [
+    "OK", "yes", "Thanks", "Approvals are with Sue", "Return interview done on 18/11",
+    "Returning to the office on Monday", "Can you call me?", "", "I approve",
+    "Forwarding this was a mistake",
+])
+def test_anything_else_is_no_command(text: str) -> None:
+    """Conservative: a word that merely looks like a command is not one."""
+    assert parse_command(text) is None
