@@ -9,9 +9,9 @@ split out in place (see blocks.py).
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterator
+from io import BytesIO  # an in-memory buffer: python-docx and zipfile read from one
 from typing import Any
 
 from mailbot.core.reading.blocks import Block, Para, Table
@@ -37,7 +37,7 @@ def docx_blocks(data: bytes) -> list[Block] | None:
     try:
         import docx  # heavy: only when a Word form arrives
 
-        body = docx.Document(io.BytesIO(data)).element.body
+        body = docx.Document(BytesIO(data)).element.body
         blocks: list[Block] = []
         _body(body, blocks)
         return blocks
@@ -47,7 +47,7 @@ def docx_blocks(data: bytes) -> list[Block] | None:
 
 def _small_enough(data: bytes) -> bool:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
+        with zipfile.ZipFile(BytesIO(data)) as package:
             return sum(info.file_size for info in package.infolist()) <= _MAX_UNPACKED
     except (zipfile.BadZipFile, ValueError, OSError, EOFError):
         return False
