@@ -139,8 +139,13 @@ class Service:
         self.flush()
         return handled
 
-    def run(self, stop: threading.Event, *, tick_every: float = 60.0) -> None:
-        """Long-running: watch, tick, flush, until `stop` is set (SIGTERM/SIGINT)."""
+    def run(self, stop: threading.Event, *, tick_every: float = 60.0,
+            idle_slice: float = 5.0) -> None:
+        """Long-running: watch, tick, flush, until `stop` is set (SIGTERM/SIGINT).
+
+        Each mailbox waits in turn for a short slice (IDLE on IMAP, a poll on
+        Maildir): new mail wakes the loop within a slice or two; the periodic full
+        rescan in `poll` catches anything a wake-up missed."""
         from mailbot.service.clockwork import Clockwork
 
         clockwork = Clockwork(self, tick_every=tick_every)
@@ -151,11 +156,16 @@ class Service:
                 self.flush()
             except TransportError as exc:
                 log.warning("transport problem, retrying: %s", exc)
-            waits = list(self.mailboxes.values())
-            if waits:
-                waits[0].wait(min(tick_every, 30.0)) if len(waits) == 1 else stop.wait(5.0)
-            else:
+            if not self.mailboxes:
                 stop.wait(tick_every)
+            for mailbox in self.mailboxes.values():
+                if stop.is_set():
+                    break
+                try:
+                    mailbox.wait(idle_slice)
+                except TransportError as exc:
+                    log.warning("mailbox %s: %s; reconnecting", mailbox.name, exc)
+                    stop.wait(idle_slice)
 
     # -- the outbox -------------------------------------------------------------
 

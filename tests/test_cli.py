@@ -1,0 +1,72 @@
+"""The `mailbot` command on the embedded default: once, status, explain, run + SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mailbot.adapters.maildir import MaildirMailbox
+from mailbot.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+FORM = (ROOT / "examples" / "forms" / "c8-child-in-care-missing.eml").read_bytes()
+
+
+def test_once_status_and_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    MaildirMailbox("unit", state / "mail" / "unit").deliver(FORM)
+    assert main(["once", "--state", str(state)]) == 0
+    assert "handled 1 message(s)" in capsys.readouterr().out
+    sent = list((state / "outbox" / "new").iterdir())
+    assert len(sent) >= 2, "the QA request and the receipt are in the file outbox"
+
+    assert main(["status", "--state", str(state)]) == 0
+    status = capsys.readouterr().out
+    assert "KA-" in status and "sm_qa" in status and "Sue Manager" in status
+    assert "Jordan" not in status and "J.E." in status, "status shows initials, not names"
+
+    ref = next(w for w in status.split() if w.startswith("KA-"))
+    assert main(["explain", ref, "--state", str(state)]) == 0
+    explained = capsys.readouterr().out
+    assert "raised" in explained and "R-CIC" in explained
+
+
+def test_a_second_bot_on_the_same_state_folder_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mailbot.adapters.store import Store
+
+    state = tmp_path / "state"
+    with Store.open(state):
+        assert main(["once", "--state", str(state)]) == 1
+    assert "state" in capsys.readouterr().err
+
+
+def test_run_handles_mail_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "run", "--state", str(state),
+                             "--tick", "1"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ})
+    try:
+        inbox = MaildirMailbox("unit", state / "mail" / "unit")
+        inbox.deliver(FORM)
+        outbox = state / "outbox" / "new"
+        for _ in range(300):           # up to 30 s on a loaded machine; usually well under 1 s
+            if outbox.is_dir() and len(list(outbox.iterdir())) >= 2:
+                break
+            time.sleep(0.1)
+        assert len(list(outbox.iterdir())) >= 2
+        assert list(inbox.fetch()) == [], "the form left the inbox"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    from mailbot.adapters.store import Store
+
+    with Store.open(state) as store:                # the lock was released
+        assert len(store.load().alerts) == 1
