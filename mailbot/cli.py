@@ -7,6 +7,8 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,35 +84,35 @@ def cmd_run(args: Any) -> int:
     return 0
 
 
-def cmd_once(args: Any) -> int:
+@contextmanager
+def _opened(args: Any) -> Iterator[Any]:
+    """The service on the state folder, its lock released however the command ends."""
     service = _service(args)
     try:
-        handled = service.once()
-        print(f"handled {handled} message(s)")
+        yield service
     finally:
         service.store.close()
+
+
+def cmd_once(args: Any) -> int:
+    with _opened(args) as service:
+        print(f"handled {service.once()} message(s)")
     return 0
 
 
 def cmd_status(args: Any) -> int:
     from mailbot.service.views import status_table
 
-    service = _service(args)
-    try:
+    with _opened(args) as service:
         print(status_table(service.store.load(), service.config, service.clock.now()))
-    finally:
-        service.store.close()
     return 0
 
 
 def cmd_explain(args: Any) -> int:
     from mailbot.service.views import explain
 
-    service = _service(args)
-    try:
+    with _opened(args) as service:
         print(explain(service, args.ref.upper()))
-    finally:
-        service.store.close()
     return 0
 
 
@@ -160,17 +162,13 @@ class _MemoryCursors:
 
 
 def cmd_digest(args: Any) -> int:
+    from mailbot.adapters.chart import trend_chart
+    from mailbot.adapters.digest_mail import preview
     from mailbot.service.bootstrap import gather_digest
 
-    service = _service(args)
-    try:
-        from mailbot.adapters.chart import trend_chart
-        from mailbot.adapters.digest_mail import preview
-
+    with _opened(args) as service:
         data = gather_digest(service, service.clock.now())
         text, html, png = preview(data, service.config, service.clock.now())
-    finally:
-        service.store.close()
     print(text)
     if args.out:
         out = Path(args.out)

@@ -34,6 +34,12 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
 
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value.lower()
+
+
 def _duration(value: Any) -> Duration:
     if isinstance(value, Duration):
         return value
@@ -56,12 +62,7 @@ class Organisation(_Frozen):
     def _lower_domains(cls, v: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(d.lower() for d in v)
 
-    @field_validator("bot_address")
-    @classmethod
-    def _address(cls, v: str) -> str:
-        if not _EMAIL.match(v):
-            raise ValueError(f"{v!r} is not an email address")
-        return v.lower()
+    _address = field_validator("bot_address")(lambda v: _email(v))
 
 
 class Role(_Frozen):
@@ -79,12 +80,7 @@ class Person(_Frozen):
     email: str
     deputy: str | None = None
 
-    @field_validator("email")
-    @classmethod
-    def _address(cls, v: str) -> str:
-        if not _EMAIL.match(v):
-            raise ValueError(f"{v!r} is not an email address")
-        return v.lower()
+    _address = field_validator("email")(lambda v: _email(v))
 
 
 class Area(_Frozen):
