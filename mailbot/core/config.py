@@ -326,8 +326,11 @@ class Config(_Frozen):
     def route_of(self, category: str) -> Route:
         return self.routes[self.categories[category].route]
 
-    def qa_policy(self, category: str) -> QaPolicy:
-        if self.categories[category].priority_one:
+    def qa_policy(self, category: str, kind: str = "approval") -> QaPolicy:
+        """T-QA for a waiting step. Tasks (Form A, Ofsted, MIU's records) follow the
+        ordinary working-hours policy even on a Priority One alert: only its
+        approvals are urgent."""
+        if kind == "approval" and self.categories[category].priority_one:
             return self.timers.qa_priority_one
         return self.timers.qa
 

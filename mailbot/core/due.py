@@ -69,8 +69,8 @@ def next_due_of(alert: Alert, config: Config) -> datetime | None:
 
 def _earliest(alert: Alert, config: Config) -> tuple[datetime, Wait | Clock] | None:
     found: list[tuple[datetime, int, Wait | Clock]] = []
-    policy = config.qa_policy(alert.category)
     for wait in alert.waits:
+        policy = config.qa_policy(alert.category, wait.kind)
         if not wait.reminded and wait.chasers == 0:
             found.append((policy.reminder_before.before(wait.due_at), 0, wait))
         elif wait.next_nudge_at is not None:
@@ -98,7 +98,7 @@ def _replace_wait(work: Work, wait: Wait) -> None:
 
 def nudge(work: Work, wait: Wait) -> None:
     now = work.ctx.now
-    policy = work.qa_policy()
+    policy = work.qa_policy(wait.kind)
     if not wait.reminded and wait.chasers == 0 and now < wait.due_at:
         _reminder(work, wait, "before", wait.due_at)
         _replace_wait(work, wait.model_copy(update={"reminded": True}))
@@ -150,7 +150,7 @@ def hand_to(work: Work, wait: Wait, key: str, code: str, why: str, *, late: bool
     """Ask someone else to act on a waiting step: the deputy (out of office, bounce,
     no answer) or the tier above. The owner is told why."""
     cfg, now = work.config, work.ctx.now
-    policy = work.qa_policy()
+    policy = work.qa_policy(wait.kind)
     level = wait.escalation + 1 if code == "escalated" else max(wait.escalation, 1)
     updated = wait.model_copy(update={
         "escalated_to": (*wait.escalated_to, key), "escalation": level, "chasers": 0,

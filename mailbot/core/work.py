@@ -89,5 +89,5 @@ class Work:
         return add_working_time(start, duration.fixed, self.config.timers.business_hours,
                                 self.ctx.holidays, ZoneInfo(self.config.organisation.timezone))
 
-    def qa_policy(self) -> QaPolicy:
-        return self.config.qa_policy(self.alert.category)
+    def qa_policy(self, kind: str = "approval") -> QaPolicy:
+        return self.config.qa_policy(self.alert.category, kind)

@@ -20,7 +20,8 @@ _AUTO_SUBJECT = re.compile(
     r"absence du bureau|on annual leave|vacation reply|away from (?:the|my) office)", re.I)
 _NATIONAL = re.compile(
     r"national\s+(?:child\s+protection\s+|missing\s+(?:child\s+)?|cp\s+)?alert|"
-    r"missing\s+child(?:ren)?\s+notification|\bcp\s+alert\b|child\s+protection\s+alert", re.I)
+    r"missing\s+child(?:ren)?\s+notification|\bcp\s+alert\b|child\s+protection\s+alert|"
+    r"missing\s+child\s+(?:alert|notification)|national\s+notification", re.I)
 _FOUND = re.compile(r"\b(?:found|located)\b", re.I)
 
 
