@@ -101,10 +101,13 @@ def cmd_once(args: Any) -> int:
 
 
 def cmd_status(args: Any) -> int:
+    from mailbot.service.miu import MiuDesk
     from mailbot.service.views import status_table
 
     with _opened(args) as service:
-        print(status_table(service.store.load(), service.config, service.clock.now()))
+        desk = service.miu if isinstance(service.miu, MiuDesk) else None
+        print(status_table(service.store.load(), service.config, service.clock.now(),
+                           desk.open_tasks() if desk else ()))
     return 0
 
 

@@ -103,6 +103,8 @@ def script(d: Demo) -> None:
     d.answer("pdo.east@kent.test", "KA-2026-0001", "DONE, spoke to the district",
              purpose="task_request")
     d.at(datetime(2026, 11, 17, 17, 0, tzinfo=UTC))
+    d.answer("miu@kent.test", "KA-2026-0001", "DONE - 48 hours missing recorded on Liberi",
+             purpose="task_request", mailbox="miu")                # R-MIU: the T-48H task
     d.answer("director@kent.test", "KA-2026-0001", "FORWARD corporate director and lead member")
 
     d.heading("Tuesday night: the child is found; the 72-hour return interview clock (T-72H)")

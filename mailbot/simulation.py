@@ -15,7 +15,6 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot.core import due
 from mailbot.core.model import Decision, Incoming, Outgoing
 from mailbot.service.bootstrap import DEFAULT_CONFIG, bootstrap
 
@@ -73,7 +72,7 @@ class Simulation:
     def at(self, when: datetime) -> None:
         """Move the clock to `when`, ticking at every deadline on the way."""
         while True:
-            nxt = due.next_due(self.service.store.load(), self.config, self.clock.now())
+            nxt = self.service.next_due()   # the alerts' clocks and the register's
             if nxt is None or nxt > when:
                 break
             self.clock.t = max(self.clock.t, nxt)

@@ -66,8 +66,14 @@ def sample_inputs(config: Config) -> dict[str, Any]:
                   for a in alerts[-3:] if a.national.last_notice_at)
     open_alerts = [a for a in alerts if a.status != "closed"]
     closed_alerts = [a for a in alerts if a.status == "closed"]
+    # R-OLA, R-MIU: the register's week, and two questions waiting on the MIU (one overdue)
+    from mailbot.core.digest import RegisterFigures
+
+    register = RegisterFigures(opened=2, closed=1, purged=1, open_now=6)
+    questions = [("miu", NOW - timedelta(days=1)), ("miu", NOW + timedelta(days=1))]
     return {"now": NOW, "open_alerts": open_alerts, "closed_alerts": closed_alerts,
-            "events": sorted(events, key=lambda e: (e.at, e.ref, e.seq)), "config": config}
+            "events": sorted(events, key=lambda e: (e.at, e.ref, e.seq)), "config": config,
+            "other_tasks": questions, "ola_register": register}
 
 
 def _alert(rng: random.Random, config: Config, ref: str, created: datetime, category: str,

@@ -7,12 +7,14 @@ same message twice (a crash between send and commit) leaves one file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import socket
 from pathlib import Path
 
+from mailbot.errors import TransportError
 from mailbot.ports import RenderedMail
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]+")
@@ -42,10 +44,15 @@ class FileSender:
         name = file_name(mail.message_id)
         envelope = f"{ENVELOPE_HEADER}: {', '.join(mail.envelope_to)}\r\n".encode("ascii")
         tmp = self.path / "tmp" / f"{name}.{os.getpid()}.{socket.gethostname()}"
-        with open(tmp, "wb") as fh:
-            fh.write(envelope + mail.data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(envelope + mail.data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as e:   # disk full, read-only, folder gone: the outbox retries later
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise TransportError(f"outbox {self.path}: cannot write {mail.message_id}: {e}") from e
         try:
             # link, not rename: it fails rather than replaces when the name exists,
             # so two senders racing on one message leave the first copy alone
@@ -57,8 +64,11 @@ class FileSender:
 
     def already_sent(self, message_id: str) -> bool:
         name = file_name(message_id)
-        return (self.path / "new" / name).exists() or any(
-            p.name.split(":", 1)[0] == name for p in (self.path / "cur").glob(f"{name}*"))
+        if (self.path / "new" / name).exists():
+            return True
+        # a plain scan, not glob(): glob compiles a new pattern for every name (slow)
+        with os.scandir(self.path / "cur") as entries:
+            return any(e.name.split(":", 1)[0] == name for e in entries)
 
     def sent(self) -> list[bytes]:
         """Every saved message, oldest first, as stored (envelope line included)."""

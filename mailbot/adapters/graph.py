@@ -113,7 +113,8 @@ class GraphClient:
                 if response.status_code not in RETRYABLE:
                     raise TransportError(
                         f"Graph {what}: HTTP {response.status_code} {_error_code(response)}")
-                wait = _retry_after(response) or 2.0 ** retries
+                asked = _retry_after(response)   # "Retry-After: 0" means now, not "unsaid"
+                wait = 2.0 ** retries if asked is None else asked
                 reason = f"HTTP {response.status_code} {_error_code(response)}"
             if retries == self._max_retries or wait > self._max_wait:
                 raise TransportError(f"Graph {what}: {reason}; gave up after {retries} retries")
@@ -411,9 +412,13 @@ def _msal_token(*, tenant_id: str, client_id: str, client_secret: str | None,
                     if certificate is not None:
                         credential = {"private_key": Path(certificate[0]).read_text(),
                                       "thumbprint": certificate[1]}
+                    # a configured authority is taken as given: msal would otherwise ask
+                    # login.microsoftonline.com to vouch for it, which a private
+                    # cloud (or the tests' local Entra) cannot pass
                     app = msal.ConfidentialClientApplication(
                         client_id, client_credential=credential,
-                        authority=authority or f"https://login.microsoftonline.com/{tenant_id}")
+                        authority=authority or f"https://login.microsoftonline.com/{tenant_id}",
+                        instance_discovery=None if authority is None else False)
                 result = app.acquire_token_for_client(scopes=[scope])
             except (ValueError, OSError) as e:  # requests' errors are OSErrors
                 raise TransportError(f"Microsoft Entra ID: no token for app {client_id}: {e}") from e

@@ -92,6 +92,18 @@ class MaildirMailbox:
     def close(self) -> None:
         self._maildir.close()
 
+    def check(self) -> dict[str, object]:
+        """What `mailbot check-mailbox` prints: counts, folders, writable; moves nothing."""
+        listed = self._listing()
+        unread = sum(1 for _, path in listed.values()
+                     if path.parent.name == "new" or "S" not in path.name.partition(":2,")[2])
+        return {
+            "backend": "maildir", "mailbox": self.name, "path": str(self.path),
+            "inbox_total": len(listed), "inbox_unread": unread,
+            "folders": {name: len(self.folder_keys(key)) for key, name in SUBFOLDERS.items()},
+            "writable": os.access(self.path / "tmp", os.W_OK) and os.access(self.path / "new", os.W_OK),
+        }
+
     # -- beyond the port ---------------------------------------------------------
 
     def has_new(self) -> bool:

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,12 +87,26 @@ class RegisterStore:
     def search(self, text: str) -> tuple[RegisterEntry, ...]:
         return search(self.list(), text)
 
-    def record(self, change: RegisterChange, now: datetime) -> None:
-        """Store the register as `change` leaves it, then count what it did."""
+    def record(self, change: RegisterChange, now: datetime, *,
+               tasks: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """Store the register as `change` leaves it (and the unit's open questions
+        about it, when given, in the same write), then count what it did."""
         data = self._data()
         data["entries"] = [e.model_dump(mode="json") for e in change.entries]
+        if tasks is not None:
+            data["tasks"] = [dict(t) for t in tasks]
         self._write(data)
         self._audit(now, change.counts)
+
+    # -- the unit's open questions (R-MIU), kept and purged with the register ------
+
+    def tasks(self) -> tuple[dict[str, Any], ...]:
+        return tuple(dict(t) for t in self._data().get("tasks", []))
+
+    def save_tasks(self, tasks: Sequence[Mapping[str, Any]]) -> None:
+        data = self._data()
+        data["tasks"] = [dict(t) for t in tasks]
+        self._write(data)
 
     def purge(self, now: datetime, expiry: Duration) -> Purge:
         """Delete entries past `expiry` with their originals, and originals no
@@ -107,6 +122,8 @@ class RegisterStore:
             return result
         data["entries"] = [e.model_dump(mode="json") for e in result.kept]
         data["originals"] = {o: s for o, s in data["originals"].items() if o not in doomed}
+        # a question about a notification goes with it
+        data["tasks"] = [t for t in data.get("tasks", []) if t.get("original_id") not in doomed]
         self._write(data)
         self._audit(now, {"purged": len(result.purged)})
         for original_id in sorted(doomed):

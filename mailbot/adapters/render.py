@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
+from email.header import Header
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from mailbot.adapters.ics import deadline_ics
+from mailbot.adapters.mime_out import addresses, assemble, header
 from mailbot.core.config import Config
 from mailbot.core.model import Outgoing
 from mailbot.ports import RenderedMail
@@ -122,47 +122,38 @@ class Renderer:
         org = self._config.organisation
         message_id = out.message_id.strip("<>")
 
-        msg = EmailMessage(policy=SMTP)
-        msg["From"] = _from(org.bot_name, org.bot_address)
-        msg["To"] = [Address(r.name, addr_spec=r.email) for r in out.to]
+        headers: list[tuple[str, str | Header]] = [
+            ("From", _from(org.bot_name, org.bot_address)),
+            ("To", addresses([(r.name, r.email) for r in out.to])),
+        ]
         if out.cc:
-            msg["Cc"] = [Address(r.name, addr_spec=r.email) for r in out.cc]
-        msg["Subject"] = out.subject
-        msg["Date"] = now
-        msg["Message-ID"] = f"<{message_id}>"
+            headers.append(("Cc", addresses([(r.name, r.email) for r in out.cc])))
+        headers += [("Subject", header(out.subject)), ("Date", format_datetime(now)),
+                    ("Message-ID", f"<{message_id}>")]
         if out.in_reply_to:
             parent = f"<{out.in_reply_to.strip('<>')}>"
-            msg["In-Reply-To"] = parent
-            msg["References"] = parent
+            headers += [("In-Reply-To", parent), ("References", parent)]
         if out.reply_token:
-            msg["Reply-To"] = self.reply_address(out.reply_token)
-        msg["Auto-Submitted"] = out.auto
+            headers.append(("Reply-To", self.reply_address(out.reply_token)))
+        headers.append(("Auto-Submitted", out.auto))
         # Exchange and Outlook: no out-of-office or other automatic answers to this
-        msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+        headers.append(("X-Auto-Response-Suppress", "OOF, AutoReply"))
         if out.ref:
-            msg["X-Mailbot-Ref"] = out.ref
-        msg["X-Mailbot-Purpose"] = out.purpose
+            headers.append(("X-Mailbot-Ref", out.ref))
+        headers.append(("X-Mailbot-Purpose", out.purpose))
         if out.late:
-            msg["X-Mailbot-Late"] = "yes"
+            headers.append(("X-Mailbot-Late", "yes"))
 
-        msg.set_content(text)
-        msg.add_alternative(html, subtype="html")
-        if inline_images:
-            html_part = msg.get_body(("html",))
-            assert html_part is not None   # added just above
-            for key, data in inline_images.items():
-                html_part.add_related(data, "image", _image_subtype(data), cid=f"<{key}>",
-                                      disposition="inline", filename=key)
+        images = {key: (data, _image_subtype(data)) for key, data in (inline_images or {}).items()}
+        calendar = None
         if out.attach_ics is not None:
             ics = deadline_ics(uid=message_id, ref=out.ref or "", what=_ics_what(out),
                                at=out.attach_ics, stamp=now,
                                description=_ics_description(out, self.reply_address_or_bot(out)))
-            msg.add_attachment(ics.decode("utf-8"), subtype="calendar",
-                               filename=f"{out.ref or 'alert'}-deadline.ics",
-                               params={"method": "PUBLISH"})
-
+            calendar = (ics.decode("utf-8"), f"{out.ref or 'alert'}-deadline.ics")
+        # put together without EmailMessage's header objects: see mime_out (10x faster)
         return RenderedMail(message_id=message_id, envelope_to=envelope(out),
-                            data=msg.as_bytes(policy=SMTP))
+                            data=assemble(headers, text, html, images=images, calendar=calendar))
 
     def reply_address(self, token: str) -> str:
         local, _, domain = self._config.organisation.bot_address.partition("@")
@@ -201,10 +192,10 @@ def envelope(out: Outgoing) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _from(name: str, address: str) -> str | Address:
+def _from(name: str, address: str) -> str:
     """`"Safeguarding Unit Alerts" <bot@...>`: quoted, as Outlook shows it."""
     if not name.isascii():
-        return Address(name, addr_spec=address)   # the policy encodes it (RFC 2047)
+        return addresses([(name, address)])   # RFC 2047 encoded
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{quoted}" <{address}>'
 

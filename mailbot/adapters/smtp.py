@@ -19,7 +19,14 @@ from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from typing import Any
 
-from mailbot.adapters.imap import IMAP_ERRORS, Security, TokenSource, connect_imap, token_getter
+from mailbot.adapters.imap import (
+    IMAP_ERRORS,
+    Security,
+    TokenSource,
+    connect_imap,
+    default_tls_context,
+    token_getter,
+)
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import RenderedMail
@@ -219,7 +226,7 @@ class SmtpSender:
         return refused
 
     def _session(self, token: str | None) -> smtplib.SMTP:
-        context = self._ssl_context or ssl.create_default_context()
+        context = self._ssl_context or default_tls_context()
         smtp: smtplib.SMTP
         if self.security == "tls":
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,

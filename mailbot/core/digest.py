@@ -85,6 +85,24 @@ class WaitingApproval(Value):
     waiting: str                  # "3d 4h"
 
 
+class TaskCount(Value):
+    """R-MIU, T-QA: tasks open for one role (alert tasks and the register's questions)."""
+
+    role: str
+    role_title: str
+    open: int
+    overdue: int
+
+
+class RegisterFigures(Value):
+    """R-OLA: the register of other authorities' alerts, this week and now."""
+
+    opened: int
+    closed: int
+    purged: int
+    open_now: int
+
+
 class DigestWeek(Value):
     key: str
     start: datetime               # UTC
@@ -110,6 +128,8 @@ class Digest(Value):
     national_reissue_due: tuple[Flagged, ...]     # at = re-issue date
     national_nearing_lapse: tuple[Flagged, ...]   # at = lapse date
     waiting_longest: tuple[WaitingApproval, ...]
+    tasks_open: tuple[TaskCount, ...] = ()
+    ola_register: RegisterFigures | None = None
 
     @property
     def this_week(self) -> WeekFigures:
@@ -131,7 +151,11 @@ def digest_week(now: datetime, config: Config) -> DigestWeek:
 
 
 def compute_digest(*, now: datetime, open_alerts: Sequence[Alert], closed_alerts: Sequence[Alert],
-                   events: Sequence[Event], config: Config, weeks: int = 5) -> Digest:
+                   events: Sequence[Event], config: Config, weeks: int = 5,
+                   other_tasks: Sequence[tuple[str, datetime]] = (),
+                   ola_register: RegisterFigures | None = None) -> Digest:
+    """`other_tasks` are (role, due) of tasks kept outside the alerts (the register's
+    questions to the MIU); `ola_register` the register's figures, when it is kept."""
     if weeks < 1:
         raise ValueError(f"a digest covers at least one week, not {weeks}")
     tz = ZoneInfo(config.organisation.timezone)
@@ -167,7 +191,8 @@ def compute_digest(*, now: datetime, open_alerts: Sequence[Alert], closed_alerts
         national_open=tuple(_flag(a, _last_notice(a)) for a in national),
         national_reissue_due=_national_due(national, now, config, lapse=False),
         national_nearing_lapse=_national_due(national, now, config, lapse=True),
-        waiting_longest=_waiting(alerts.values(), now, config))
+        waiting_longest=_waiting(alerts.values(), now, config),
+        tasks_open=_tasks(open_alerts, other_tasks, now, config), ola_register=ola_register)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +354,18 @@ def _waiting(alerts: Iterable[Alert], now: datetime,
         role_title=config.roles[w.role].title if w.role in config.roles else w.role,
         since=w.asked_at, waiting=_span(now - w.asked_at))
         for _, _, _, a, w in waits)
+
+
+def _tasks(alerts: Iterable[Alert], other: Sequence[tuple[str, datetime]], now: datetime,
+           config: Config) -> tuple[TaskCount, ...]:
+    """Open and overdue tasks by role, in routing.yaml's order of roles."""
+    due = [(w.role, w.due_at) for a in alerts if a.status != "closed" for w in a.waits
+           if w.kind == "task"] + list(other)
+    opened: Counter[str] = Counter(role for role, _ in due)
+    overdue: Counter[str] = Counter(role for role, at in due if at < now)
+    order = [r for r in config.roles if r in opened] + sorted(set(opened) - set(config.roles))
+    return tuple(TaskCount(role=r, role_title=config.roles[r].title if r in config.roles else r,
+                           open=opened[r], overdue=overdue[r]) for r in order)
 
 
 def _flag(alert: Alert, at: datetime, note: str = "") -> Flagged:

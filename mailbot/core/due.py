@@ -202,8 +202,9 @@ def fire_clock(work: Work, clock: Clock) -> None:
                              if c.id == clock.id else c for c in alert.clocks))
     if clock.kind == "missing_notice":
         if alert.found_at is None:
-            route.notice(work, clock.roles, "missing_48h", clock.rule,
-                         "This Child in Care has been missing for 48 hours (T-48H).", late=late)
+            route.missing_48h(work, clock.id, clock.roles, clock.rule,
+                              "This Child in Care has been missing for 48 hours (T-48H).",
+                              late=late)
         return
     if clock.kind in ("return_interview_due", "return_interview_overdue"):
         if alert.return_interview_at is None:

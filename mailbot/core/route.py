@@ -23,6 +23,8 @@ from mailbot.core.work import Work
 
 TASKS = {
     "record_missing_dates": "Record the date missing (and, when found, the date found) on Liberi.",
+    "record_missing_48h": "Record on Liberi that this Child in Care has been missing for 48 "
+                          "hours, with the date missing (and, when found, the date found).",
     "cascade_national_alert": "Cascade the signed-off national alert to the national "
                               "custodian / designated officer list.",
     "cascade_found": "Cascade the national \"found\" notification to the national custodian list.",
@@ -136,7 +138,7 @@ def notify_stage(work: Work, stage: NotifyStage) -> None:
             return
         if work.alert.found_at is not None:
             return
-        notice(work, stage.roles, "missing_48h", stage.rule, stage.why)
+        missing_48h(work, stage.id, stage.roles, stage.rule, stage.why)
         return
     notice(work, stage.roles, "new", stage.rule, stage.why)
 
@@ -178,8 +180,17 @@ def task_stage(work: Work, stage: TaskStage) -> None:
     create_task(work, stage.id, stage.role, stage.task, stage.rule)
 
 
+def missing_48h(work: Work, wait_id: str, roles: tuple[str, ...], rule: str, why: str, *,
+                late: bool = False) -> None:
+    """T-48H, R-MIU: a Child in Care missing 48 hours reaches MIU as a task (record it
+    on Liberi), chased like any step until MIU replies DONE."""
+    for role in roles:
+        create_task(work, wait_id if len(roles) == 1 else f"{wait_id}.{role}", role,
+                    "record_missing_48h", rule, reason=why, late=late)
+
+
 def create_task(work: Work, wait_id: str, role: str, task: str, rule: str,
-                *, due: datetime | None = None) -> None:
+                *, due: datetime | None = None, reason: str = "", late: bool = False) -> None:
     cfg = work.config
     owner = people.holder_key(cfg, role, work.alert)
     if owner is None:
@@ -193,10 +204,11 @@ def create_task(work: Work, wait_id: str, role: str, task: str, rule: str,
                 answers=("done",), task=task)
     work.update(waits=(*work.alert.waits, wait))
     work.event(rule, "task_set", task=task, role=role, owner=owner, due_at=due_at.isoformat())
-    send_task(work, wait, owner)
+    send_task(work, wait, owner, reason=reason, late=late)
 
 
-def send_task(work: Work, wait: Wait, key: str, *, suffix: str = "", reason: str = "") -> None:
+def send_task(work: Work, wait: Wait, key: str, *, suffix: str = "", reason: str = "",
+              late: bool = False) -> None:
     cfg = work.config
     description = TASKS.get(wait.task or "", wait.task or "")
     context = {
@@ -208,7 +220,7 @@ def send_task(work: Work, wait: Wait, key: str, *, suffix: str = "", reason: str
     }
     to = [people.recipient(cfg, key, wait.role, work.alert)]
     work.send("task_request", to, present.subject(work.alert, cfg, f"Task: {description[:60]}"),
-              context, rule=wait.rule, sensitive=True, reply_token=wait.token,
+              context, rule=wait.rule, sensitive=True, reply_token=wait.token, late=late,
               message_id=ids.request_id(work.alert.ref, wait.id, wait.attempt, wait.token,
                                         work.domain, suffix))
 

@@ -7,6 +7,7 @@ temporary folders and loopback servers) through the keyword arguments.
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,7 @@ def build_mailbox(name: str, spec: dict[str, Any], state_dir: Path, store: Any) 
 
 
 def build_sender(spec: dict[str, Any], state_dir: Path) -> Sender:
+    spec = {k: v for k, v in spec.items() if k != "resend_grace"}   # the shell's, not the sender's
     backend = spec.get("backend", "file")
     cls = _load(SENDERS, backend, "sender.backend")
     if backend in ("ews", "graph"):
@@ -124,8 +126,30 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
     renderer = Renderer(templates or DEFAULT_TEMPLATES, config)
     service = Service(config=config, store=store, mailboxes=mailboxes, sender=sender,
                       renderer=renderer, clock=clock or SystemClock(), holidays=holidays)
+    if "resend_grace" in config.sender:
+        service.resend_grace = resend_grace(config.sender["resend_grace"])
     service.digest = _digest_builder(service)
+    from mailbot.service.miu import MiuDesk
+
+    desk = MiuDesk(config, state_dir)   # R-OLA, R-MIU: the MIU inbox's own work
+    service.miu = desk
+    service.clock_hooks.append(desk)
     return service
+
+
+def resend_grace(value: Any) -> timedelta:
+    """`sender.resend_grace`: how long after a crash mid-send a "not in Sent Items"
+    answer is doubted (the mail system may still be filing the copy). 2m by default."""
+    from mailbot.core.durations import parse_duration
+    from mailbot.errors import ConfigError
+
+    try:
+        grace = parse_duration(value)
+    except ValueError as e:
+        raise ConfigError("routing.yaml", [f"sender.resend_grace: {e}"]) from None
+    if grace.months or grace.fixed.total_seconds() < 0:
+        raise ConfigError("routing.yaml", ["sender.resend_grace: give minutes or hours, e.g. 2m"])
+    return grace.fixed
 
 
 def _digest_builder(service: Service) -> Any:
@@ -145,7 +169,8 @@ def _digest_builder(service: Service) -> Any:
 def gather_digest(service: Service, now: Any) -> Any:
     from datetime import timedelta
 
-    from mailbot.core.digest import compute_digest
+    from mailbot.core.digest import RegisterFigures, compute_digest, digest_week
+    from mailbot.service.miu import MiuDesk
 
     store: Any = service.store
     since = now - timedelta(weeks=6)
@@ -153,5 +178,13 @@ def gather_digest(service: Service, now: Any) -> Any:
     open_alerts = list(state.alerts.values())
     closed = store.closed_alerts(since)
     events = [e for a in [*open_alerts, *closed] for e in store.events(a.ref) if e.at >= since]
+    desk = service.miu if isinstance(service.miu, MiuDesk) else None
+    register = None
+    if desk is not None:   # R-OLA: opened, closed and purged since the week began
+        counts = desk.counts(digest_week(now, service.config).start)
+        register = RegisterFigures(opened=counts["opened"], closed=counts["closed"],
+                                   purged=counts["purged"], open_now=desk.open_entries())
+    other_tasks = [(t.role, t.due_at) for t in desk.open_tasks()] if desk else []
     return compute_digest(now=now, open_alerts=open_alerts, closed_alerts=closed, events=events,
-                          config=service.config)
+                          config=service.config, other_tasks=other_tasks,
+                          ola_register=register)

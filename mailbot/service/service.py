@@ -19,12 +19,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from mailbot.core import due as due_core
 from mailbot.core import workflow
 from mailbot.core.config import Config
-from mailbot.core.model import Decision, Incoming, MessageKind, Outgoing, State
+from mailbot.core.model import Decision, Incoming, Outgoing, State
 from mailbot.core.work import Ctx
 from mailbot.errors import TransportError
 from mailbot.ports import Clock, InboxMessage, Mailbox, RenderedMail, Renderer, Sender, Store
@@ -32,6 +32,13 @@ from mailbot.ports import Clock, InboxMessage, Mailbox, RenderedMail, Renderer, 
 log = logging.getLogger("mailbot")
 
 Observer = Callable[[datetime, Decision, Incoming | None], None]
+
+
+class ClockHook(Protocol):
+    """Work of its own on the clock (the register's purge and questions, R-OLA)."""
+
+    def tick(self, ctx: Ctx) -> tuple[Outgoing, ...]: ...
+    def next_due(self, now: datetime) -> datetime | None: ...
 
 
 @dataclass
@@ -44,7 +51,9 @@ class Service:
     clock: Clock
     holidays: frozenset[date] = frozenset()
     digest: Callable[[str, datetime], tuple[Outgoing, dict[str, bytes]] | None] | None = None
-    miu: Callable[[State, Incoming, Ctx], Decision | None] | None = None
+    # the MIU inbox's own work (mailbot.service.miu): asked first, None = the workflow's
+    miu: Callable[[State, Incoming, Ctx, InboxMessage], Decision | None] | None = None
+    clock_hooks: list[ClockHook] = field(default_factory=list)
     observers: list[Observer] = field(default_factory=list)
     resend_grace: timedelta = timedelta(minutes=2)
     retry_backoff: tuple[int, ...] = (60, 300, 900, 3600)
@@ -74,7 +83,7 @@ class Service:
         incoming: Incoming | None = None
         try:
             incoming = read_message(message.raw, self.config)
-            decision = self._decide(incoming, message.mailbox, ctx)
+            decision = self._decide(incoming, message, ctx)
         except Exception:  # a bug or a message beyond reading: a person must look
             log.exception("message %s could not be handled; kept for a person", digest[:12])
             decision = Decision(state=store.load(), disposition="needs_attention",
@@ -90,11 +99,10 @@ class Service:
         mailbox.acknowledge(message, decision.disposition)
         return decision.disposition
 
-    def _decide(self, incoming: Incoming, mailbox: str, ctx: Ctx) -> Decision:
+    def _decide(self, incoming: Incoming, message: InboxMessage, ctx: Ctx) -> Decision:
         state = self.store.load()
-        if self.miu is not None and (mailbox == "miu" or
-                                     incoming.kind is MessageKind.OLA_NOTIFICATION):
-            decided = self.miu(state, incoming, ctx)
+        if self.miu is not None:
+            decided = self.miu(state, incoming, ctx, message)
             if decided is not None:
                 return decided
         return workflow.handle(state, incoming, self.config, ctx)
@@ -105,6 +113,11 @@ class Service:
         decision = due_core.due(self.store.load(), self.config, ctx)
         images: dict[str, dict[str, bytes]] = {}
         outgoing = list(decision.outgoing)
+        for hook in self.clock_hooks:   # before the digest, which counts what they did
+            try:
+                outgoing.extend(hook.tick(ctx))
+            except Exception:   # the register's trouble must not stop the alerts' clocks
+                log.exception("clock hook %s failed; a person must look", type(hook).__name__)
         if decision.digest_week and self.digest is not None:
             made = self.digest(decision.digest_week, ctx.now)
             if made is not None:
@@ -120,6 +133,13 @@ class Service:
         if decision.outgoing:
             log.info("tick: %s", decision.note)
         return decision
+
+    def next_due(self) -> datetime | None:
+        """The earliest moment anything falls due, the clock hooks' work included."""
+        now = self.clock.now()
+        times = [due_core.next_due(self.store.load(), self.config, now),
+                 *(hook.next_due(now) for hook in self.clock_hooks)]
+        return min((t for t in times if t is not None), default=None)
 
     def poll(self) -> int:
         """One pass over every watched mailbox; returns how many were handled."""

@@ -6,12 +6,14 @@ tickets, so they never carry a child's name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mailbot.core import due, people, present
 from mailbot.core.config import ApprovalStage, ClockStage, Config, GateStage, NotifyStage, TaskStage
+from mailbot.core.miu import DeskTask
 from mailbot.core.model import State
 
 
@@ -75,7 +77,41 @@ def routes_table(config: Config) -> str:
     return "\n".join(parts).lstrip("\n")
 
 
-def status_table(state: State, config: Config, now: datetime) -> str:
+def status_table(state: State, config: Config, now: datetime,
+                 desk_tasks: Sequence[DeskTask] = ()) -> str:
+    """Open alerts, then every open task by role (R-MIU): alert tasks and the
+    register's questions to the MIU."""
+    alerts = _alerts_table(state, config, now)
+    tasks = tasks_table(state, config, now, desk_tasks)
+    return f"{alerts}\n\nOpen tasks\n{tasks}" if tasks else alerts
+
+
+def tasks_table(state: State, config: Config, now: datetime,
+                desk_tasks: Sequence[DeskTask] = ()) -> str:
+    rows: list[tuple[str, datetime, list[str]]] = []
+    for ref in sorted(state.alerts):
+        alert = state.alerts[ref]
+        for w in alert.waits:
+            if w.kind == "task":
+                owner = people.recipient(config, w.owner, w.role, alert).name
+                rows.append((w.role, w.due_at, [w.role, ref, alert.initials, w.task or w.id,
+                                                owner]))
+    for t in desk_tasks:
+        holder = config.holder(t.role, None)
+        owner = config.person(holder).name if holder else "-"
+        what = f"register: {t.kind}" + (f" x{t.chasers} chased" if t.chasers else "")
+        rows.append((t.role, t.due_at, [t.role, ", ".join(t.entry_ids) or "register", "-", what,
+                                        owner]))
+    if not rows:
+        return ""
+    order = list(config.roles)
+    rows.sort(key=lambda r: (order.index(r[0]) if r[0] in order else len(order), r[1]))
+    return table(["role", "ref", "child", "task", "owner", "due"],
+                 [[*cells, present.local(at, config) + (" OVERDUE" if at < now else "")]
+                  for _, at, cells in rows])
+
+
+def _alerts_table(state: State, config: Config, now: datetime) -> str:
     rows: list[list[str]] = []
     for ref in sorted(state.alerts):
         alert = state.alerts[ref]

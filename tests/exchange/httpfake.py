@@ -7,6 +7,8 @@ whether the client ever has more than N outstanding.
 
 from __future__ import annotations
 
+import ssl
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -28,6 +30,7 @@ class FakeServer:
         self.gate_timeout = 0.3
         self._cond = threading.Condition()
         self._httpd: ThreadingHTTPServer | None = None
+        self.tls: ssl.SSLContext | None = None    # set before start() to serve HTTPS
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -41,6 +44,10 @@ class FakeServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:
+                    # the client died mid-request: a real server discards a short body
+                    self.close_connection = True
+                    return
                 with fake._cond:
                     fake.in_flight += 1
                     fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
@@ -67,8 +74,10 @@ class FakeServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
+        if self.tls is not None:
+            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
         threading.Thread(target=self._httpd.serve_forever, args=(0.01,), daemon=True).start()
         return self
 
@@ -91,7 +100,7 @@ class FakeServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     # -- for subclasses ---------------------------------------------------------
 
@@ -101,6 +110,13 @@ class FakeServer:
     def count(self, operation: str) -> None:
         self.calls[operation] += 1
         self.log.append(operation)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return   # a client killed mid-request (the crash tests do it on purpose)
+        super().handle_error(request, client_address)
 
 
 class Faults:
@@ -113,6 +129,11 @@ class Faults:
     def add(self, operation: str, reply: Callable[[], Reply], times: int) -> None:
         with self._lock:
             self._pending.setdefault(operation, []).extend([reply] * times)
+
+    def clear(self) -> None:
+        """The outage is over: drop every failure not yet served."""
+        with self._lock:
+            self._pending.clear()
 
     def take(self, operation: str) -> Reply | None:
         with self._lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import itertools
 import threading
 from dataclasses import dataclass, field
@@ -24,8 +25,9 @@ class Item:
     is_read: bool = False
     changekey: str = "CK1"
 
-    @property
+    @functools.cached_property
     def message_id(self) -> str:
+        # cached: a Sent Items search after a crash looks at every item, hundreds of times
         msg = email.message_from_bytes(self.mime, policy=email.policy.compat32)
         return (msg.get("Message-ID") or "").strip()
 

@@ -7,8 +7,12 @@ the password "secret". Both servers run unprivileged (nobody / postfix) on free
 loopback ports inside a private temporary folder, so runs never collide.
 
 Extras the tests lean on:
-- `user+Folder@kent.test` is delivered into `user`'s folder "Folder" (created
-  if missing): this is how a sent-copy address lands in a "Sent" folder;
+- `user+Folder@kent.test` is delivered into `user`'s folder "Folder" when that
+  folder exists (every user has "Sent"): this is how a sent-copy address lands in
+  "Sent"; any other detail, such as the bot's reply tokens (`bot+TOKEN@`), is
+  delivered to the INBOX, as a mail server for the bot must do;
+- recipients starting `gone-` are accepted, then bounced by Postfix itself (a
+  real delivery status notification to the envelope sender);
 - recipients starting `rejected-` are refused 550, `tempfail-` refused 450;
 - STARTTLS (IMAP and SMTP) and implicit TLS (`imaps_port`, `smtps_port`) with a
   throwaway self-signed certificate: `ssl_context()` trusts it;
@@ -63,7 +67,15 @@ default_login_user = nobody
 default_internal_group = nogroup
 recipient_delimiter = +
 lmtp_save_to_detail_mailbox = yes
-lda_mailbox_autocreate = yes
+# only into folders that exist: reply tokens (bot+TOKEN@) must reach the INBOX
+lda_mailbox_autocreate = no
+namespace inbox {{
+  inbox = yes
+  mailbox Sent {{
+    auto = create
+    special_use = \\Sent
+  }}
+}}
 lda_mailbox_autosubscribe = yes
 userdb {{
   driver = static
@@ -117,6 +129,9 @@ inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 virtual_mailbox_domains = {domain}
 virtual_transport = lmtp:inet:127.0.0.1:{lmtp}
+# gone-*: accepted, then bounced with a real DSN (smtpd must not refuse them early)
+transport_maps = regexp:{dir}/transport
+smtpd_reject_unlisted_recipient = no
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject
 smtpd_recipient_restrictions = check_recipient_access regexp:{dir}/recipient_access
 smtpd_sasl_auth_enable = yes
@@ -138,6 +153,10 @@ maximal_backoff_time = 2s
 _RECIPIENT_ACCESS = """\
 /^rejected-/  550 5.1.1 no such mailbox here
 /^tempfail-/  450 4.2.0 mailbox busy, try later
+"""
+
+_TRANSPORT = """\
+/^gone-/  error:5.1.1 this person has left; mail to them is not delivered
 """
 
 
@@ -339,12 +358,13 @@ class MailStack:
         (d / "postfix" / "main.cf").write_text(
             _POSTFIX_MAIN.format(dir=d, domain=DOMAIN, lmtp=self.lmtp_port, auth=self.auth_port))
         (d / "recipient_access").write_text(_RECIPIENT_ACCESS)
+        (d / "transport").write_text(_TRANSPORT)
         (d / "postfix" / "master.cf").write_text(self._master_cf())
         # Postfix re-reads a table written within the last second until it
         # looks settled (300 ms naps, 2 s in all): date ours in the past.
         past = time.time() - 60
         for path in (d / "postfix" / "main.cf", d / "postfix" / "master.cf",
-                     d / "recipient_access"):
+                     d / "recipient_access", d / "transport"):
             os.utime(path, (past, past))
 
     def _make_queue(self) -> None:

@@ -69,5 +69,5 @@ def test_nothing_is_sent_twice_however_often_the_clock_ticks(bot: Bot) -> None:
         bot.service.tick()
     ids = [o.message_id for _, o in bot.record.sent]
     assert len(ids) == len(set(ids))
-    assert len([o for o in bot.record.to("miu@kent.test", "alert_notice", ref)
-                if o.context["notice"] == "missing_48h"]) == 1
+    assert len([o for o in bot.record.to("miu@kent.test", "task_request", ref)
+                if o.context["task"]["task"] == "record_missing_48h"]) == 1

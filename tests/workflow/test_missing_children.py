@@ -31,16 +31,18 @@ def test_r_cic_sm_then_ad_then_director_pdo_sm_sqa(bot: Bot) -> None:
     assert bot.request("director@kent.test", ref).context["step"]["id"] == "director_decision"
 
 
-def test_t_48h_child_in_care_missing_48_hours_goes_to_miu(bot: Bot) -> None:
+def test_t_48h_child_in_care_missing_48_hours_goes_to_miu_as_a_task(bot: Bot) -> None:
+    # R-MIU (issue 6): what reaches MIU at 48 hours is a task (record it on Liberi),
+    # chased until MIU replies DONE, no longer a notice
     ref = bot.send_form("C8")                       # missing since 15/11 16:00 UTC
     bot.answer("sue.manager@kent.test", ref, "APPROVE")
     bot.answer("ad.east@kent.test", ref, "APPROVE")
     bot.at(datetime(2026, 11, 17, 15, 59, tzinfo=UTC))
-    assert "alert_notice" not in bot.purposes_to("miu@kent.test", ref)
+    assert bot.purposes_to("miu@kent.test", ref) == []
     bot.at(datetime(2026, 11, 17, 16, 0, tzinfo=UTC))
-    notices = [o for o in bot.record.to("miu@kent.test", "alert_notice", ref)]
-    assert [o.context["notice"] for o in notices] == ["missing_48h"]
-    assert notices[0].rule == "T-48H"
+    tasks = bot.record.to("miu@kent.test", "task_request", ref)
+    assert [o.context["task"]["task"] for o in tasks] == ["record_missing_48h"]
+    assert tasks[0].rule == "T-48H"
 
 
 def test_t_48h_not_sent_when_the_child_is_found_first(bot: Bot) -> None:
@@ -52,6 +54,7 @@ def test_t_48h_not_sent_when_the_child_is_found_first(bot: Bot) -> None:
     bot.at(datetime(2026, 11, 18, 12, 0, tzinfo=UTC))
     kinds = [o.context["notice"] for o in bot.record.to("miu@kent.test", "alert_notice", ref)]
     assert "missing_48h" not in kinds and "found" in kinds
+    assert "task_request" not in bot.purposes_to("miu@kent.test", ref), "no T-48H task either"
 
 
 def test_t_72h_return_interview_reminder_at_48h_and_overdue_at_72h(bot: Bot) -> None:

@@ -1,0 +1,558 @@
+"""Issue 4's simulated year: a seeded scenario, the people in it, and what should follow.
+
+`run_year(state_dir, alerts=540, seed=2026)` drives the real service through
+`mailbot.simulation.Simulation` (real store, real templates, Maildir in, file
+sender out) from Monday 5 January 2026 to the last day of the year:
+
+* alerts of every category C1-C9 arrive at any hour, some first with a problem;
+* each step waits on a person who answers at once, late (after the first
+  chaser) or never (the deputy or the tier above answers once handed it);
+  a few national alerts' re-issue is answered by nobody at all;
+* missing children are found (the news sometimes reaching the bot days late),
+  return interviews are recorded or not, alerts are de-alerted or stay open;
+* national alerts run to their six-month re-issue and twelve-month lapse;
+* the bot is switched off for two long weekends (Easter, the August bank
+  holiday): no ticks; mail sent meanwhile waits in the Maildir; on restart it
+  catches up.
+
+The clock moves from one moment to the next: the earliest of the next thing a
+person does and the next thing the bot has due, so the bot ticks at every
+deadline (`due.next_due`), as `Simulation.at` does.
+
+`check(run)` then derives, from the scenario and the procedure alone (the
+calendar in `calendar_model`, the time limits in routing.yaml), what must have
+been sent, to whom and when, and compares it with what the bot sent. It returns
+the figures to print and the list of problems (empty when all is well).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import re
+import time as wallclock
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mailbot.core import due
+from mailbot.core.model import Decision, Incoming, Outgoing
+from mailbot.simulation import Simulation
+from tests.clock.calendar_model import (
+    LONDON,
+    add_months,
+    london,
+    mondays_at,
+    wall,
+    working_days_after,
+)
+
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)     # Monday 08:00 GMT: the first digest is on time
+END = datetime(2026, 12, 31, 18, 0, tzinfo=UTC)
+LAST_ARRIVAL = datetime(2026, 12, 1, tzinfo=UTC)
+# the bot switched off for a weekend, twice: (off from, back at), London time
+OFF = ((london(2026, 4, 2, 17, 30), london(2026, 4, 7, 9, 0)),      # Easter, Thu to Tue
+       (london(2026, 8, 28, 17, 30), london(2026, 9, 1, 9, 0)))     # August bank holiday
+CATEGORIES = ("C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9")
+MISSING = ("C6", "C7", "C8")
+TOLERANCE = timedelta(minutes=15)        # how late an item may be acted on before it is "late"
+H, D, MIN = timedelta(hours=1), timedelta(days=1), timedelta(minutes=1)
+
+FIRST = ("Ash", "Bea", "Cal", "Dee", "Eli", "Fin", "Gus", "Hal", "Ivy", "Jo", "Kai", "Lou")
+LAST = ("Acorn", "Birch", "Cedar", "Dale", "Elm", "Fern", "Glen", "Heath", "Ivy", "Juniper")
+
+
+# -- the scenario ------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """One alert as the scenario has it happen; filled in with what the bot did."""
+
+    n: int
+    category: str
+    arrives: datetime
+    district: str
+    tm: str
+    sw: str
+    child: str
+    behaviour: dict[str, str]              # wait id -> prompt | late | never | nobody
+    commands: dict[str, str]               # wait id -> the first line of the answer
+    rng: random.Random
+    missing_since: datetime | None = None
+    found_at: datetime | None = None
+    found_report: datetime | None = None
+    ri_report: datetime | None = None
+    dealert: datetime | None = None
+    ofsted: bool = False
+    form_a_sent: bool = True
+    bad_form: bool = False
+    intruder: bool = False
+    national: str = ""                     # "", "reissued" or "lapsing" (the January ones)
+    # what happened
+    ref: str | None = None
+    learned: dict[str, datetime] = field(default_factory=dict)   # what -> when the bot read it
+
+    def pick(self, wait_id: str) -> str:
+        return self.behaviour.get(wait_id, "prompt")
+
+
+def _minute(t: datetime) -> datetime:
+    return t.replace(second=0, microsecond=0)
+
+
+def _form_time(t: datetime) -> datetime:
+    """A minute the form can name unambiguously (not in the autumn's repeated hour)."""
+    t = _minute(t)
+    naive = wall(t).replace(tzinfo=None)
+    if naive.replace(tzinfo=LONDON, fold=0).utcoffset() != naive.replace(tzinfo=LONDON,
+                                                                         fold=1).utcoffset():
+        t += 2 * H
+    return t
+
+
+def _between(rng: random.Random, a: datetime, b: datetime) -> datetime:
+    return _minute(a + (b - a) * rng.random())
+
+
+def _off(t: datetime, margin: timedelta = timedelta(0)) -> bool:
+    return any(start - margin <= t < back for start, back in OFF)
+
+
+def make_plans(count: int, seed: int, districts: list[str]) -> list[Plan]:
+    rng = random.Random(seed)
+    plans: list[Plan] = []
+    for n in range(count):
+        category = CATEGORIES[n % len(CATEGORIES)]
+        own = random.Random(f"{seed}:{n}")
+        national = ""
+        if category == "C7" and n // len(CATEGORIES) < 6:
+            national = ("reissued", "lapsing")[n // len(CATEGORIES) % 2]
+        if national:
+            arrives = _between(own, datetime(2026, 1, 5, 10, tzinfo=UTC),
+                               datetime(2026, 1, 9, 15, tzinfo=UTC))
+        else:
+            arrives = _between(own, START + H, LAST_ARRIVAL)
+            # a Priority One alert's real-hour chasers stay clear of the days the bot is off
+            while category == "C1" and _off(arrives, margin=6 * D):
+                arrives = _between(own, START + H, LAST_ARRIVAL)
+        k = rng.randrange(40)
+        plan = Plan(
+            n=n, category=category, arrives=arrives, district=rng.choice(districts),
+            tm=f"tm{k}@kent.test", sw=f"sw{rng.randrange(120)}@kent.test",
+            child=f"{rng.choice(FIRST)} {rng.choice(LAST)}", behaviour={}, commands={}, rng=own,
+            national=national)
+        _behaviours(plan, own)
+        _story(plan, own)
+        plan.bad_form = own.random() < 0.03
+        plan.intruder = own.random() < 0.02
+        plans.append(plan)
+    return plans
+
+
+STEPS = {
+    "C1": ("sm_qa", "ad_review", "form_a", "ofsted"),
+    "C2": ("sm_qa", "ad_review", "ofsted"), "C5": ("sm_qa", "ad_review", "ofsted"),
+    "C3": ("sm_qa", "ad_review"), "C4": ("sm_qa", "ad_review"), "C9": ("sm_qa", "ad_review"),
+    "C6": ("sm_qa", "miu_dates", "ad_discretion"),
+    "C8": ("sm_qa", "ad_qa", "pdo_qa", "director_decision"),
+    "C7": ("sm_qa", "miu_dates", "nat_sm_qa", "nat_pdo_qa", "nat_signoff", "cascade",
+           "nat_reissue", "cascade_found"),
+}
+TASKS = ("form_a", "ofsted", "miu_dates", "pdo_qa", "cascade", "nat_reissue", "cascade_found")
+
+
+def _behaviours(plan: Plan, rng: random.Random) -> None:
+    for step in STEPS[plan.category]:
+        plan.behaviour[step] = rng.choices(("prompt", "late", "never"), (70, 20, 10))[0]
+        plan.commands[step] = "DONE" if step in TASKS else "APPROVE"
+    cat = plan.category
+    if cat not in MISSING and rng.random() < 0.08:
+        plan.commands["sm_qa"] = "RETURN\r\nPlease add what the school said."
+    if "ad_review" in plan.commands:
+        plan.commands["ad_review"] = rng.choices(
+            ("APPROVE", "FORWARD director", "FORWARD director and AD SQA", "DE-ALERT"),
+            (75, 12, 8, 5))[0]
+    if cat == "C6":
+        plan.commands["ad_discretion"] = rng.choices(("APPROVE", "FORWARD director", "DE-ALERT"),
+                                                     (80, 15, 5))[0]
+    if cat == "C8":
+        plan.commands["ad_qa"] = rng.choices(("APPROVE", "DE-ALERT"), (95, 5))[0]
+        plan.commands["director_decision"] = rng.choices(
+            ("APPROVE", "FORWARD corporate director and lead member"), (85, 15))[0]
+    if plan.national:
+        for step in STEPS["C7"][:6]:
+            plan.behaviour[step] = "prompt"
+        plan.behaviour["nat_reissue"] = "prompt" if plan.national == "reissued" else "nobody"
+
+
+def _story(plan: Plan, rng: random.Random) -> None:
+    cat, t = plan.category, plan.arrives
+    plan.ofsted = cat in ("C1", "C2", "C5") and rng.random() < 0.5
+    plan.form_a_sent = not (cat == "C1" and rng.random() < 0.6)
+    if cat not in MISSING:
+        if rng.random() < 0.7:
+            plan.dealert = t + rng.uniform(20, 150) * D
+        return
+    if cat == "C7":
+        if plan.national:
+            plan.missing_since = _form_time(t - rng.uniform(25, 60) * D)
+            if plan.n // len(CATEGORIES) == 0:      # the first one is found in September
+                plan.found_at = _form_time(datetime(2026, 9, 14, 9, tzinfo=UTC) + rng.uniform(0, 5) * D)
+        else:
+            plan.missing_since = _form_time(t - rng.uniform(2, 35) * D)
+            if rng.random() < 0.7:
+                plan.found_at = _form_time(plan.missing_since + rng.uniform(5, 150) * D)
+    else:
+        plan.missing_since = _form_time(t - rng.uniform(1, 30) * H)
+        bucket = rng.random()
+        if bucket < 0.85:
+            hours = (rng.uniform(2, 40) if bucket < 0.4 else rng.uniform(40, 168) if bucket < 0.7
+                     else rng.uniform(168, 960))
+            plan.found_at = _form_time(plan.missing_since + hours * H)
+    if plan.found_at is None:
+        return
+    if plan.found_at < t:                               # found before the form was sent
+        plan.found_at = _form_time(t + rng.uniform(1, 6) * H)
+    delay = rng.uniform(0.3, 20) * H if rng.random() < 0.85 else rng.uniform(49, 60) * H
+    plan.found_report = max(_minute(plan.found_at + delay), t + 30 * MIN)
+    if rng.random() < 0.75:
+        plan.ri_report = max(_minute(plan.found_at + rng.uniform(12, 100) * H),
+                             plan.found_report + 30 * MIN)
+        plan.dealert = plan.ri_report + rng.uniform(1, 14) * D
+    elif rng.random() < 0.8:
+        plan.dealert = plan.found_report + rng.uniform(5, 20) * D
+
+
+# -- the forms and answers people send -------------------------------------------------------
+
+
+def form_text(plan: Plan) -> str:
+    def when(t: datetime) -> str:
+        return wall(t).strftime("%d/%m/%Y %H:%M")
+
+    cat = plan.category
+    legal = {"C8": "Child in Care", "C6": "CP Plan", "C7": "CP Plan"}.get(cat, "CIN Plan")
+    fields = {
+        "Alert type": "New alert", "Category": cat, "District": plan.district,
+        "Child's name": plan.child, "Liberi ID": str(4_000_000 + plan.n),
+        "Date of birth": "03/02/2012", "Legal status": legal,
+        "Social worker": f"Sol Worker <{plan.sw}>", "Team manager": f"Tam Lead <{plan.tm}>",
+        "Summary of concern": "Concern raised by the school.",
+    }
+    if cat not in MISSING:
+        if cat != "C9":
+            fields["Date and time of incident"] = when(_form_time(plan.arrives - 3 * H))
+        if cat in ("C1", "C2", "C5"):
+            fields["Ofsted notification required"] = "Yes" if plan.ofsted else "No"
+        if cat == "C1":
+            fields["Form A sent to the Board"] = "Yes" if plan.form_a_sent else "No"
+        if cat == "C5":
+            fields["Placement / address"] = "Residential unit"
+    else:
+        assert plan.missing_since is not None
+        fields.update({
+            "Date and time missing": when(plan.missing_since), "Whereabouts known": "No",
+            "Circumstances of going missing": "Did not come home.", "Reported to police": "Yes",
+            "Police reference": f"KP-{plan.n}", "Actions taken to locate": "Friends and school called.",
+            "Strategy meeting date": wall(plan.arrives).strftime("%d/%m/%Y"),
+        })
+        if cat == "C8":
+            fields["Placement / address"] = "Foster placement"
+            fields["Out of Hours informed"] = "Yes"
+        if cat == "C7":
+            fields.update({"National alert requested": "Yes",
+                           "Agencies contacted / reasonable attempts": "Police, school, GP, housing.",
+                           "Family known to be in a particular locality": "No",
+                           "Exceptional circumstances": "None"})
+    if plan.bad_form and "bad" not in plan.learned:
+        fields.pop("District")
+    return "\r\n".join(f"{k}: {v}" for k, v in fields.items())
+
+
+_MID = re.compile(rb"Message-ID: <([^>]+)>")
+
+
+# -- running it --------------------------------------------------------------------------------
+
+
+@dataclass
+class Life:
+    """One waiting step (a Wait) as seen from the outside: asked, due, gone."""
+
+    ref: str
+    wait_id: str
+    attempt: int
+    kind: str
+    role: str
+    owner: str
+    asked: datetime
+    due: datetime
+    end: datetime | None = None
+
+
+@dataclass
+class YearRun:
+    sim: Simulation
+    plans: list[Plan]
+    agenda: list[tuple[datetime, int, Callable[[bool], None]]] = field(default_factory=list)
+    seq: Any = field(default_factory=itertools.count)
+    by_ref: dict[str, Plan] = field(default_factory=dict)
+    by_form: dict[str, Plan] = field(default_factory=dict)
+    lives: dict[tuple[str, str, int], Life] = field(default_factory=dict)
+    lives_of: dict[str, list[Life]] = field(default_factory=dict)
+    requests: dict[tuple[str, str, int], Outgoing] = field(default_factory=dict)
+    replied: dict[tuple[str, str, int], tuple[datetime, str]] = field(default_factory=dict)
+    restarts: list[tuple[datetime, list[Outgoing]]] = field(default_factory=list)
+    restart_times: set[datetime] = field(default_factory=set)
+    offline: list[tuple[Plan | None, str]] = field(default_factory=list)
+    unexpected: list[Outgoing] = field(default_factory=list)
+    ticks: int = 0
+    seconds: float = 0.0
+    _next_due: dict[str, tuple[object, datetime | None]] = field(default_factory=dict)
+
+    # -- the agenda ---------------------------------------------------------------------
+
+    def later(self, when: datetime, act: Callable[[bool], None]) -> None:
+        heapq.heappush(self.agenda, (when, next(self.seq), act))
+
+    @property
+    def now(self) -> datetime:
+        return self.sim.clock.t
+
+    def bot_next_due(self) -> datetime | None:
+        """`due.next_due`, remembering each alert's answer while the alert is unchanged
+        (the core returns unchanged alerts as the very same object)."""
+        state = self.sim.service.store.load()
+        times: list[datetime] = [due.next_digest_moment(self.sim.config, self.now, state)]
+        cache = self._next_due
+        for ref, alert in state.alerts.items():
+            hit = cache.get(ref)
+            if hit is None or hit[0] is not alert:
+                hit = (alert, due.next_due_of(alert, self.sim.config))
+                cache[ref] = hit
+            if hit[1] is not None:
+                times.append(hit[1])
+        return min(times)
+
+    def run(self) -> None:
+        began = wallclock.perf_counter()
+        for plan in self.plans:
+            self.later(plan.arrives, lambda off, p=plan: self.send_form(p, off))
+        off = list(OFF)
+        while True:
+            acting = self.agenda[0][0] if self.agenda else None
+            ticking = self.bot_next_due()
+            nxt = min(t for t in (acting, ticking) if t is not None)
+            if nxt > END:
+                break
+            if off and nxt >= off[0][0]:
+                self.switched_off(*off.pop(0))
+                continue
+            if ticking is not None and (acting is None or ticking <= acting):
+                self.sim.clock.t = max(self.now, ticking)
+                self.sim.service.tick()
+                self.sim.service.flush()
+                self.ticks += 1
+            else:
+                when, _, act = heapq.heappop(self.agenda)
+                self.sim.clock.t = max(self.now, when)
+                act(False)
+        self.sim.clock.t = END
+        self.seconds = wallclock.perf_counter() - began
+
+    def switched_off(self, start: datetime, back: datetime) -> None:
+        """No ticks from `start`; mail people send meanwhile waits in the Maildir; at
+        `back` the bot starts again as `mailbot run` does: read the mail, tick, send."""
+        self.sim.clock.t = start
+        while self.agenda and self.agenda[0][0] < back:
+            when, _, act = heapq.heappop(self.agenda)
+            self.sim.clock.t = max(self.now, when)
+            act(True)
+        self.sim.clock.t = back
+        self.restart_times.add(back)
+        seen = len(self.sim.record.decisions)
+        self.sim.service.once()
+        for plan, what in self.offline:
+            if plan is not None and what:
+                plan.learned.setdefault(what, back)
+        self.offline.clear()
+        sent = [o for t, d, inc in self.sim.record.decisions[seen:] if inc is None for o in d.outgoing]
+        self.restarts.append((back, sent))
+
+    # -- people sending mail ------------------------------------------------------------
+
+    def deliver(self, raw: bytes, offline: bool, plan: Plan | None = None, what: str = "") -> None:
+        if offline:
+            self.sim.service.mailboxes["unit"].deliver(raw)  # type: ignore[attr-defined]
+            self.offline.append((plan, what))
+        else:
+            self.sim.deliver(raw)
+            if plan is not None and what:
+                plan.learned.setdefault(what, self.now)
+
+    def send_form(self, plan: Plan, offline: bool) -> None:
+        raw = self.sim.email(f"Tam Lead <{plan.tm}>", f"Alert {plan.category}", form_text(plan))
+        match = _MID.search(raw)
+        assert match is not None
+        self.by_form[match.group(1).decode()] = plan
+        self.deliver(raw, offline, plan, "form" if not (plan.bad_form and "bad" not in plan.learned)
+                     else "")
+
+    def send_update(self, plan: Plan, what: str, body: str, offline: bool) -> None:
+        assert plan.ref is not None
+        if plan.ref not in self.sim.service.store.load().alerts:
+            return      # closed already (a de-alert at a step): nobody updates it
+        raw = self.sim.email(f"Tam Lead <{plan.tm}>", f"RE: [{plan.ref}] update",
+                             f"Alert reference: {plan.ref}\r\n{body}")
+        self.deliver(raw, offline, plan, what)
+
+    def reply(self, request: Outgoing, sender: str, text: str, offline: bool,
+              key: tuple[str, str, int] | None = None) -> None:
+        """`sender` answers `request` as Outlook would; a person whose request is no longer
+        open (the alert closed, the step dropped) sees that and does not answer."""
+        if key is not None:
+            alert = self.sim.service.store.load().alerts.get(key[0])
+            if alert is None or not any(w.token == request.reply_token for w in alert.waits):
+                return
+        bot = self.sim.config.organisation.bot_address
+        local_part, domain = bot.split("@")
+        raw = self.sim.email(sender, f"RE: {request.subject}", text,
+                             to=f"{local_part}+{request.reply_token}@{domain}",
+                             headers={"In-Reply-To": f"<{request.message_id}>",
+                                      "References": f"<{request.message_id}>"})
+        self.deliver(raw, offline)
+        if key is not None:
+            self.replied[key] = (self.restart_after(self.now) if offline else self.now,
+                                 text.split("\r\n")[0])
+
+    def restart_after(self, t: datetime) -> datetime:
+        return next(back for start, back in OFF if start <= t < back)
+
+    # -- people reading mail ------------------------------------------------------------
+
+    def observe(self, now: datetime, decision: Decision, incoming: Incoming | None) -> None:
+        touched = {e.ref for e in decision.events} | set(decision.closed)
+        for ref in touched:
+            alert = decision.state.alerts.get(ref)
+            if alert is not None:
+                self._lives(now, ref, alert)
+        # the receipt names the reference; it comes after the first request in the batch
+        for out in sorted(decision.outgoing, key=lambda o: o.purpose != "submitter_receipt"):
+            self._read(now, out)
+
+    def _lives(self, now: datetime, ref: str, alert: Any) -> None:
+        current = {(ref, w.id, w.attempt): w for w in alert.waits}
+        mine = self.lives_of.setdefault(ref, [])
+        for key, w in current.items():
+            if key not in self.lives:
+                life = Life(ref, w.id, w.attempt, w.kind, w.role, w.owner, now, w.due_at)
+                self.lives[key] = life
+                mine.append(life)
+        for life in mine:
+            if life.end is None and (ref, life.wait_id, life.attempt) not in current:
+                life.end = now
+
+    def _read(self, now: datetime, out: Outgoing) -> None:
+        if out.purpose in ("submitter_receipt", "form_problems") and \
+                out.in_reply_to not in self.by_form:
+            self.unexpected.append(out)
+            return
+        if out.purpose == "submitter_receipt":
+            plan = self.by_form[out.in_reply_to or ""]
+            plan.ref = out.ref
+            self.by_ref[out.ref or ""] = plan
+            self._schedule_story(plan)
+            return
+        if out.purpose == "form_problems":
+            plan = self.by_form[out.in_reply_to or ""]
+            plan.learned["bad"] = now
+            self.later(now + 90 * MIN, lambda off, p=plan: self.send_form(p, off))
+            return
+        plan = self.by_ref.get(out.ref or "")
+        if plan is None:
+            return
+        if out.purpose == "submitter_returned":
+            self.later(now + 2 * H, lambda off, p=plan: self.send_update(
+                p, "resubmitted", "Alert type: Updated alert\r\nSummary of concern: The school "
+                "said the child was upset.", off))
+        elif out.purpose in ("approval_request", "task_request"):
+            self._asked(now, plan, out)
+        elif out.purpose == "reminder" and out.context["stage"] == "overdue" \
+                and out.context["chasers"] == 0:
+            self._chased(now, plan, out)
+
+    def _schedule_story(self, plan: Plan) -> None:
+        def update(when: datetime | None, what: str, body: str) -> None:
+            if when is not None:
+                self.later(max(when, self.now), lambda off: self.send_update(plan, what, body, off))
+
+        if plan.found_at is not None:
+            update(plan.found_report, "found", "Alert type: Updated alert\r\nDate and time found: "
+                   + wall(plan.found_at).strftime("%d/%m/%Y %H:%M"))
+        if plan.ri_report is not None:
+            update(plan.ri_report, "ri", "Alert type: Updated alert\r\nReturn interview date: "
+                   + wall(plan.ri_report).strftime("%d/%m/%Y"))
+        update(plan.dealert, "dealert", "Alert type: De-alert")
+
+    def _asked(self, now: datetime, plan: Plan, out: Outgoing) -> None:
+        step = out.context.get("step") or out.context.get("task") or {}
+        wait_id = str(step["id"])
+        life = self._life_for(out.ref or "", wait_id, out.context["due_at"])
+        if life is None:
+            return
+        key = (life.ref, life.wait_id, life.attempt)
+        first = out.to[0].email == _email(self.sim.config, life.owner)
+        behaviour = plan.pick(wait_id) if life.attempt == 1 else "prompt"
+        command = plan.commands.get(wait_id, "APPROVE") if life.attempt == 1 else "APPROVE"
+        who = out.to[0].email
+        if first:
+            self.requests.setdefault(key, out)
+        if first and plan.intruder and wait_id == "sm_qa" and life.attempt == 1:
+            self.later(now + 3 * MIN, lambda off: self.reply(
+                out, f"visitor{plan.n}@kent.test", "APPROVE", off))
+        if first and behaviour == "prompt":
+            p1 = plan.category == "C1"
+            limit = 40 if p1 and life.kind == "approval" else 90
+            delay = plan.rng.uniform(5, limit) * MIN
+            self.later(now + delay, lambda off: self.reply(out, who, command, off, key))
+        elif not first and behaviour == "never":
+            self.later(now + plan.rng.uniform(10, 40) * MIN,
+                       lambda off: self.reply(out, who, command, off, key))
+
+    def _chased(self, now: datetime, plan: Plan, out: Outgoing) -> None:
+        """The first overdue chaser (chasers counts those before it) brings the late answer."""
+        owner = out.to[0].email
+        for life in self.lives_of.get(out.ref or "", []):
+            if life.end is None and life.due.isoformat() == out.context[
+                    "due_at"] and _email(self.sim.config, life.owner) == owner:
+                if life.attempt == 1 and plan.pick(life.wait_id) == "late":
+                    request = self.requests[(life.ref, life.wait_id, life.attempt)]
+                    command = plan.commands.get(life.wait_id, "APPROVE")
+                    key = (life.ref, life.wait_id, life.attempt)
+                    self.later(now + plan.rng.uniform(10, 40) * MIN,
+                               lambda off: self.reply(request, owner, command, off, key))
+                return
+
+    def _life_for(self, ref: str, wait_id: str, due_at: str) -> Life | None:
+        found = [life for life in self.lives_of.get(ref, []) if life.wait_id == wait_id
+                 and life.due.isoformat() == due_at]
+        return found[-1] if found else None
+
+
+def _email(config: Any, key: str) -> str:
+    return key.removeprefix("email:") if key.startswith("email:") else config.people[key].email
+
+
+def run_year(state_dir: Path, alerts: int = 540, seed: int = 2026,
+             config: Any = None) -> YearRun:
+    sim = Simulation(state_dir, START, config=config)
+    plans = make_plans(alerts, seed, sim.config.all_districts())
+    run = YearRun(sim, plans)
+    sim.service.observers.append(run.observe)
+    run.run()
+    return run

@@ -1,0 +1,187 @@
+"""Issue 3: killed at random points, the bot still handles and sends everything exactly once.
+
+A backlog of alert forms waits in the unit inbox. `mailbot once` runs as a real
+process on the IMAP/SMTP config, and is killed with SIGKILL after a random
+delay (fixed seed), again and again, each time restarted, until the inbox is
+empty and the outbox drained. The kills land anywhere: mid-read, between the
+store's commit and the IMAP move, and in the send window between Postfix
+accepting a message and the store marking it "sent", which only the sent copy
+(`sender.sent_copy`, checked by `already_sent`) can settle.
+
+Figures (kills, runs, messages, duplicates) are printed: `pytest -s`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailbot.adapters.store import Store
+from tests.mailstack.bot import PASSWORD_ENV, ROOT, County, ids_by_recipient, parse
+from tests.support.mailstack import PASSWORD, MailStack
+
+pytestmark = pytest.mark.mailstack
+SEED = 20261116
+FORMS = 200
+AUTO_REPLIES = 20           # out-of-office answers mixed in: read, filed, never answered
+MAX_KILLS = 30              # then the last run goes to the end undisturbed
+KILL_AFTER = (0.4, 4.0)     # seconds after start (the interpreter alone takes about 1 s)
+DISTRICTS = ["Thanet", "Dover", "Maidstone", "Dartford", "Swale", "Ashford"]
+OUTCOMES = ("Processed", "Needs-Attention", "Rejected")
+
+
+def backlog(county: County) -> list[bytes]:
+    """Forms from six team managers across four areas, and some out-of-office replies."""
+    rng = random.Random(SEED)
+    managers = [county.email(f"crash.tm{i}") for i in range(6)]
+    raws = []
+    for n in range(FORMS):
+        body = county.form("C3", District=DISTRICTS[n % len(DISTRICTS)],
+                           **{"Summary of concern": f"Backlog case {n}, local press asking.",
+                              "Liberi ID": str(7_700_000 + n)})
+        raws.append(_mail(managers[n % len(managers)], county.bot, f"Alert C3 no. {n}", body,
+                          f"crash-form-{n}"))
+    for n in range(AUTO_REPLIES):
+        raws.append(_mail(managers[n % len(managers)], county.bot,
+                          f"Automatic reply: Alert received ({n})",
+                          "I am out of the office until Monday.", f"crash-ooo-{n}",
+                          "Auto-Submitted: auto-replied\r\n"))
+    rng.shuffle(raws)
+    return raws
+
+
+def _mail(sender: str, to: str, subject: str, body: str, mid: str, extra: str = "") -> bytes:
+    return (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+            f"Date: Mon, 16 Nov 2026 08:00:00 +0000\r\nMessage-ID: <{mid}@kent.test>\r\n{extra}"
+            f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+            ).encode()
+
+
+def no_caps(data: dict[str, Any]) -> None:
+    """Each service manager gets dozens of requests here; the caps are tested elsewhere."""
+    data["limits"] = {**data["limits"], "per_address_per_hour": 10_000,
+                      "per_address_per_day": 10_000}
+
+
+def put_in_inbox(stack: MailStack, user: str, raws: list[bytes]) -> None:
+    client = stack.imap_client(user)
+    try:
+        for raw in raws:
+            client.append("INBOX", raw)
+    finally:
+        client.logout()
+
+
+def postfix_queue_empty(stack: MailStack) -> bool:
+    queue = stack.dir / "pfq"
+    return not any(path.is_file() for name in ("maildrop", "incoming", "active", "deferred")
+                   for path in (queue / name).rglob("*"))
+
+
+def settle(stack: MailStack) -> None:
+    """Until Postfix has handed everything to Dovecot."""
+    deadline = time.monotonic() + 60
+    while not postfix_queue_empty(stack) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)   # Dovecot's LMTP answers Postfix before IMAP sessions see the file
+
+
+def outbox_statuses(state: Path) -> Counter[str]:
+    """Opening the store is itself the check that it loads after every kill."""
+    if not (state / "db.json").exists():
+        return Counter({"killed before the store was made": 1})
+    with Store.open(state, create=False) as store:
+        store.load()
+        return Counter(e.status for e in store.pending_outbox())
+
+
+def test_sigkill_at_random_points_every_message_handled_and_delivered_exactly_once(
+        mailstack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    county = County.create(mailstack, tmp_path, mailboxes=("unit",), edit=no_caps)
+    raws = backlog(county)
+    put_in_inbox(mailstack, county.bot, raws)
+    rng = random.Random(SEED)
+    command = [sys.executable, "-m", "mailbot", "once", "--config", str(county.config_path),
+               "--state", str(county.state)]
+    env = {**os.environ, PASSWORD_ENV: PASSWORD}
+    kills = runs = killed_while_sending = 0
+    began = time.monotonic()
+
+    while True:
+        runs += 1
+        log = (tmp_path / f"run-{runs}.log").open("wb")
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        try:
+            proc.wait(timeout=rng.uniform(*KILL_AFTER) if kills < MAX_KILLS else 300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            kills += 1
+            st = outbox_statuses(county.state); killed_while_sending += st["sending"] > 0; print("kill", runs, round(time.monotonic()-began,1), len(mailstack.mailbox_messages(county.bot)), dict(st), flush=True)
+            continue
+        assert proc.returncode == 0, (tmp_path / f"run-{runs}.log").read_text()[-3000:]
+        waiting = outbox_statuses(county.state)
+        if not waiting:
+            settle(mailstack)   # the bot's own mail to itself (the digest) may be in flight
+            if not mailstack.mailbox_messages(county.bot):
+                break
+        assert runs < 100, f"not done after {runs} runs: {waiting}"
+        if waiting["sending"]:
+            time.sleep(1)   # the grace for mail in transit (resend_grace) has to pass
+    elapsed = time.monotonic() - began
+
+    with Store.open(county.state, create=False) as store:
+        state = store.load()
+        sent = store.sent_log(datetime(2000, 1, 1, tzinfo=UTC))
+        seen = store.stats()["seen_hot"] + store.stats()["seen_cold"]
+        alerts = sorted(state.alerts.values(), key=lambda a: a.ref)
+        raised = {ref: [e.what for e in store.events(ref)].count("raised")
+                  for ref in state.alerts}
+
+    # every message handled exactly once
+    assert mailstack.mailbox_messages(county.bot) == [], "nothing is left in the inbox"
+    assert seen >= len(raws)
+    forms = {a.source_message for a in alerts}
+    assert len(alerts) == FORMS and len(forms) == FORMS, "one alert per form, no form twice"
+    assert [a.ref for a in alerts] == [f"KA-{alerts[0].ref[3:7]}-{n:04d}" for n in range(1, FORMS + 1)]
+    assert set(raised.values()) == {1}
+    filed = Counter(str(parse(raw)["Message-ID"]) for folder in OUTCOMES
+                    for raw in mailstack.mailbox_messages(county.bot, folder))
+    originals = [str(parse(raw)["Message-ID"]) for raw in raws]
+    assert [m for m in originals if filed[m] != 1] == [], "each original filed once"
+
+    # every person received each message exactly once (counted by Message-ID)
+    expected: dict[str, Counter[str]] = {}
+    for entry in sent:
+        for address in entry.envelope_to:
+            expected.setdefault(address, Counter())[entry.message_id] += 1
+    folders = ("INBOX", *OUTCOMES)
+    received = ids_by_recipient(mailstack, expected, folders)
+    duplicates = {who: [m for m, n in Counter(ids).items() if n > 1] for who, ids in received.items()}
+    duplicates = {who: ids for who, ids in duplicates.items() if ids}
+    missing = {who: sorted(set(want) - set(received[who])) for who, want in expected.items()}
+    missing = {who: ids for who, ids in missing.items() if ids}
+    copies = Counter(str(parse(raw)["Message-ID"]).strip("<>")
+                     for raw in mailstack.mailbox_messages(county.bot, "Sent"))
+    sent_twice = [m for m, n in copies.items() if n > 1]
+    print(f"\ncrash test: {len(raws)} messages ({FORMS} forms), {len(sent)} sent to "
+          f"{len(expected)} people; {runs} runs, {kills} SIGKILLs ({killed_while_sending} "
+          f"left mail 'sending'); duplicates {sum(map(len, duplicates.values()))}, sent twice "
+          f"(sent copies) {len(sent_twice)}, missing {sum(map(len, missing.values()))}; "
+          f"{elapsed:.1f} s")
+    assert duplicates == {}, f"people received a message twice: {duplicates}"
+    assert missing == {}, f"people never received: {missing}"
+    assert sent_twice == [], f"handed to Postfix twice: {sent_twice}"
+    assert len(sent) == 2 * FORMS + sum(1 for e in sent if e.purpose == "weekly_digest")
+    assert kills >= 10, "the test must actually kill the bot"
