@@ -23,6 +23,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import formataddr
 from io import BytesIO
+from typing import cast
 
 _WIRE = compat32.clone(linesep="\r\n")
 MAX_LINE = 78        # policy.SMTP's max_line_length: longer lines are quoted-printable
@@ -89,7 +90,8 @@ def assemble(headers: Sequence[tuple[str, str | Header]], text: str, html: str, 
     (the .ics text, its file name), attached with METHOD=PUBLISH."""
     top = Message()
     for name, value in headers:
-        top[name] = value
+        # compat32 takes a Header (RFC 2047 words) as well as a str; typeshed says str
+        top[name] = cast(str, value)
     top["MIME-Version"] = "1.0"
     html_side = text_part(html, "html")
     if images:

@@ -70,6 +70,7 @@ class ImapSentCopyChecker:
         self.folders = folders
         self._login = (host, port, username, password, token_getter(oauth_token), security,
                        timeout, ssl_context)
+        self._client: Any = None
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any],
@@ -93,29 +94,53 @@ class ImapSentCopyChecker:
             raise ConfigError(source, [str(e)]) from None
 
     def already_sent(self, message_id: str) -> bool | None:
-        host, port, username, password, oauth_token, security, timeout, context = self._login
-        try:
-            client = connect_imap(host=host, port=port, username=username, password=password,
-                                  oauth_token=oauth_token, security=security, timeout=timeout,
-                                  ssl_context=context)
-        except TransportError as e:
-            log.warning("cannot tell whether %s was sent: %s", message_id, e)
-            return None
         wanted = f"<{message_id.strip().strip('<>')}>"
-        try:
-            for folder in self.folders:
-                if not client.folder_exists(folder):
-                    continue
-                client.select_folder(folder, readonly=True)
-                if client.search(["HEADER", "Message-ID", wanted]):
-                    return True
-            return False
-        except IMAP_ERRORS as e:
-            log.warning("cannot tell whether %s was sent: %s", message_id, e)
-            return None
-        finally:
+        # One connection for many questions (after a crash mid-batch there is one per
+        # message): a login per question cost seconds. A stale one is replaced once.
+        for fresh in (self._client is None, True):
+            try:
+                client = self._connection()
+            except TransportError as e:
+                log.warning("cannot tell whether %s was sent: %s", message_id, e)
+                return None
+            try:
+                return self._search(client, wanted)
+            except IMAP_ERRORS as e:
+                self._drop()
+                if fresh:
+                    log.warning("cannot tell whether %s was sent: %s", message_id, e)
+                    return None
+        return None
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
             with contextlib.suppress(Exception):
                 client.logout()
+
+    def _connection(self) -> Any:
+        if self._client is None:
+            host, port, username, password, oauth_token, security, timeout, context = self._login
+            self._client = connect_imap(host=host, port=port, username=username,
+                                        password=password, oauth_token=oauth_token,
+                                        security=security, timeout=timeout, ssl_context=context)
+        return self._client
+
+    def _search(self, client: Any, wanted: str) -> bool:
+        for folder in self.folders:
+            if not client.folder_exists(folder):
+                continue
+            # selected afresh each time: a session answers SEARCH from its last view
+            client.select_folder(folder, readonly=True)
+            if client.search(["HEADER", "Message-ID", wanted]):
+                return True
+        return False
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.shutdown()
 
 
 class SmtpSender:

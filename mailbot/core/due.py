@@ -40,7 +40,12 @@ def due(state: State, config: Config, ctx: Ctx) -> Decision:
                 break
             before = len(work.outgoing)
             _fire(work, item[1])
+            # whatever an item acted on after its time brings (a reminder, a task, the
+            # request after a gate opened) is marked late, not only the messages that say so
+            late = work.is_late(item[0])
             for out in work.outgoing[before:]:
+                if late and not out.late:
+                    out = out.model_copy(update={"late": True})
                 outgoing.append((item[0], order, out))
                 order += 1
         alerts[ref] = work.alert
@@ -205,6 +210,10 @@ def fire_clock(work: Work, clock: Clock) -> None:
             route.missing_48h(work, clock.id, clock.roles, clock.rule,
                               "This Child in Care has been missing for 48 hours (T-48H).",
                               late=late)
+        else:
+            # say so: a clock that fires with nothing to send still changes the state,
+            # and the shell commits a tick only when it has something to show for it
+            work.event(clock.rule, "missing_48h_not_needed", found_at=alert.found_at.isoformat())
         return
     if clock.kind in ("return_interview_due", "return_interview_overdue"):
         if alert.return_interview_at is None:

@@ -173,7 +173,10 @@ def task_done(work: Work, wait: Wait, inc: Incoming) -> None:
         work.update(national=work.alert.national.model_copy(update={"issued_at": work.ctx.now,
                                                                      "last_notice_at": work.ctx.now}))
         work.event("R-CASCADE", "national_issued")
-        route.renewal_clocks(work, "T-NAT-6M")
+        if work.alert.national.status != "found":
+            route.renewal_clocks(work, "T-NAT-6M")
+        # else found before MIU had cascaded it: its "found" notification is a task of
+        # its own (T-NAT-FOUND); no re-issue or lapse clocks for a child who is found
     elif wait.task == "national_reissue":
         national = work.alert.national.model_copy(update={
             "last_notice_at": work.ctx.now, "reissues": work.alert.national.reissues + 1})

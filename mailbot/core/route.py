@@ -55,6 +55,9 @@ def advance(work: Work) -> None:
                 ask(work, stage)
             return
         if isinstance(stage, GateStage):
+            if work.alert.found_at is not None:
+                national_not_needed(work, "the child was found before the national alert was due")
+                return
             if not national_gate(work, stage):
                 return
         elif isinstance(stage, NotifyStage):
@@ -127,16 +130,14 @@ def send_request(work: Work, wait: Wait, key: str, *, reason: str = "", escalate
 def notify_stage(work: Work, stage: NotifyStage) -> None:
     if stage.after_missing is not None:
         missing = work.alert.form.missing_since
-        if missing is None:
-            return
+        if missing is None or work.alert.found_at is not None:
+            return   # found before this step was reached: no T-48H clock to keep
         due = stage.after_missing.after(missing)
         if due > work.ctx.now:
             clock = Clock(id=stage.id, rule=stage.rule, kind="missing_notice", due_at=due,
                           roles=stage.roles)
             work.update(clocks=(*work.alert.clocks, clock))
             work.event(stage.rule, "clock_set", clock=stage.id, due_at=due.isoformat())
-            return
-        if work.alert.found_at is not None:
             return
         missing_48h(work, stage.id, stage.roles, stage.rule, stage.why)
         return
@@ -267,6 +268,23 @@ def national_gate(work: Work, stage: GateStage) -> bool:
                  + (f"from {present.local(opens, cfg)}" if opens else "once that is on the form")
                  + " (T-NAT-3W).", due_at=opens)
     return False
+
+
+def national_not_needed(work: Work, why: str) -> None:
+    """The child was found before the national alert went out: its steps (the gate and
+    all after it) are dropped and the route ends, so the alert goes on as an ordinary
+    R-CPCIN one (reviews, the return interview) until it is de-alerted."""
+    route = stages(work)
+    gate = next((i for i, s in enumerate(route) if isinstance(s, GateStage)), None)
+    if gate is None:
+        return
+    chain = {s.id for s in route[gate:]}
+    work.update(stage=len(route), waits=tuple(w for w in work.alert.waits if w.id not in chain),
+                clocks=tuple(c for c in work.alert.clocks if c.id != "nat_gate"),
+                national=work.alert.national.model_copy(update={"status": "found",
+                                                                "held_reason": ""}))
+    work.event(route[gate].rule, "national_not_needed", why=why)
+    advance(work)
 
 
 def renewal_clocks(work: Work, rule: str) -> None:

@@ -214,9 +214,9 @@ def found(work: Work, form: object) -> None:
             cascade.send_cascade(work, "found")
         else:
             route.create_task(work, "cascade_found", "miu", "cascade_found", "T-NAT-FOUND")
-    elif alert.status == "held":
-        work.update(clocks=tuple(c for c in work.alert.clocks if c.id != "nat_gate"),
-                    national=work.alert.national.model_copy(update={"status": "found"}))
+    elif alert.national.status in ("held", "in_qa"):
+        # found before the national alert went out: none is needed (T-NAT-3W)
+        route.national_not_needed(work, "the child was found before the national alert went out")
 
 
 def resume_after_return(work: Work) -> None:

@@ -210,7 +210,8 @@ class Service:
         The batch is marked "sending" in one durable write before the first
         send and "sent" in one after the last. An entry found "sending" (a crash,
         or a connection lost after the hand-over) is sent again only when the
-        sender shows it did not leave, after a grace period for mail in transit."""
+        sender shows it did not leave, and still not after a grace period for mail
+        in transit, counted from the first check that found no sent copy."""
         store = self.store
         now = self.clock.now()
         confirmed: dict[str, dict[str, Any]] = {}
@@ -225,9 +226,17 @@ class Service:
                 if known:
                     confirmed[entry.message_id] = {"status": "sent", "sent_at": now}
                     continue
+                if known is None:
+                    continue   # cannot tell (server down): ask again later
+                # No copy yet. The grace runs from the first time a copy is found missing,
+                # not from when sending began: a bot that was down longer than the grace
+                # would otherwise resend at once a message whose copy is still in transit
+                # (tests/mailstack/test_crash.py). `retry_at` after `sending_at` marks it.
                 attempted = entry.sending_at or entry.created_at
-                if known is None or now - attempted < self.resend_grace:
-                    continue   # cannot tell yet (mail in transit, server down): ask again later
+                doubted = entry.retry_at is not None and entry.retry_at > attempted
+                if not doubted and self.resend_grace > timedelta(0):
+                    deferred[entry.message_id] = {"retry_at": now + self.resend_grace}
+                    continue
             over = self._over_limit(entry.envelope_to, counts)
             if over:
                 log.warning("%s held: %s", entry.message_id, over)

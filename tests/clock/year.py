@@ -159,11 +159,12 @@ STEPS = {
     "C2": ("sm_qa", "ad_review", "ofsted"), "C5": ("sm_qa", "ad_review", "ofsted"),
     "C3": ("sm_qa", "ad_review"), "C4": ("sm_qa", "ad_review"), "C9": ("sm_qa", "ad_review"),
     "C6": ("sm_qa", "miu_dates", "ad_discretion"),
-    "C8": ("sm_qa", "ad_qa", "pdo_qa", "director_decision"),
+    "C8": ("sm_qa", "ad_qa", "miu_48h", "pdo_qa", "director_decision"),
     "C7": ("sm_qa", "miu_dates", "nat_sm_qa", "nat_pdo_qa", "nat_signoff", "cascade",
            "nat_reissue", "cascade_found"),
 }
-TASKS = ("form_a", "ofsted", "miu_dates", "pdo_qa", "cascade", "nat_reissue", "cascade_found")
+TASKS = ("form_a", "ofsted", "miu_dates", "miu_48h", "pdo_qa", "cascade", "nat_reissue",
+         "cascade_found")
 
 
 def _behaviours(plan: Plan, rng: random.Random) -> None:
@@ -337,6 +338,10 @@ class YearRun:
                 cache[ref] = hit
             if hit[1] is not None:
                 times.append(hit[1])
+        for hook in self.sim.service.clock_hooks:      # the MIU register's own clock
+            hook_due = hook.next_due(self.now)
+            if hook_due is not None:
+                times.append(hook_due)
         return min(times)
 
     def run(self) -> None:
@@ -344,6 +349,7 @@ class YearRun:
         for plan in self.plans:
             self.later(plan.arrives, lambda off, p=plan: self.send_form(p, off))
         off = list(OFF)
+        last_tick, stuck = None, 0
         while True:
             acting = self.agenda[0][0] if self.agenda else None
             ticking = self.bot_next_due()
@@ -358,12 +364,22 @@ class YearRun:
                 self.sim.service.tick()
                 self.sim.service.flush()
                 self.ticks += 1
+                stuck = stuck + 1 if ticking == last_tick else 0
+                last_tick = ticking
+                if stuck > 50:
+                    raise RuntimeError(f"the clock is stuck: {ticking} stays due after 50 ticks "
+                                       f"({self._what_is_due(ticking)})")
             else:
                 when, _, act = heapq.heappop(self.agenda)
                 self.sim.clock.t = max(self.now, when)
                 act(False)
         self.sim.clock.t = END
         self.seconds = wallclock.perf_counter() - began
+
+    def _what_is_due(self, when: datetime) -> str:
+        state = self.sim.service.store.load()
+        return ", ".join(f"{ref} {due._earliest(a, self.sim.config)}" for ref, a in state.alerts.items()
+                         if due.next_due_of(a, self.sim.config) == when)[:2000]
 
     def switched_off(self, start: datetime, back: datetime) -> None:
         """No ticks from `start`; mail people send meanwhile waits in the Maildir; at
@@ -488,8 +504,10 @@ class YearRun:
 
     def _schedule_story(self, plan: Plan) -> None:
         def update(when: datetime | None, what: str, body: str) -> None:
+            # news the team had before it knew the reference goes a little after the receipt
             if when is not None:
-                self.later(max(when, self.now), lambda off: self.send_update(plan, what, body, off))
+                self.later(max(when, self.now + 10 * MIN),
+                           lambda off: self.send_update(plan, what, body, off))
 
         if plan.found_at is not None:
             update(plan.found_report, "found", "Alert type: Updated alert\r\nDate and time found: "
@@ -518,10 +536,10 @@ class YearRun:
         if first and behaviour == "prompt":
             p1 = plan.category == "C1"
             limit = 40 if p1 and life.kind == "approval" else 90
-            delay = plan.rng.uniform(5, limit) * MIN
+            delay = plan.rng.randint(5, limit) * MIN
             self.later(now + delay, lambda off: self.reply(out, who, command, off, key))
         elif not first and behaviour == "never":
-            self.later(now + plan.rng.uniform(10, 40) * MIN,
+            self.later(now + plan.rng.randint(10, 40) * MIN,
                        lambda off: self.reply(out, who, command, off, key))
 
     def _chased(self, now: datetime, plan: Plan, out: Outgoing) -> None:
@@ -531,12 +549,14 @@ class YearRun:
             if life.end is None and life.due.isoformat() == out.context[
                     "due_at"] and _email(self.sim.config, life.owner) == owner:
                 if life.attempt == 1 and plan.pick(life.wait_id) == "late":
-                    request = self.requests[(life.ref, life.wait_id, life.attempt)]
-                    command = plan.commands.get(life.wait_id, "APPROVE")
-                    key = (life.ref, life.wait_id, life.attempt)
-                    self.later(now + plan.rng.uniform(10, 40) * MIN,
-                               lambda off: self.reply(request, owner, command, off, key))
+                    self._answer_later(now + plan.rng.randint(10, 40) * MIN, life, owner,
+                                       plan.commands.get(life.wait_id, "APPROVE"))
                 return
+
+    def _answer_later(self, when: datetime, life: Life, who: str, command: str) -> None:
+        key = (life.ref, life.wait_id, life.attempt)
+        request = self.requests[key]
+        self.later(when, lambda off: self.reply(request, who, command, off, key))
 
     def _life_for(self, ref: str, wait_id: str, due_at: str) -> Life | None:
         found = [life for life in self.lives_of.get(ref, []) if life.wait_id == wait_id
@@ -556,3 +576,484 @@ def run_year(state_dir: Path, alerts: int = 540, seed: int = 2026,
     sim.service.observers.append(run.observe)
     run.run()
     return run
+
+
+# -- what the procedure says should have come of it ------------------------------------------
+
+
+@dataclass
+class Expected:
+    """What one alert should have produced, worked out from its plan and the procedure."""
+
+    asks: list[tuple[str, int, datetime]] = field(default_factory=list)     # (wait, attempt, when)
+    timed: list[tuple[str, str, datetime, bool]] = field(default_factory=list)  # purpose, sub, at, late
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    completed: datetime | None = None      # the route done: T-REVIEW counts from here
+    closed: datetime | None = None
+
+
+def kind_of(out: Outgoing) -> tuple[str, str]:
+    ctx = out.context
+    if out.purpose in ("approval_request", "task_request"):
+        return out.purpose, str((ctx.get("step") or ctx.get("task") or {}).get("id"))
+    sub = {"reminder": "stage", "deadline_notice": "clock", "alert_notice": "notice"}.get(out.purpose)
+    return out.purpose, str(ctx.get(sub, "")) if sub else ""
+
+
+def fire(t: datetime) -> datetime:
+    """When something due at `t` is acted on: at `t`, or at the restart if the bot was off."""
+    for start, back in OFF:
+        if start <= t < back:
+            return back
+    return t
+
+
+class Checker:
+    def __init__(self, run: YearRun) -> None:
+        self.run = run
+        self.config = run.sim.config
+        self.problems: list[str] = []
+        self.figures: list[str] = []
+        self.scheduled: dict[str, datetime] = {}     # message id -> when it fell due
+        self.sent = run.sim.record.sent
+        self.sent_at = {o.message_id: t for t, o in self.sent}
+        self.by_ref: dict[str, list[tuple[datetime, Outgoing]]] = {}
+        for t, o in self.sent:
+            self.by_ref.setdefault(o.ref or "", []).append((t, o))
+        self.on_time = Counter[str]()
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def before(self, x: datetime, y: datetime | None) -> bool:
+        """Whether the clock acting at `x` comes before a message read at `y`: a restart
+        reads its mail before it ticks."""
+        return y is None or x < y or (x == y and y not in self.run.restart_times)
+
+    # -- one alert -------------------------------------------------------------------------
+
+    def expect(self, plan: Plan) -> Expected:
+        e, run, ref = Expected(), self.run, plan.ref or ""
+        lives = {(life.wait_id, life.attempt): life for life in run.lives_of.get(ref, [])}
+        learned = plan.learned
+
+        def answered(wait_id: str, attempt: int = 1) -> tuple[datetime, str] | None:
+            life, said = lives.get((wait_id, attempt)), run.replied.get((ref, wait_id, attempt))
+            return said if life and said and life.end == said[0] else None
+
+        def ask(wait_id: str, when: datetime, attempt: int = 1) -> None:
+            if e.closed is None or when < e.closed:
+                e.asks.append((wait_id, attempt, when))
+
+        def told(purpose: str, sub: str = "", n: int = 1) -> None:
+            e.counts[(purpose, sub)] += n
+
+        def close(when: datetime) -> None:
+            if e.closed is None or when < e.closed:
+                e.closed = when
+
+        for wait_id, attempt in lives:        # a DE-ALERT answer closes the alert at a step
+            said = answered(wait_id, attempt)
+            if said and said[1] == "DE-ALERT":
+                close(said[0])
+        if "dealert" in learned:
+            close(learned["dealert"])
+
+        t0 = learned["form"]
+        told("submitter_receipt")
+        if plan.bad_form:
+            told("form_problems")
+        cat, found = plan.category, learned.get("found")
+        ask("sm_qa", t0)
+        qa = answered("sm_qa")
+        if qa and qa[1].startswith("RETURN"):
+            told("submitter_returned")
+            again = learned["resubmitted"]
+            told("alert_notice", "update")
+            ask("sm_qa", again, 2)
+            qa = answered("sm_qa", 2)
+        if qa is None:
+            pass
+        elif cat in ("C1", "C2", "C3", "C4", "C5", "C9"):
+            ask("ad_review", qa[0])
+            ad = answered("ad_review")
+            if ad and ad[1] != "DE-ALERT":
+                told("alert_notice", "approved")
+                if ad[1].startswith("FORWARD"):
+                    told("alert_notice", "forwarded")
+                e.completed = ad[0]
+                if cat == "C1" and not plan.form_a_sent:
+                    ask("form_a", ad[0])
+                if plan.ofsted:
+                    ask("ofsted", ad[0])
+        elif cat == "C6":
+            told("alert_notice", "new")
+            ask("miu_dates", qa[0])
+            ask("ad_discretion", qa[0])
+            ad = answered("ad_discretion")
+            if ad and ad[1] != "DE-ALERT":
+                if ad[1].startswith("FORWARD"):
+                    told("alert_notice", "forwarded")
+                e.completed = ad[0]
+        elif cat == "C8":
+            self._cic(plan, e, qa[0], answered, ask, told)
+        elif cat == "C7":
+            self._national(plan, e, qa[0], answered, ask, told)
+
+        if found is not None and (e.closed is None or found < e.closed):
+            self._found(plan, e, found, told)
+        if "ri" in learned and (e.closed is None or learned["ri"] < e.closed):
+            told("alert_notice", "update")
+        if e.closed is not None:
+            told("alert_notice", "dealert")
+        self._reviews(e)
+        for wait_id, _, _ in e.asks:
+            purpose = "task_request" if wait_id in TASKS else "approval_request"
+            told(purpose, wait_id)
+        return e
+
+    def _cic(self, plan: Plan, e: Expected, qa: datetime, answered: Any, ask: Any, told: Any) -> None:
+        ask("ad_qa", qa)
+        ad = answered("ad_qa")
+        if not ad or ad[1] == "DE-ALERT":
+            return
+        told("alert_notice", "approved")
+        assert plan.missing_since is not None
+        mark = plan.missing_since + self.config.timers.cic_missing_miu.fixed     # T-48H
+        when = fire(mark) if mark > ad[0] else ad[0]
+        found = plan.learned.get("found")
+        if found is None or (self.before(when, found) if mark > ad[0] else found > ad[0]):
+            ask("miu_48h", when)
+        ask("pdo_qa", ad[0])
+        ask("director_decision", ad[0])
+        director = answered("director_decision")
+        if director:
+            if director[1].startswith("FORWARD"):
+                told("alert_notice", "forwarded")
+            e.completed = director[0]
+
+    def _national(self, plan: Plan, e: Expected, qa: datetime, answered: Any, ask: Any,
+                  told: Any) -> None:
+        told("alert_notice", "new")
+        ask("miu_dates", qa)
+        found = plan.learned.get("found")
+        assert plan.missing_since is not None
+        if found is not None and found < qa:
+            e.completed = qa                      # found before the national chain: none needed
+            return
+        gate = plan.missing_since + self.config.timers.national_gate.fixed      # T-NAT-3W
+        step_at = qa
+        if gate > qa:
+            told("deadline_notice", "national_held")
+            e.timed.append(("deadline_notice", "national_held", qa, False))
+            step_at = fire(gate)
+            if found is not None and not self.before(step_at, found):
+                e.completed = found               # found while held: the national alert stops
+                return
+        for step in ("nat_sm_qa", "nat_pdo_qa", "nat_signoff"):
+            ask(step, step_at)
+            said = answered(step)
+            if said is None:
+                if found is not None and (e.closed is None or found < e.closed):
+                    e.completed = found           # found in the national QA: it stops there
+                return
+            step_at = said[0]
+        e.completed = step_at                     # signed off: the route is done
+        ask("cascade", step_at)
+        cascaded = answered("cascade")
+        if found is not None and (cascaded is None or found < cascaded[0]):
+            ask("cascade_found", found)           # T-NAT-FOUND
+            return
+        if cascaded is None:
+            return
+        last, attempt = cascaded[0], 0
+        while True:                               # T-NAT-6M, from the last notification
+            notice = fire(add_months(last, 6) - self.config.timers.national_reissue_notice.fixed)
+            if notice > END or not self.before(notice, found) or \
+                    (e.closed is not None and not self.before(notice, e.closed)):
+                break
+            attempt += 1
+            ask("nat_reissue", notice, attempt)
+            said = answered("nat_reissue", attempt)
+            if said is None:
+                break
+            last = said[0]
+        for months, days in ((11, 0), (11, 15)):   # T-NAT-12M warnings
+            due_at = add_months(last, months) + timedelta(days=days)
+            at = fire(due_at)
+            if at <= END and self.before(at, found) and self.before(at, e.closed):
+                told("deadline_notice", "national_lapse_warning")
+                e.timed.append(("deadline_notice", "national_lapse_warning", at,
+                                at - due_at > TOLERANCE))
+        if found is not None and self.before(found, e.closed):
+            ask("cascade_found", found)
+
+    def _found(self, plan: Plan, e: Expected, found: datetime, told: Any) -> None:
+        """T-72H from the time found on the form, whenever the bot heard of it."""
+        assert plan.found_at is not None
+        told("alert_notice", "update")
+        told("alert_notice", "found")
+        told("deadline_notice", "return_interview_due")
+        e.timed.append(("deadline_notice", "return_interview_due", found, False))
+        recorded = plan.learned.get("ri")
+        for hours, clock in ((48, "return_interview_due"), (72, "return_interview_overdue")):
+            due_at = plan.found_at + hours * H
+            at = fire(max(due_at, found))
+            if at <= END and self.before(at, recorded) and self.before(at, e.closed):
+                told("deadline_notice", clock)
+                e.timed.append(("deadline_notice", clock, at, at - due_at > TOLERANCE))
+
+    def _reviews(self, e: Expected) -> None:
+        """T-REVIEW every 28 days from the route's end; after a late one, from then."""
+        if e.completed is None or (e.closed is not None and e.closed <= e.completed):
+            return
+        interval = self.config.timers.review_interval.fixed
+        due_at = e.completed + interval
+        while True:
+            at = fire(due_at)
+            if at > END or not self.before(at, e.closed):
+                return
+            late = at - due_at > TOLERANCE
+            e.counts[("deadline_notice", "review")] += 1
+            e.timed.append(("deadline_notice", "review", at, late))
+            due_at = (at if late else due_at) + interval
+
+    # -- T-QA: reminders, chasers, hand-overs ---------------------------------------------
+
+    def nudges(self, life: Life, p1: bool) -> list[tuple[datetime, str, bool]]:
+        """What the waiting step should have brought: a reminder before it is due,
+        chasers, the hand-over to the deputy and then the tier above, then chasers
+        doubling up to weekly; a step that fell due while the bot was off is chased once."""
+        cfg = self.config
+        policy = cfg.timers.qa_priority_one if p1 else cfg.timers.qa
+        owner = life.owner
+        deputy = None if owner.startswith("email:") else cfg.people[owner].deputy
+        above = cfg.escalation.get(life.role)
+
+        def after(t: datetime, units: int) -> datetime:
+            return t + units * H if p1 else working_days_after(t, units)
+
+        end = life.end
+        found: list[tuple[datetime, str, bool]] = []
+        reminded, chasers, level, handed = False, 0, 0, set[str]()
+        nxt = life.due
+        for _ in range(400):
+            scheduled = life.due - policy.reminder_before.fixed if not reminded and not chasers \
+                else nxt
+            at = fire(scheduled)
+            if (end is None and at > END) or (end is not None and not self.before(at, end)):
+                break
+            late = at - scheduled > TOLERANCE
+            if not reminded and chasers == 0 and at < life.due:
+                found.append((at, "before", late))
+                reminded = True
+                continue
+            reminded = True
+            if chasers < policy.chasers_before_escalation:
+                found.append((at, "overdue", late))
+                chasers += 1
+                nxt = after(at, 1)
+                continue
+            target = "deputy" if level < 1 and deputy and "deputy" not in handed else \
+                "above" if level < 2 and above and "above" not in handed else None
+            if target:
+                found.append((at, "handover", late))
+                handed.add(target)
+                level, chasers, nxt = level + 1, 0, after(at, 1)
+                continue
+            doubling = 2 ** min(chasers - policy.chasers_before_escalation + 1, 8)
+            found.append((at, "overdue", late))
+            chasers += 1
+            nxt = after(at, min(doubling, 7 * 24) if p1 else min(doubling, 7))
+        return found
+
+    def actual_nudges(self, plan: Plan, life: Life) -> list[tuple[datetime, str, bool]]:
+        """The reminders and hand-overs sent while `life` was open, for its due time and
+        owner (two steps of one alert can share both: they are told apart by time)."""
+        owner = _email(self.config, life.owner)
+        due_iso = life.due.isoformat()
+        found = []
+        for t, o in self.by_ref.get(life.ref, []):
+            if o.context.get("due_at") != due_iso or t < life.asked or \
+                    (life.end is not None and not self.before(t, life.end)):
+                continue
+            step = o.context.get("step") or o.context.get("task") or {}
+            if o.purpose == "reminder" and o.to[0].email == owner and o.context["stage"] != \
+                    "escalated":
+                found.append((t, str(o.context["stage"]), o.late, o.message_id))
+            elif o.purpose in ("approval_request", "task_request") and \
+                    step.get("id") == life.wait_id and re.search(r"\.e\d+@", o.message_id):
+                found.append((t, "handover", o.late, o.message_id))
+        return [(t, what, late) for t, what, late, _ in found]
+
+    # -- the whole year ------------------------------------------------------------------------
+
+    def check(self) -> None:
+        run, cfg = self.run, self.config
+        expected: Counter[tuple[str, str]] = Counter()
+        timed_total = asks_total = nudges_total = 0
+        for plan in run.plans:
+            if plan.ref is None:
+                self.problem(f"alert #{plan.n} ({plan.category}) was never raised")
+                continue
+            e = self.expect(plan)
+            expected.update(e.counts)
+            if plan.intruder:
+                expected[("reply_refused", "")] += 1
+            # every step asked when the procedure says, and nothing else asked
+            lives = run.lives_of.get(plan.ref, [])
+            got = sorted((life.wait_id, life.attempt, life.asked) for life in lives)
+            if got != sorted(e.asks):
+                self.problem(f"{plan.ref} ({plan.category}) steps asked {_short(got)}, "
+                             f"expected {_short(sorted(e.asks))}")
+            asks_total += len(e.asks)
+            for life in lives:
+                self._check_due(plan, life)
+                # only a Priority One alert's approvals are urgent; its tasks are not
+                want = self.nudges(life, plan.category == "C1" and life.kind == "approval")
+                have = self.actual_nudges(plan, life)
+                nudges_total += len(want)
+                for _, what, _ in want:
+                    if what == "handover":
+                        expected[("reminder", "escalated")] += 1
+                        expected[("task_request" if life.kind == "task" else "approval_request",
+                                  life.wait_id)] += 1
+                    else:
+                        expected[("reminder", what)] += 1
+                if have != want:
+                    self.problem(f"{plan.ref} {life.wait_id}#{life.attempt} (T-QA, asked "
+                                 f"{life.asked:%d %b %H:%M}, due {life.due:%d %b %H:%M}): chased "
+                                 f"{_short(have)}, expected {_short(want)}")
+            # the statutory and procedural clocks: on time, to the minute, and late only
+            # when the bot was off or heard of it late
+            for purpose, sub in sorted({(p, s) for p, s, _, _ in e.timed}):
+                want_at = sorted((at, late) for p, s, at, late in e.timed if (p, s) == (purpose, sub))
+                have_at = sorted((t, o.late) for t, o in self.by_ref.get(plan.ref, [])
+                                 if kind_of(o) == (purpose, sub))
+                timed_total += len(want_at)
+                if have_at != want_at:
+                    self.problem(f"{plan.ref} ({plan.category}) {sub}: sent (at, late) "
+                                 f"{_short(have_at)}, expected {_short(want_at)}")
+                    continue
+                for _, late in want_at:
+                    self.on_time["late (bot off, or the news came late)" if late
+                                 else "at the due minute"] += 1
+        expected[("weekly_digest", "")] += len(mondays_at(cfg.timers.digest.hour, START, END))
+        self._digests()
+        self._counts(expected)
+        self._nothing_twice()
+        self._open_alerts()
+        self._catch_up()
+        self.figures.append(f"steps asked on time: {asks_total}; T-QA reminders/chasers/hand-overs "
+                            f"checked: {nudges_total}; clock deadlines checked: {timed_total} "
+                            f"({dict(self.on_time)})")
+
+    def _check_due(self, plan: Plan, life: Life) -> None:
+        """T-QA due times: a working day for approvals, two for tasks, 2 real hours for a
+        Priority One approval; a re-issue by six months after the last notification."""
+        if life.wait_id == "nat_reissue":
+            return
+        if plan.category == "C1" and life.kind == "approval":
+            want = life.asked + 2 * H
+        else:
+            want = working_days_after(life.asked, 2 if life.kind == "task" else 1)
+        if life.due != want:
+            self.problem(f"{plan.ref} {life.wait_id}: asked {wall(life.asked):%a %d %b %H:%M}, due "
+                         f"{wall(life.due):%a %d %b %H:%M}, expected {wall(want):%a %d %b %H:%M}")
+
+    def _digests(self) -> None:
+        digests = [(t, o) for t, o in self.sent if o.purpose == "weekly_digest"]
+        want = [(fire(m), fire(m) - m > H) for m in mondays_at(self.config.timers.digest.hour,
+                                                               START, END)]
+        have = [(t, o.late) for t, o in digests]
+        if have != want:
+            self.problem(f"weekly digests {_short(have)}, expected {_short(want)}")
+        moved = [t for t, _ in have if wall(t).hour != 8 and t not in self.run.restart_times]
+        if moved:
+            self.problem(f"digests not at 08:00 London time: {_short(moved)}")
+
+    def _counts(self, expected: Counter[tuple[str, str]]) -> None:
+        actual = Counter(kind_of(o) for _, o in self.sent)
+        rows = sorted(set(expected) | set(actual))
+        self.figures.append(f"{'message kind':<44} {'expected':>8} {'sent':>6}")
+        by_purpose: Counter[str] = Counter()
+        for key in rows:
+            by_purpose[key[0]] += actual[key]
+            flag = "" if expected[key] == actual[key] else "  <-- differs"
+            self.figures.append(f"  {key[0] + (':' + key[1] if key[1] else ''):<42} "
+                                f"{expected[key]:>8} {actual[key]:>6}{flag}")
+            if expected[key] != actual[key]:
+                self.problem(f"{key}: sent {actual[key]}, the procedure implies {expected[key]}")
+        self.figures.append(f"  {'all':<42} {sum(expected.values()):>8} {len(self.sent):>6}")
+
+    def _nothing_twice(self) -> None:
+        ids = [o.message_id for _, o in self.sent]
+        twice = [m for m, n in Counter(ids).items() if n > 1]
+        if twice:
+            self.problem(f"message ids decided twice: {twice[:5]}")
+        sender: Any = self.run.sim.service.sender
+        files = sender.sent_paths()
+        if len(files) != len(set(ids)):
+            self.problem(f"{len(files)} .eml files in the outbox for {len(set(ids))} messages")
+        pending = self.run.sim.service.store.pending_outbox()
+        if pending:
+            self.problem(f"{len(pending)} messages still waiting in the outbox")
+        self.figures.append(f"messages: {len(ids)} decided, {len(files)} .eml files written, "
+                            f"{len(twice)} sent twice")
+
+    def _open_alerts(self) -> None:
+        state = self.run.sim.service.store.load()
+        statuses: Counter[str] = Counter()
+        for ref, alert in sorted(state.alerts.items()):
+            statuses[alert.status] += 1
+            owners = [w.owner for w in alert.waits] + [r for c in alert.clocks if not c.done
+                                                       for r in c.roles]
+            if not owners or due.next_due_of(alert, self.config) is None:
+                self.problem(f"{ref} ({alert.status}) is open with no owner or no next deadline")
+        self.figures.append(f"open at the end: {len(state.alerts)} ({dict(statuses)}), each with an "
+                            "owner and a next deadline")
+
+    def _catch_up(self) -> None:
+        for back, sent in self.run.restarts:
+            start = next(s for s, b in OFF if b == back)
+            late = [o for o in sent if o.late]
+            self.figures.append(f"switched off {wall(start):%a %d %b %H:%M} to "
+                                f"{wall(back):%a %d %b %H:%M %Z}: {len(sent)} sent on restart, "
+                                f"{len(late)} marked late")
+            if not sent or len(late) != len(sent):
+                self.problem(f"restart {back:%d %b}: {len(sent) - len(late)} of {len(sent)} "
+                             "caught-up messages not marked late")
+
+
+def _short(items: Any) -> str:
+    def one(x: Any) -> str:
+        if isinstance(x, datetime):
+            return f"{x:%d %b %H:%M}"
+        if isinstance(x, tuple):
+            return "(" + " ".join(one(y) for y in x) + ")"
+        return str(x)
+    return "[" + ", ".join(one(x) for x in list(items)[:8]) + (" ..." if len(items) > 8 else "") + "]"
+
+
+def scenario_figures(run: YearRun) -> list[str]:
+    plans = run.plans
+    behaviours = Counter(b for p in plans for b in p.behaviour.values())
+    lines = [
+        f"alerts: {len(plans)} over {START:%d %b %Y} - {END:%d %b %Y} "
+        f"({dict(Counter(p.category for p in plans))}); forms first sent with a problem: "
+        f"{sum(p.bad_form for p in plans)}",
+        f"people: {dict(behaviours)} (steps answered at once / after the first chaser / never, "
+        "the deputy or the tier above then answering / by nobody)",
+        f"missing children found: {sum(1 for p in plans if 'found' in p.learned)}; return interviews "
+        f"recorded: {sum(1 for p in plans if 'ri' in p.learned)}; de-alerted: "
+        f"{sum(1 for p in plans if 'dealert' in p.learned)}",
+        f"run: {run.seconds:.1f} s wall, {run.ticks} ticks, {len(run.sim.record.decisions)} decisions, "
+        f"{len(run.sim.record.sent)} messages",
+    ]
+    return lines
+
+
+def check(run: YearRun) -> tuple[list[str], list[str]]:
+    checker = Checker(run)
+    checker.check()
+    return scenario_figures(run) + checker.figures, checker.problems

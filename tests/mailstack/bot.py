@@ -34,7 +34,7 @@ from mailbot.core.model import Alert
 from mailbot.service.bootstrap import bootstrap
 from mailbot.service.service import Service
 from mailbot.simulation import SimClock
-from tests.support.mailstack import DOMAIN, PASSWORD, MailStack
+from tests.support.mailstack import DOMAIN, MailStack
 from tests.workflow.conftest import form_body
 
 ROOT = Path(__file__).resolve().parents[2]
