@@ -133,7 +133,7 @@ class Renderer:
         if out.in_reply_to:
             parent = f"<{out.in_reply_to.strip('<>')}>"
             headers += [("In-Reply-To", parent), ("References", parent)]
-        if out.reply_token:
+        if out.reply_token and self._config.organisation.plus_addressing:
             headers.append(("Reply-To", self.reply_address(out.reply_token)))
         headers.append(("Auto-Submitted", out.auto))
         # Exchange and Outlook: no out-of-office or other automatic answers to this
@@ -160,7 +160,9 @@ class Renderer:
         return f"{local}+{token}@{domain}"
 
     def reply_address_or_bot(self, out: Outgoing) -> str:
-        if out.reply_token:
+        # without plus addressing (Exchange Server) the token still comes back in
+        # In-Reply-To/References, from the request's Message-ID
+        if out.reply_token and self._config.organisation.plus_addressing:
             return self.reply_address(out.reply_token)
         return self._config.organisation.bot_address
 

@@ -56,6 +56,10 @@ class Organisation(_Frozen):
     # The organisation's own border mail server, as it names itself in
     # Authentication-Results; when set, a DMARC failure it reports voids a reply.
     trusted_authserv_id: str | None = None
+    # Reply-To bot+TOKEN@domain: Dovecot, Postfix and Exchange Online deliver it to the
+    # bot; Exchange Server does not (set false there: the token also rides in the
+    # request's Message-ID, which replies quote in In-Reply-To/References)
+    plus_addressing: bool = True
 
     @field_validator("domains")
     @classmethod

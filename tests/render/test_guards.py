@@ -3,6 +3,8 @@ outside the council except the national custodian list (R-CASCADE)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mailbot.adapters.render import Renderer
@@ -51,3 +53,22 @@ def test_a_message_with_no_recipients_is_refused(renderer: Renderer) -> None:
 def test_a_reply_token_must_fit_in_an_address(renderer: Renderer) -> None:
     with pytest.raises(ValueError, match="cannot go in an address"):
         renderer.render(outgoing("reminder", reply_token="a b@c"), NOW)
+
+
+def test_without_plus_addressing_replies_go_to_the_bot_and_the_token_rides_in_the_message_id(
+        config: Any) -> None:
+    """Exchange Server has no plus addressing: no bot+TOKEN Reply-To, the token stays in
+    the Message-ID that replies quote in In-Reply-To (organisation.plus_addressing)."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from mailbot.adapters.render import DEFAULT_TEMPLATES
+
+    plain = config.model_copy(update={"organisation": config.organisation.model_copy(
+        update={"plus_addressing": False})})
+    out = outgoing("approval_request")
+    assert Renderer(DEFAULT_TEMPLATES, config).render(out, NOW).data.count(b"Reply-To:") == 1
+    mail = Renderer(DEFAULT_TEMPLATES, plain).render(out, NOW)
+    msg = message_from_bytes(mail.data, policy=default)
+    assert msg["Reply-To"] is None
+    assert msg["Message-ID"] == f"<{out.message_id}>"   # the core puts the token in it (ids.py)
