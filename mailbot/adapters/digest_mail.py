@@ -64,7 +64,9 @@ def preview(digest: Digest, config: Config, now: datetime,
     from mailbot.adapters.render import DEFAULT_TEMPLATES, Renderer
 
     renderer = Renderer(templates_dir or DEFAULT_TEMPLATES, config)
-    text, html = renderer.bodies(digest_outgoing(digest, config, now))
+    # a preview is not a sending: it is never "sent late", whatever the hour
+    out = digest_outgoing(digest, config, now).model_copy(update={"late": False})
+    text, html = renderer.bodies(out)
     return text, html, trend_chart(digest)
 
 

@@ -586,8 +586,10 @@ class Expected:
     """What one alert should have produced, worked out from its plan and the procedure."""
 
     asks: list[tuple[str, int, datetime]] = field(default_factory=list)     # (wait, attempt, when)
-    timed: list[tuple[str, str, datetime, bool]] = field(default_factory=list)  # purpose, sub, at, late
+    # (purpose, sub, when sent, late, when it fell due)
+    timed: list[tuple[str, str, datetime, bool, datetime]] = field(default_factory=list)
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    fell_due: dict[tuple[str, int], datetime] = field(default_factory=dict)  # asks made by a clock
     completed: datetime | None = None      # the route done: T-REVIEW counts from here
     closed: datetime | None = None
 
@@ -724,6 +726,7 @@ class Checker:
         found = plan.learned.get("found")
         if found is None or (self.before(when, found) if mark > ad[0] else found > ad[0]):
             ask("miu_48h", when)
+            e.fell_due[("miu_48h", 1)] = max(mark, ad[0])
         ask("pdo_qa", ad[0])
         ask("director_decision", ad[0])
         director = answered("director_decision")
@@ -745,8 +748,9 @@ class Checker:
         step_at = qa
         if gate > qa:
             told("deadline_notice", "national_held")
-            e.timed.append(("deadline_notice", "national_held", qa, False))
+            e.timed.append(("deadline_notice", "national_held", qa, False, qa))
             step_at = fire(gate)
+            e.fell_due[("nat_sm_qa", 1)] = gate
             if found is not None and not self.before(step_at, found):
                 e.completed = found               # found while held: the national alert stops
                 return
@@ -768,12 +772,14 @@ class Checker:
             return
         last, attempt = cascaded[0], 0
         while True:                               # T-NAT-6M, from the last notification
-            notice = fire(add_months(last, 6) - self.config.timers.national_reissue_notice.fixed)
+            moment = add_months(last, 6) - self.config.timers.national_reissue_notice.fixed
+            notice = fire(moment)
             if notice > END or not self.before(notice, found) or \
                     (e.closed is not None and not self.before(notice, e.closed)):
                 break
             attempt += 1
             ask("nat_reissue", notice, attempt)
+            e.fell_due[("nat_reissue", attempt)] = moment
             said = answered("nat_reissue", attempt)
             if said is None:
                 break
@@ -784,7 +790,7 @@ class Checker:
             if at <= END and self.before(at, found) and self.before(at, e.closed):
                 told("deadline_notice", "national_lapse_warning")
                 e.timed.append(("deadline_notice", "national_lapse_warning", at,
-                                at - due_at > TOLERANCE))
+                                at - due_at > TOLERANCE, due_at))
         if found is not None and self.before(found, e.closed):
             ask("cascade_found", found)
 
@@ -794,14 +800,14 @@ class Checker:
         told("alert_notice", "update")
         told("alert_notice", "found")
         told("deadline_notice", "return_interview_due")
-        e.timed.append(("deadline_notice", "return_interview_due", found, False))
+        e.timed.append(("deadline_notice", "return_interview_due", found, False, found))
         recorded = plan.learned.get("ri")
         for hours, clock in ((48, "return_interview_due"), (72, "return_interview_overdue")):
             due_at = plan.found_at + hours * H
             at = fire(max(due_at, found))
             if at <= END and self.before(at, recorded) and self.before(at, e.closed):
                 told("deadline_notice", clock)
-                e.timed.append(("deadline_notice", clock, at, at - due_at > TOLERANCE))
+                e.timed.append(("deadline_notice", clock, at, at - due_at > TOLERANCE, due_at))
 
     def _reviews(self, e: Expected) -> None:
         """T-REVIEW every 28 days from the route's end; after a late one, from then."""
@@ -815,12 +821,12 @@ class Checker:
                 return
             late = at - due_at > TOLERANCE
             e.counts[("deadline_notice", "review")] += 1
-            e.timed.append(("deadline_notice", "review", at, late))
+            e.timed.append(("deadline_notice", "review", at, late, due_at))
             due_at = (at if late else due_at) + interval
 
     # -- T-QA: reminders, chasers, hand-overs ---------------------------------------------
 
-    def nudges(self, life: Life, p1: bool) -> list[tuple[datetime, str, bool]]:
+    def nudges(self, life: Life, p1: bool) -> list[tuple[datetime, str, bool, datetime]]:
         """What the waiting step should have brought: a reminder before it is due,
         chasers, the hand-over to the deputy and then the tier above, then chasers
         doubling up to weekly; a step that fell due while the bot was off is chased once."""
@@ -834,7 +840,7 @@ class Checker:
             return t + units * H if p1 else working_days_after(t, units)
 
         end = life.end
-        found: list[tuple[datetime, str, bool]] = []
+        found: list[tuple[datetime, str, bool, datetime]] = []
         reminded, chasers, level, handed = False, 0, 0, set[str]()
         nxt = life.due
         for _ in range(400):
@@ -845,29 +851,29 @@ class Checker:
                 break
             late = at - scheduled > TOLERANCE
             if not reminded and chasers == 0 and at < life.due:
-                found.append((at, "before", late))
+                found.append((at, "before", late, scheduled))
                 reminded = True
                 continue
             reminded = True
             if chasers < policy.chasers_before_escalation:
-                found.append((at, "overdue", late))
+                found.append((at, "overdue", late, scheduled))
                 chasers += 1
                 nxt = after(at, 1)
                 continue
             target = "deputy" if level < 1 and deputy and "deputy" not in handed else \
                 "above" if level < 2 and above and "above" not in handed else None
             if target:
-                found.append((at, "handover", late))
+                found.append((at, "handover", late, scheduled))
                 handed.add(target)
                 level, chasers, nxt = level + 1, 0, after(at, 1)
                 continue
             doubling = 2 ** min(chasers - policy.chasers_before_escalation + 1, 8)
-            found.append((at, "overdue", late))
+            found.append((at, "overdue", late, scheduled))
             chasers += 1
             nxt = after(at, min(doubling, 7 * 24) if p1 else min(doubling, 7))
         return found
 
-    def actual_nudges(self, plan: Plan, life: Life) -> list[tuple[datetime, str, bool]]:
+    def actual_nudges(self, plan: Plan, life: Life) -> list[tuple[datetime, str, bool, str]]:
         """The reminders and hand-overs sent while `life` was open, for its due time and
         owner (two steps of one alert can share both: they are told apart by time)."""
         owner = _email(self.config, life.owner)
@@ -884,7 +890,22 @@ class Checker:
             elif o.purpose in ("approval_request", "task_request") and \
                     step.get("id") == life.wait_id and re.search(r"\.e\d+@", o.message_id):
                 found.append((t, "handover", o.late, o.message_id))
-        return [(t, what, late) for t, what, late, _ in found]
+        return found
+
+    def first_request(self, life: Life) -> Outgoing | None:
+        owner = _email(self.config, life.owner)
+        for t, o in self.by_ref.get(life.ref, []):
+            step = o.context.get("step") or o.context.get("task") or {}
+            if t == life.asked and step.get("id") == life.wait_id and o.to[0].email == owner and \
+                    o.context.get("due_at") == life.due.isoformat():
+                return o
+        return None
+
+    def late_asks(self, life: Life, moment: datetime) -> set[str]:
+        """A step a clock asks for (a re-issue, the T-48H task, the national QA once the
+        gate opens) is late when asked more than a tick after that clock fell due."""
+        first = self.first_request(life)
+        return {first.message_id} if first and life.asked - moment > TOLERANCE else set()
 
     # -- the whole year ------------------------------------------------------------------------
 
@@ -913,33 +934,47 @@ class Checker:
                 want = self.nudges(life, plan.category == "C1" and life.kind == "approval")
                 have = self.actual_nudges(plan, life)
                 nudges_total += len(want)
-                for _, what, _ in want:
+                for _, what, _, _ in want:
                     if what == "handover":
                         expected[("reminder", "escalated")] += 1
                         expected[("task_request" if life.kind == "task" else "approval_request",
                                   life.wait_id)] += 1
                     else:
                         expected[("reminder", what)] += 1
-                if have != want:
+                if [x[:3] for x in have] != [x[:3] for x in want]:
                     self.problem(f"{plan.ref} {life.wait_id}#{life.attempt} (T-QA, asked "
                                  f"{life.asked:%d %b %H:%M}, due {life.due:%d %b %H:%M}): chased "
-                                 f"{_short(have)}, expected {_short(want)}")
+                                 f"{_short([x[:3] for x in have])}, expected "
+                                 f"{_short([x[:3] for x in want])}")
+                else:
+                    self.scheduled.update((h[3], w[3]) for h, w in zip(have, want, strict=True))
             # the statutory and procedural clocks: on time, to the minute, and late only
             # when the bot was off or heard of it late
-            for purpose, sub in sorted({(p, s) for p, s, _, _ in e.timed}):
-                want_at = sorted((at, late) for p, s, at, late in e.timed if (p, s) == (purpose, sub))
-                have_at = sorted((t, o.late) for t, o in self.by_ref.get(plan.ref, [])
+            for purpose, sub in sorted({(p, s) for p, s, *_ in e.timed}):
+                want_at = sorted((at, late, moment) for p, s, at, late, moment in e.timed
+                                 if (p, s) == (purpose, sub))
+                have_at = sorted((t, o.late, o.message_id) for t, o in self.by_ref.get(plan.ref, [])
                                  if kind_of(o) == (purpose, sub))
                 timed_total += len(want_at)
-                if have_at != want_at:
+                if [x[:2] for x in have_at] != [x[:2] for x in want_at]:
                     self.problem(f"{plan.ref} ({plan.category}) {sub}: sent (at, late) "
-                                 f"{_short(have_at)}, expected {_short(want_at)}")
+                                 f"{_short([x[:2] for x in have_at])}, expected "
+                                 f"{_short([x[:2] for x in want_at])}")
                     continue
-                for _, late in want_at:
+                for (_, late, moment), (_, _, message_id) in zip(want_at, have_at, strict=True):
+                    self.scheduled[message_id] = moment
                     self.on_time["late (bot off, or the news came late)" if late
                                  else "at the due minute"] += 1
+            for life in lives:
+                moment = e.fell_due.get((life.wait_id, life.attempt))
+                first = self.first_request(life)
+                if moment is not None and first is not None:
+                    self.scheduled[first.message_id] = moment
+                    if first.late != (first.message_id in self.late_asks(life, moment)):
+                        self.problem(f"{plan.ref} {life.wait_id}: asked late={first.late}")
         expected[("weekly_digest", "")] += len(mondays_at(cfg.timers.digest.hour, START, END))
         self._digests()
+        self._right_people()
         self._counts(expected)
         self._nothing_twice()
         self._open_alerts()
@@ -960,6 +995,39 @@ class Checker:
         if life.due != want:
             self.problem(f"{plan.ref} {life.wait_id}: asked {wall(life.asked):%a %d %b %H:%M}, due "
                          f"{wall(life.due):%a %d %b %H:%M}, expected {wall(want):%a %d %b %H:%M}")
+
+    def _right_people(self) -> None:
+        """Each statutory or procedural message went to the roles the procedure names."""
+        cfg, checked = self.config, 0
+
+        def holder(role: str, area: str) -> str:
+            return cfg.people[cfg.holder(role, area) or ""].email
+
+        for t, o in self.sent:
+            plan = self.run.by_ref.get(o.ref or "")
+            if plan is None or re.search(r"\.e\d+@", o.message_id):
+                continue
+            area = cfg.area_of(plan.district) or ""
+            sub = kind_of(o)[1]
+            want: tuple[set[str], set[str]] | None = {
+                "review": ({holder("pdo", area)}, {plan.tm, plan.sw}),
+                "return_interview_due": ({plan.sw, plan.tm}, {holder("pdo", area)}),
+                "return_interview_overdue": ({plan.sw, plan.tm}, {holder("pdo", area)}),
+                "national_lapse_warning": ({holder("pdo", area)}, {holder("sm_sqa", area)}),
+                "national_held": ({holder("sm", area)}, set()),
+                "found": ({holder("miu", area)}, set()),
+                "miu_48h": ({holder("miu", area)}, set()),
+                "nat_reissue": ({holder("pdo", area)}, set()),
+                "cascade_found": ({holder("miu", area)}, set()),
+            }.get(sub)
+            if want is None:
+                continue
+            checked += 1
+            have = ({r.email for r in o.to}, {r.email for r in o.cc})
+            if have != want:
+                self.problem(f"{o.ref} {sub} at {t:%d %b %H:%M} went to {have}, expected {want}")
+        self.figures.append(f"recipients checked against the roles the procedure names: {checked} "
+                            "messages")
 
     def _digests(self) -> None:
         digests = [(t, o) for t, o in self.sent if o.purpose == "weekly_digest"]
@@ -1018,11 +1086,20 @@ class Checker:
             start = next(s for s, b in OFF if b == back)
             late = [o for o in sent if o.late]
             self.figures.append(f"switched off {wall(start):%a %d %b %H:%M} to "
-                                f"{wall(back):%a %d %b %H:%M %Z}: {len(sent)} sent on restart, "
-                                f"{len(late)} marked late")
+                                f"{wall(back):%a %d %b %H:%M %Z}: {len(sent)} caught up on restart "
+                                f"({dict(Counter(kind_of(o)[0] for o in sent))}), {len(late)} marked "
+                                "late, in the order they fell due")
             if not sent or len(late) != len(sent):
                 self.problem(f"restart {back:%d %b}: {len(sent) - len(late)} of {len(sent)} "
                              "caught-up messages not marked late")
+            # in the order they fell due (the digest, made by the shell, comes last)
+            moments = [self.scheduled[o.message_id] for o in sent if o.message_id in self.scheduled]
+            placed = sum(1 for o in sent if o.purpose != "weekly_digest")
+            if len(moments) != placed or moments != sorted(moments):
+                self.problem(f"restart {back:%d %b}: caught-up messages not in due order "
+                             f"({len(moments)} of {placed} placed): {_short(moments)}")
+            if any(o.purpose == "weekly_digest" for o in sent[:-1]):
+                self.problem(f"restart {back:%d %b}: the digest is not the last caught-up message")
 
 
 def _short(items: Any) -> str:
@@ -1038,6 +1115,17 @@ def _short(items: Any) -> str:
 def scenario_figures(run: YearRun) -> list[str]:
     plans = run.plans
     behaviours = Counter(b for p in plans for b in p.behaviour.values())
+    national: Counter[str] = Counter()
+    for p in plans:
+        if p.category != "C7" or p.ref is None:
+            continue
+        events = {e.what for e in run.sim.service.store.events(p.ref)}
+        national["issued"] += "national_issued" in events
+        national["reissued"] += "national_reissued" in events
+        national["lapse"] += any(kind_of(o) == ("deadline_notice", "national_lapse_warning")
+                                 for _, o in run.sim.record.sent if o.ref == p.ref)
+        national["found after"] += "national_issued" in events and "found" in events
+        national["stopped"] += "national_not_needed" in events
     lines = [
         f"alerts: {len(plans)} over {START:%d %b %Y} - {END:%d %b %Y} "
         f"({dict(Counter(p.category for p in plans))}); forms first sent with a problem: "
@@ -1047,6 +1135,9 @@ def scenario_figures(run: YearRun) -> list[str]:
         f"missing children found: {sum(1 for p in plans if 'found' in p.learned)}; return interviews "
         f"recorded: {sum(1 for p in plans if 'ri' in p.learned)}; de-alerted: "
         f"{sum(1 for p in plans if 'dealert' in p.learned)}",
+        f"national alerts: {national['issued']} issued, {national['reissued']} re-issued at six "
+        f"months, {national['lapse']} with twelve-month lapse warnings, {national['found after']} "
+        f"found after issue, {national['stopped']} stopped because found before they went out",
         f"run: {run.seconds:.1f} s wall, {run.ticks} ticks, {len(run.sim.record.decisions)} decisions, "
         f"{len(run.sim.record.sent)} messages",
     ]
