@@ -972,6 +972,9 @@ class Checker:
                     self.scheduled[first.message_id] = moment
                     if first.late != (first.message_id in self.late_asks(life, moment)):
                         self.problem(f"{plan.ref} {life.wait_id}: asked late={first.late}")
+        for out in run.unexpected:
+            self.problem(f"{out.purpose} answered a message that was no form of the scenario: "
+                         f"{out.subject}")
         expected[("weekly_digest", "")] += len(mondays_at(cfg.timers.digest.hour, START, END))
         self._digests()
         self._right_people()
