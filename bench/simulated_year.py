@@ -11,6 +11,11 @@ It drives the real service (store, templates, Maildir in, file outbox) through a
 year of alerts, people answering late or never, found children, national alerts
 and two switched-off weekends, then prints how long it took and where the time
 went: rendering, store writes, the outbox, reading mail, the digest.
+
+Measured on the 2-core test machine: 504 alerts 59 s on tmpfs, 140 s on disk
+(the store's fsyncs: about 6 ms a durable write, 14,000 writes); 1008 alerts
+114 s on tmpfs. Each write rewrites the hot file, which grows with the alerts
+open, so much larger years grow faster than linearly.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--disk", action="store_true", help="state on the disk, not /dev/shm")
     parser.add_argument("--check", action="store_true", help="also run the test's checks")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
     shm = Path("/dev/shm")
     where = None if args.disk or not shm.is_dir() else shm

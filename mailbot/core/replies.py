@@ -132,6 +132,9 @@ def returned(work: Work, wait: Wait, by: str, reasons: str) -> None:
     cfg = work.config
     work.update(status="returned")
     work.event(stage.rule, "returned", stage=stage.id, by=by, reasons=reasons[:500])
+    # T-REVIEW: a returned alert that is never resubmitted must not fall out of sight;
+    # the area pdo is asked to review it (and chase the team) at the review interval
+    route.start_review_clock(work)
     to = Recipient(name=work.alert.submitter.name or work.alert.submitter.email,
                    email=work.alert.submitter.email, role="submitter")
     context = {**present.basics(work.alert, stage.rule,

@@ -83,6 +83,8 @@ def test_r_std_return_goes_back_to_the_submitter_and_an_update_asks_again(bot: B
     returned = bot.request("kim.lead@kent.test", ref, "submitter_returned")
     assert "press enquiry" in returned.context["reasons"]
     assert bot.alert(ref).status == "returned"
+    assert [c.rule for c in bot.alert(ref).clocks] == ["T-REVIEW"], \
+        "a returned alert keeps an owner and a next deadline (the pdo's review)"
 
     bot.update("Kim Lead <kim.lead@kent.test>", ref,
                "Alert type: Updated alert\r\nSummary of concern: Press enquiry on 14/11/2026.")
