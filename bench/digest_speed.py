@@ -19,8 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import yaml
 
 from mailbot.core.config import load_config
-from mailbot.core.digest import compute_digest
-from mailbot.core.model import Alert, Contact, Event, Form, Wait
+from mailbot.core.digest.compute import compute_digest
+from mailbot.core.values.alert import Alert, Event, Wait
+from mailbot.core.values.form import Contact, Form
 
 NOW = datetime(2026, 11, 23, 8, tzinfo=UTC)
 

@@ -20,8 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mailbot.core.ola import OlaChild, OlaReading  # noqa: E402
-from mailbot.core.register import open_entry  # noqa: E402
+from mailbot.core.register import OlaChild, OlaReading, open_entry  # noqa: E402
 from mailbot.simulation import Simulation  # noqa: E402
 
 GOLDEN = sorted((ROOT / "tests" / "register" / "golden").glob("*.eml"))

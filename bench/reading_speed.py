@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from mailbot.core.config import load_config
-from mailbot.core.reading import read_message
+from mailbot.core.intake.mail.read import read_message
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -24,8 +24,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mailbot.adapters.store import OutboxEntry, SeenRecord, Store
-from mailbot.core.model import Alert, Contact, Decision, Event, Form, State, Wait
+from mailbot.adapters.store import Store
+from mailbot.core.values.alert import Alert, Event, Wait
+from mailbot.core.values.form import Contact, Form
+from mailbot.core.values.state import Decision, State
+from mailbot.records import OutboxEntry, SeenRecord
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
 MAIL = b"X" * 2048

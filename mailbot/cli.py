@@ -120,13 +120,25 @@ def cmd_explain(args: Any) -> int:
 
 
 def cmd_check_config(args: Any) -> int:
+    """Every problem on a line of its own, with the check that found it (R-CONF)."""
+    from mailbot.core.config.checks import CHECKS
+    from mailbot.core.config.load import SCHEMA
     from mailbot.service.bootstrap import DEFAULT_CONFIG
     from mailbot.service.config_file import read_config
     from mailbot.service.views import routes_table
 
     path = Path(args.file) if args.file else DEFAULT_CONFIG
-    config = read_config(path)
-    print(f"{path}: valid")
+    try:
+        config = read_config(path)
+    except ConfigError as exc:
+        count = f"{len(exc.problems)} problem{'' if len(exc.problems) == 1 else 's'}"
+        print(f"mailbot: {exc.source}: configuration is not valid ({count})", file=sys.stderr)
+        for line in exc.fired():
+            print(f"{exc.source}: {line}", file=sys.stderr)
+        return 2
+    print(f"{path}: valid ({SCHEMA} as the schema says; {len(CHECKS)} checks passed)")
+    for check in CHECKS:
+        print(f"  ok  {check.name}: {check.why}")
     print(routes_table(config))
     return 0
 
@@ -184,9 +196,10 @@ def cmd_digest(args: Any) -> int:
 
 
 def cmd_register(args: Any) -> int:
+    from mailbot.service.bootstrap import open_register
     from mailbot.service.views import register_view
 
-    print(register_view(Path(args.state), args.action, args.text))
+    print(register_view(open_register(Path(args.state)), args.action, args.text))
     return 0
 
 

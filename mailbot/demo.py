@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from mailbot.core.model import Decision, Incoming
-from mailbot.core.present import local
+from mailbot.core.values.mail import Incoming
+from mailbot.core.values.state import Decision
+from mailbot.core.wording import local
 from mailbot.service.bootstrap import ROOT
 from mailbot.simulation import Simulation
 

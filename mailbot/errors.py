@@ -15,11 +15,21 @@ class MailbotError(Exception):
 class ConfigError(MailbotError):
     """The configuration is wrong: stop and say where (file, key path, what)."""
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    def __init__(self, source: str, problems: list[str],
+                 checks: list[str | None] | None = None) -> None:
         self.source = source
         self.problems = problems
+        # beside each problem, the name of the check that found it (None: no named check)
+        self.checks: list[str | None] = list(checks) if checks is not None else [None] * len(problems)
+        if len(self.checks) != len(problems):
+            raise ValueError("ConfigError: one check name (or None) per problem")
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{source}: configuration is not valid:\n{lines}")
+
+    def fired(self) -> list[str]:
+        """Each problem with the check that found it: "key.path: what [check: name]"."""
+        return [f"{p} [check: {c}]" if c else p
+                for p, c in zip(self.problems, self.checks, strict=True)]
 
 
 class StoreError(MailbotError):

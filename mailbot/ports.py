@@ -1,7 +1,20 @@
 """The small ports the shell talks through. Each real adapter has a fake beside it.
 
 The core never sees these: it takes values and returns a Decision. The
-service shell (mailbot.service) applies that Decision through these ports.
+service shell (mailbot.service) applies that Decision through these ports,
+and only `mailbot.service.bootstrap` builds the real adapters:
+
+    port              real adapter                                fake (mailbot.fakes)
+    Mailbox           adapters.maildir, imap, microsoft (EWS, Graph) FakeMailbox
+    Sender            adapters.file_sender, smtp, microsoft        FakeSender
+    Clock             bootstrap.SystemClock                        FixedClock
+    Store             adapters.store.Store                         MemoryStore
+    Register          adapters.store.register.RegisterStore        MemoryRegister
+    Renderer          adapters.render.Renderer                     FakeRenderer
+    AttachmentReader  adapters.attachments_text.readable_texts     FakeAttachments
+
+The records the store takes and gives (`SeenRecord`, `OutboxEntry`,
+`RegisterWrite`) are in `mailbot.records`.
 """
 
 from __future__ import annotations
@@ -9,7 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
+
+from mailbot.core.miu import DeskTask
+from mailbot.core.register import RegisterEntry
+from mailbot.core.values.alert import Alert, Event
+from mailbot.core.values.mail import Outgoing
+from mailbot.core.values.state import Decision, State
+from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
 
 Folder = Literal["processed", "needs_attention", "rejected"]
 
@@ -66,26 +86,102 @@ class Clock(Protocol):
         ...
 
 
-class Store(Protocol):
-    """The state folder (mailbot.adapters.store.Store is the real one)."""
+class Register(Protocol):
+    """The register of other councils' national alerts (R-OLA) and the MIU's open
+    questions about it (R-MIU). Read here; changed only by `Store.commit` (a
+    `RegisterWrite`), so a change and the mail it causes are one durable step."""
+
+    def entries(self) -> tuple[RegisterEntry, ...]: ...
+
+    def list(self, status: str | None = None) -> tuple[RegisterEntry, ...]:
+        """Open entries first, then closed, each oldest first."""
+        ...
+
+    def search(self, text: str) -> tuple[RegisterEntry, ...]: ...
+
+    def tasks(self) -> tuple[DeskTask, ...]:
+        """The questions to the MIU not yet answered."""
+        ...
+
+    def originals(self) -> dict[str, datetime]:
+        """The originals the register keeps: id -> when first kept."""
+        ...
+
+    def original(self, original_id: str) -> bytes:
+        """A notification as received; FileNotFoundError once purged."""
+        ...
+
+    def save_original(self, raw: bytes) -> str:
+        """Keep `raw` under an id made from its bytes (the same bytes, the same id),
+        ahead of the commit that indexes it: saving twice is harmless."""
+        ...
+
+    def counts(self, since: datetime) -> dict[str, int]:
+        """Entries opened, closed and purged from `since` on (the digest)."""
+        ...
+
+
+class Cursors(Protocol):
+    """Where a mailbox keeps its sync state between runs (the store, for Graph)."""
+
+    def cursor(self, name: str) -> str | None: ...
+
+    def set_cursor(self, name: str, value: str | None) -> None: ...
+
+
+class Store(Cursors, Protocol):
+    """The state folder (mailbot.adapters.store.Store is the real one): the hot
+    state, the outbox, history, mailbox cursors, and the register, all committed
+    through it."""
 
     secret: bytes
 
-    def load(self) -> Any: ...
-    def commit(self, decision: Any, *, seen: Any = None, outbox: Sequence[Any] = ()) -> None: ...
-    def seen(self, sha256: str) -> Any: ...
-    def pending_outbox(self) -> list[Any]: ...
-    def mark_many(self, changes: Mapping[str, Mapping[str, Any]], at: datetime) -> None: ...
+    @property
+    def register(self) -> Register: ...
+
+    def load(self) -> State: ...
+
+    def commit(self, decision: Decision, *, seen: SeenRecord | None = None,
+               outbox: Sequence[OutboxEntry] = (),
+               register: RegisterWrite | None = None) -> None:
+        """ONE durable step: the new state, its events, the seen-record, the outbox
+        entries and the register's change. After a crash, all of it or none."""
+        ...
+
+    def seen(self, sha256: str) -> SeenRecord | None: ...
+
+    def pending_outbox(self) -> list[OutboxEntry]:
+        """Entries "pending" or "sending", oldest first."""
+        ...
+
+    def mark_many(self, changes: Mapping[str, OutboxChange], at: datetime) -> None:
+        """Several outbox entries' changes in one durable write."""
+        ...
+
     def was_recorded(self, message_id: str) -> bool: ...
-    def sent_log(self, since: datetime) -> list[Any]: ...
-    def events(self, ref: str) -> list[Any]: ...
-    def archived_alert(self, ref: str) -> Any: ...
-    def closed_alerts(self, since: datetime) -> list[Any]: ...
-    def cursor(self, name: str) -> str | None: ...
-    def set_cursor(self, name: str, value: str | None) -> None: ...
+
+    def sent_log(self, since: datetime) -> list[OutboxEntry]:
+        """Entries sent from `since` on, in the order they were sent."""
+        ...
+
+    def events(self, ref: str) -> list[Event]: ...
+
+    def archived_alert(self, ref: str) -> Alert | None: ...
+
+    def closed_alerts(self, since: datetime) -> list[Alert]: ...
+
     def close(self) -> None: ...
 
 
 class Renderer(Protocol):
-    def render(self, out: Any, now: datetime, *,
-               inline_images: Mapping[str, bytes] | None = None) -> RenderedMail: ...
+    def render(self, out: Outgoing, now: datetime, *,
+               inline_images: Mapping[str, bytes] | None = None) -> RenderedMail:
+        """The bytes of `out` as an email; ValueError if it must not be sent at all."""
+        ...
+
+
+class AttachmentReader(Protocol):
+    def __call__(self, raw: bytes) -> list[str]:
+        """The readable text of each Word or PDF file attached to `raw`, in order
+        (R-OLA). Never raises for a file it cannot read: it leaves it out."""
+        ...

@@ -15,7 +15,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.model import Decision, Incoming, Outgoing
+from mailbot.core.values.mail import Incoming, Outgoing
+from mailbot.core.values.state import Decision
 from mailbot.service.bootstrap import DEFAULT_CONFIG, bootstrap
 
 _ids = itertools.count(1)

@@ -25,7 +25,8 @@ if str(ROOT) not in sys.path:      # run as a script from anywhere
 import yaml  # noqa: E402
 
 from mailbot.core.config import Config, load_config  # noqa: E402
-from mailbot.core.model import Alert, Contact, Event, Form, National, Wait  # noqa: E402
+from mailbot.core.values.alert import Alert, Event, National, Wait  # noqa: E402
+from mailbot.core.values.form import Contact, Form  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)      # Monday 08:00 GMT: the digest's hour
 SEED = 2026
@@ -67,7 +68,7 @@ def sample_inputs(config: Config) -> dict[str, Any]:
     open_alerts = [a for a in alerts if a.status != "closed"]
     closed_alerts = [a for a in alerts if a.status == "closed"]
     # R-OLA, R-MIU: the register's week, and two questions waiting on the MIU (one overdue)
-    from mailbot.core.digest import RegisterFigures
+    from mailbot.core.digest.values import RegisterFigures
 
     register = RegisterFigures(opened=2, closed=1, purged=1, open_now=6)
     questions = [("miu", NOW - timedelta(days=1)), ("miu", NOW + timedelta(days=1))]
@@ -153,7 +154,7 @@ def _national_alerts(config: Config) -> list[Alert]:
 def render_sample(config: Config | None = None) -> dict[str, bytes]:
     """file name -> the bytes the code renders today."""
     from mailbot.adapters.digest_mail import preview
-    from mailbot.core.digest import compute_digest
+    from mailbot.core.digest.compute import compute_digest
 
     config = config or sample_config()
     digest = compute_digest(**sample_inputs(config))

@@ -50,6 +50,11 @@ def attachment_texts(message: bytes | Message) -> list[AttachmentText]:
     return out
 
 
+def readable_texts(raw: bytes) -> list[str]:
+    """The text of each attachment that could be read (`mailbot.ports.AttachmentReader`)."""
+    return [a.text for a in attachment_texts(raw) if a.text]
+
+
 def text_of(filename: str, data: bytes, kind: str | None = None) -> AttachmentText:
     """Text of one file, `kind` "docx" or "pdf" (else from the name)."""
     kind = kind or _kind(filename, "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 
-from mailbot.core.digest import Digest
+from mailbot.core.digest.values import Digest
 
 WIDTH, HEIGHT = 700, 300
 LEFT, RIGHT, TOP, BOTTOM = 48, 20, 44, 40          # plot margins in pixels

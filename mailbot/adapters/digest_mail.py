@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailbot.core.config import Config
-from mailbot.core.digest import Digest
-from mailbot.core.model import Outgoing, Recipient
+from mailbot.core.digest.values import Digest
+from mailbot.core.values.mail import Outgoing, Recipient
 
 PURPOSE = "weekly_digest"
 RULE = "T-WEEKLY"

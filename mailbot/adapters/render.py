@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from mailbot.adapters.ics import deadline_ics
 from mailbot.adapters.mime_out import addresses, assemble, header
 from mailbot.core.config import Config
-from mailbot.core.model import Outgoing
+from mailbot.core.values.mail import Outgoing
 from mailbot.ports import RenderedMail
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"

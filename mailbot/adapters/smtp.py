@@ -6,6 +6,7 @@ mailbox the bot can read over IMAP. After a crash the shell asks
 `already_sent(message_id)`; the copy being there proves the server took the
 message. Postfix and Exchange deliver asynchronously, so only a "False" that
 is still False after a grace period means "never left" (docs/imap-smtp.md).
+The checker that reads it is `mailbot.adapters.imap.sent_copy.ImapSentCopyChecker`.
 """
 
 from __future__ import annotations
@@ -17,18 +18,11 @@ import ssl
 from collections.abc import Mapping
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, Protocol
 
-from mailbot.adapters.imap import (
-    IMAP_ERRORS,
-    Security,
-    TokenSource,
-    connect_imap,
-    default_tls_context,
-    token_getter,
-)
-from mailbot.adapters.secrets import resolve_secret, secret_getter
-from mailbot.errors import ConfigError, TransportError
+from mailbot.adapters.imap.connection import Security, TokenSource, default_tls_context, token_getter
+from mailbot.adapters.imap.sent_copy import ImapSentCopyChecker
+from mailbot.errors import TransportError
 from mailbot.ports import RenderedMail
 
 log = logging.getLogger(__name__)
@@ -56,98 +50,17 @@ class SmtpSendError(TransportError):
         self.maybe_sent = maybe_sent
 
 
-class ImapSentCopyChecker:
-    """Looks for a sent copy by Message-ID in the folders it may have reached.
+class SentCopyChecker(Protocol):
+    """What SmtpSender asks after a crash: is the sent copy of this message there?"""
 
-    Folders are searched in the order mail flows through them (the inbox before
-    Processed), so a copy being moved meanwhile is still seen once.
-    """
-
-    def __init__(self, *, host: str, port: int, username: str, password: str | None = None,
-                 oauth_token: TokenSource | None = None, security: Security = "starttls",
-                 folders: tuple[str, ...] = ("INBOX", "Processed", "Sent"),
-                 timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> None:
-        self.folders = folders
-        self._login = (host, port, username, password, token_getter(oauth_token), security,
-                       timeout, ssl_context)
-        self._client: Any = None
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any],
-                      source: str = "sender.sent_copy") -> tuple[str, ImapSentCopyChecker]:
-        """`sent_copy:` as routing.yaml writes it: an address plus the IMAP
-        login that reads it, with secrets as env:/file:/cmd: specs."""
-        given = dict(settings)
-        address = given.pop("address", None)
-        if not address:
-            raise ConfigError(source, ["address: the sent-copy address is missing"])
-        if isinstance(given.get("password"), str):
-            given["password"] = resolve_secret(given["password"], source=f"{source}.password")
-        if isinstance(given.get("oauth_token"), str):
-            given["oauth_token"] = secret_getter(given["oauth_token"],
-                                                 source=f"{source}.oauth_token")
-        if "folders" in given:
-            given["folders"] = tuple(given["folders"])
-        try:
-            return str(address), cls(**given)
-        except TypeError as e:
-            raise ConfigError(source, [str(e)]) from None
-
-    def already_sent(self, message_id: str) -> bool | None:
-        wanted = f"<{message_id.strip().strip('<>')}>"
-        # One connection for many questions (after a crash mid-batch there is one per
-        # message): a login per question cost seconds. A stale one is replaced once.
-        for fresh in (self._client is None, True):
-            try:
-                client = self._connection()
-            except TransportError as e:
-                log.warning("cannot tell whether %s was sent: %s", message_id, e)
-                return None
-            try:
-                return self._search(client, wanted)
-            except IMAP_ERRORS as e:
-                self._drop()
-                if fresh:
-                    log.warning("cannot tell whether %s was sent: %s", message_id, e)
-                    return None
-        return None
-
-    def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(Exception):
-                client.logout()
-
-    def _connection(self) -> Any:
-        if self._client is None:
-            host, port, username, password, oauth_token, security, timeout, context = self._login
-            self._client = connect_imap(host=host, port=port, username=username,
-                                        password=password, oauth_token=oauth_token,
-                                        security=security, timeout=timeout, ssl_context=context)
-        return self._client
-
-    def _search(self, client: Any, wanted: str) -> bool:
-        for folder in self.folders:
-            if not client.folder_exists(folder):
-                continue
-            # selected afresh each time: a session answers SEARCH from its last view
-            client.select_folder(folder, readonly=True)
-            if client.search(["HEADER", "Message-ID", wanted]):
-                return True
-        return False
-
-    def _drop(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            with contextlib.suppress(Exception):
-                client.shutdown()
+    def already_sent(self, message_id: str) -> bool | None: ...
 
 
 class SmtpSender:
     def __init__(self, *, host: str, port: int, security: Security = "starttls",
                  username: str | None = None, password: str | None = None,
                  oauth_token: TokenSource | None = None, timeout: float = 30.0,
-                 sent_copy: tuple[str, ImapSentCopyChecker] | Mapping[str, Any] | None = None,
+                 sent_copy: tuple[str, SentCopyChecker] | Mapping[str, Any] | None = None,
                  envelope_from: str | None = None, ssl_context: ssl.SSLContext | None = None,
                  local_hostname: str | None = None) -> None:
         if security not in ("starttls", "tls", "none"):
@@ -159,7 +72,7 @@ class SmtpSender:
         if isinstance(sent_copy, Mapping):
             sent_copy = ImapSentCopyChecker.from_settings(sent_copy)
         self.sent_copy_address: str | None = sent_copy[0] if sent_copy else None
-        self._checker: ImapSentCopyChecker | None = sent_copy[1] if sent_copy else None
+        self._checker: SentCopyChecker | None = sent_copy[1] if sent_copy else None
         # Bounces go here; by default the From: address (the bot's own inbox).
         self.envelope_from = envelope_from
         self._ssl_context = ssl_context

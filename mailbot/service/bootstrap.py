@@ -1,19 +1,45 @@
 """The composition root: the one place that builds real adapters.
 
-Nothing connects at import time. Tests pass fakes (or real adapters on
-temporary folders and loopback servers) through the keyword arguments.
+Nothing connects at import time. Tests pass fakes (`mailbot.fakes`, or real
+adapters on temporary folders and loopback servers) through the keyword
+arguments; given a store, a mailbox for each inbox, a sender and a renderer,
+it touches no file.
 """
 
 from __future__ import annotations
 
 import importlib
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from mailbot.adapters.attachments_text import readable_texts
+from mailbot.adapters.bank_holidays import bank_holidays
+from mailbot.adapters.chart import trend_chart
+from mailbot.adapters.digest_mail import digest_outgoing
+from mailbot.adapters.render import Renderer as TemplateRenderer
+from mailbot.adapters.secrets import resolve_secret, secret_getter
+from mailbot.adapters.store import Store as FolderStore
+from mailbot.core.clocks.calendar import digest_week
 from mailbot.core.config import Config
-from mailbot.ports import Clock, Mailbox, Sender
+from mailbot.core.digest.compute import compute_digest
+from mailbot.core.digest.values import Digest, RegisterFigures
+from mailbot.core.durations import parse_duration
+from mailbot.core.values.mail import Outgoing
+from mailbot.errors import ConfigError
+from mailbot.ports import (
+    AttachmentReader,
+    Clock,
+    Cursors,
+    Mailbox,
+    Register,
+    Renderer,
+    Sender,
+    Store,
+)
 from mailbot.service.config_file import read_config
+from mailbot.service.miu import MiuDesk
 from mailbot.service.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -23,30 +49,26 @@ DEFAULT_TEMPLATES = ROOT / "templates"
 # backend name -> (module, class); imported only when configured (heavy libraries)
 MAILBOXES = {
     "maildir": ("mailbot.adapters.maildir", "MaildirMailbox"),
-    "imap": ("mailbot.adapters.imap", "ImapMailbox"),
-    "ews": ("mailbot.adapters.ews", "EwsMailbox"),
-    "graph": ("mailbot.adapters.graph", "GraphMailbox"),
+    "imap": ("mailbot.adapters.imap.mailbox", "ImapMailbox"),
+    "ews": ("mailbot.adapters.microsoft.ews_mailbox", "EwsMailbox"),
+    "graph": ("mailbot.adapters.microsoft.graph_mailbox", "GraphMailbox"),
 }
 SENDERS = {
     "file": ("mailbot.adapters.file_sender", "FileSender"),
     "smtp": ("mailbot.adapters.smtp", "SmtpSender"),
-    "ews": ("mailbot.adapters.ews", "EwsSender"),
-    "graph": ("mailbot.adapters.graph", "GraphSender"),
+    "ews": ("mailbot.adapters.microsoft.ews_sender", "EwsSender"),
+    "graph": ("mailbot.adapters.microsoft.graph_sender", "GraphSender"),
 }
 SECRET_KEYS = ("password", "client_secret", "token", "secret")
 
 
 class SystemClock:
-    def now(self) -> Any:
-        from datetime import UTC, datetime
-
+    def now(self) -> datetime:
         return datetime.now(UTC)
 
 
 def _load(table: dict[str, tuple[str, str]], backend: str, what: str) -> Any:
     if backend not in table:
-        from mailbot.errors import ConfigError
-
         raise ConfigError("routing.yaml", [f"{what}: unknown backend {backend!r} "
                                            f"(one of {', '.join(table)})"])
     module, name = table[backend]
@@ -64,12 +86,8 @@ def _settings(raw: dict[str, Any], state_dir: Path) -> dict[str, Any]:
         if key in ("backend", "address"):
             continue
         if key == "oauth_token" and isinstance(value, str):
-            from mailbot.adapters.secrets import secret_getter
-
             value = secret_getter(value)
         elif isinstance(value, str) and any(s in key for s in SECRET_KEYS):
-            from mailbot.adapters.secrets import resolve_secret
-
             value = resolve_secret(value)
         if key == "path":
             value = state_dir / value
@@ -77,7 +95,7 @@ def _settings(raw: dict[str, Any], state_dir: Path) -> dict[str, Any]:
     return settings
 
 
-def build_mailbox(name: str, spec: dict[str, Any], state_dir: Path, store: Any) -> Mailbox:
+def build_mailbox(name: str, spec: dict[str, Any], state_dir: Path, store: Cursors) -> Mailbox:
     backend = spec.get("backend", "maildir")
     cls = _load(MAILBOXES, backend, f"mailboxes.{name}.backend")
     if backend in ("ews", "graph"):   # they resolve their own secrets and folders
@@ -101,48 +119,48 @@ def build_sender(spec: dict[str, Any], state_dir: Path) -> Sender:
 
 
 def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str = "state", *,
-              store: Any = None, mailboxes: dict[str, Mailbox] | None = None,
+              store: Store | None = None, mailboxes: dict[str, Mailbox] | None = None,
               sender: Sender | None = None, clock: Clock | None = None,
-              templates: Path | None = None) -> Service:
+              templates: Path | None = None, renderer: Renderer | None = None,
+              attachments: AttachmentReader | None = None) -> Service:
     if not isinstance(config, Config):
         config = read_config(config or DEFAULT_CONFIG)
     state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
+    if store is None or mailboxes is None or sender is None:
+        state_dir.mkdir(parents=True, exist_ok=True)
     if store is None:
-        from mailbot.adapters.store import Store
-
-        store = Store.open(state_dir)
+        store = FolderStore.open(state_dir)
     if mailboxes is None:
         mailboxes = {name: build_mailbox(name, spec, state_dir, store)
                      for name, spec in config.mailboxes.items()}
     if sender is None:
         sender = build_sender(config.sender, state_dir)
-    from mailbot.adapters.bank_holidays import bank_holidays
-    from mailbot.adapters.render import Renderer
-
-    now = (clock or SystemClock()).now()
+    clock = clock or SystemClock()
+    now = clock.now()
     holidays = bank_holidays(config.timers.business_hours.holidays,
                              range(now.year - 1, now.year + 3))
-    renderer = Renderer(templates or DEFAULT_TEMPLATES, config)
     service = Service(config=config, store=store, mailboxes=mailboxes, sender=sender,
-                      renderer=renderer, clock=clock or SystemClock(), holidays=holidays)
+                      renderer=renderer or TemplateRenderer(templates or DEFAULT_TEMPLATES, config),
+                      clock=clock, holidays=holidays)
     if "resend_grace" in config.sender:
         service.resend_grace = resend_grace(config.sender["resend_grace"])
     service.digest = _digest_builder(service)
-    from mailbot.service.miu import MiuDesk
-
-    desk = MiuDesk(config, state_dir)   # R-OLA, R-MIU: the MIU inbox's own work
+    # R-OLA, R-MIU: the MIU inbox's own work, on the register the store commits
+    desk = MiuDesk(config, store.register, attachments or readable_texts)
     service.miu = desk
     service.clock_hooks.append(desk)
     return service
 
 
+def open_register(state_dir: Path | str) -> Register:
+    """The register as last committed, read without the state folder's lock
+    (`mailbot register` while the bot runs)."""
+    return FolderStore.read_register(Path(state_dir))
+
+
 def resend_grace(value: Any) -> timedelta:
     """`sender.resend_grace`: how long after a crash mid-send a "not in Sent Items"
     answer is doubted (the mail system may still be filing the copy). 2m by default."""
-    from mailbot.core.durations import parse_duration
-    from mailbot.errors import ConfigError
-
     try:
         grace = parse_duration(value)
     except ValueError as e:
@@ -152,13 +170,11 @@ def resend_grace(value: Any) -> timedelta:
     return grace.fixed
 
 
-def _digest_builder(service: Service) -> Any:
+def _digest_builder(service: Service
+                    ) -> Callable[[str, datetime], tuple[Outgoing, dict[str, bytes]] | None]:
     """T-WEEKLY: the digest needs closed alerts and events, which only the shell can load."""
 
-    def build(week: str, now: Any) -> Any:
-        from mailbot.adapters.chart import trend_chart
-        from mailbot.adapters.digest_mail import digest_outgoing
-
+    def build(week: str, now: datetime) -> tuple[Outgoing, dict[str, bytes]]:
         data = gather_digest(service, now)
         out = digest_outgoing(data, service.config, now)
         return out, {"trend": trend_chart(data)}
@@ -166,13 +182,8 @@ def _digest_builder(service: Service) -> Any:
     return build
 
 
-def gather_digest(service: Service, now: Any) -> Any:
-    from datetime import timedelta
-
-    from mailbot.core.digest import RegisterFigures, compute_digest, digest_week
-    from mailbot.service.miu import MiuDesk
-
-    store: Any = service.store
+def gather_digest(service: Service, now: datetime) -> Digest:
+    store = service.store
     since = now - timedelta(weeks=6)
     state = store.load()
     open_alerts = list(state.alerts.values())
@@ -184,7 +195,7 @@ def gather_digest(service: Service, now: Any) -> Any:
         counts = desk.counts(digest_week(now, service.config).start)
         register = RegisterFigures(opened=counts["opened"], closed=counts["closed"],
                                    purged=counts["purged"], open_now=desk.open_entries())
-    other_tasks = [(t.role, t.due_at) for t in desk.open_tasks()] if desk else []
+    other_tasks: list[tuple[str, datetime]] = [(t.role, t.due_at) for t in desk.open_tasks()] if desk else []
     return compute_digest(now=now, open_alerts=open_alerts, closed_alerts=closed, events=events,
                           config=service.config, other_tasks=other_tasks,
                           ola_register=register)

@@ -18,29 +18,35 @@ mail seen again), which the workflow handles as in the unit inbox.
 * On the clock (`tick`): entries with no notification for `timers.ola_expiry`
   (12 months) are purged with their originals; unanswered tasks are chased.
 
-Exactly once: the register is written before the service commits, so after a
-crash the same message is handled again; its original is then known, and the
-questions it raised are asked again under the same Message-IDs, which the
-outbox sends once.
+Exactly once: the desk writes nothing. It returns the register's change
+(`RegisterWrite`) with its Decision, and the service commits both, with the
+outbox and the seen-record, in the store's one commit (`Store.commit`): after
+a crash either all of it happened or none did, and the same message handled
+again asks the same questions under the same Message-IDs. Only the original is
+saved ahead of the commit, under an id made from its bytes.
+
+The register (`mailbot.ports.Register`) and the attachment reader
+(`mailbot.ports.AttachmentReader`) come from the composition root.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from mailbot.adapters.attachments_text import attachment_texts
-from mailbot.adapters.register_store import RegisterStore
-from mailbot.core import miu, people, register, replies
+from mailbot.core import miu, register
+from mailbot.core.authority import policy, refusal
 from mailbot.core.config import Config
+from mailbot.core.context import Ctx
+from mailbot.core.intake.mail.read import read_message
 from mailbot.core.miu import DeskTask
-from mailbot.core.model import Decision, Incoming, MessageKind, Outgoing, State
-from mailbot.core.ola import OlaReading, read_notification
-from mailbot.core.reading import read_message
-from mailbot.core.work import Ctx
-from mailbot.ports import InboxMessage
+from mailbot.core.miu.purge import purge_plan
+from mailbot.core.register import OlaReading, read_notification
+from mailbot.core.values.mail import Incoming, MessageKind
+from mailbot.core.values.state import Decision, State
+from mailbot.ports import AttachmentReader, InboxMessage, Register
+from mailbot.records import RegisterWrite
+from mailbot.service.service import Decided, HookWork
 
 log = logging.getLogger("mailbot")
 
@@ -52,10 +58,11 @@ SWEEP_EVERY = timedelta(days=1)
 
 
 class MiuDesk:
-    def __init__(self, config: Config, state_dir: Path,
-                 register_store: RegisterStore | None = None) -> None:
+    def __init__(self, config: Config, register: Register,
+                 attachments: AttachmentReader) -> None:
         self.config = config
-        self.register = register_store or RegisterStore(Path(state_dir))
+        self.register = register
+        self.attachments = attachments
         # this process alone writes the register (the state folder's lock), so what
         # falls due next is worked out once per change, not on every tick
         self._next: tuple[datetime | None] | None = None
@@ -64,7 +71,7 @@ class MiuDesk:
     # -- a message arrived (Service.miu) -------------------------------------------
 
     def __call__(self, state: State, inc: Incoming, ctx: Ctx,
-                 message: InboxMessage) -> Decision | None:
+                 message: InboxMessage) -> Decided | None:
         kind, internal = inc.kind, self.config.is_internal(inc.sender)
         if kind in (MessageKind.OWN, MessageKind.AUTO_REPLY, MessageKind.BOUNCE):
             return None          # never new work, never answered: the workflow files them
@@ -80,85 +87,98 @@ class MiuDesk:
             reading = self._read(message.raw, inc)
             if reading.kind != "unknown" and reading.children:
                 return self._notification(state, ctx, message.raw, reading)
-            return Decision(state=state, disposition="needs_attention",
-                            note="outside message in the MIU inbox that is not a national "
-                                 "alert: kept for a person, not answered")
+            return Decided(Decision(
+                state=state, disposition="needs_attention",
+                note="outside message in the MIU inbox that is not a national alert: kept "
+                     "for a person, not answered"))
         if kind in FORMS:
             bot = self.config.organisation.bot_address
             if bot in {a.lower() for a in (*inc.to, *inc.cc)}:
-                return Decision(state=state, note="a copy of mail to the unit inbox: "
-                                                  "handled there, not here")
-            return Decision(state=state, disposition="needs_attention",
-                            note="an alert form sent to the MIU inbox only: alerts go to the "
-                                 "unit inbox; kept for a person")
+                return Decided(Decision(state=state, note="a copy of mail to the unit inbox: "
+                                                          "handled there, not here"))
+            return Decided(Decision(
+                state=state, disposition="needs_attention",
+                note="an alert form sent to the MIU inbox only: alerts go to the unit inbox; "
+                     "kept for a person"))
         return None
 
-    def _notification(self, state: State, ctx: Ctx, raw: bytes, reading: OlaReading) -> Decision:
+    def _notification(self, state: State, ctx: Ctx, raw: bytes, reading: OlaReading) -> Decided:
         """R-OLA: keep the original, apply it to the register, ask what it cannot settle."""
-        original_id = self.register.save_original(raw, ctx.now)
+        original_id = self.register.save_original(raw)
         tasks = self.open_tasks()
         entries = self.register.entries()
         if any(original_id in e.originals for e in entries) or \
                 any(t.original_id == original_id for t in tasks):
             again = tuple(miu.request(t, self.config) for t in tasks if t.original_id == original_id)
-            return Decision(state=state, outgoing=again,
-                            note=f"register: notification {original_id[:12]} already recorded")
+            return Decided(Decision(
+                state=state, outgoing=again,
+                note=f"register: notification {original_id[:12]} already recorded"))
         change = register.apply(entries, reading, original_id, ctx.now)
         asked, outgoing = miu.ask(change.tasks, tasks, self.config, ctx)
-        self.register.record(change, ctx.now, tasks=_dump([*tasks, *asked]))
         self._next = None
-        return Decision(state=state, outgoing=outgoing,
-                        note=change.note + (f"; {len(asked)} question(s) for the MIU" if asked
-                                            else ""))
+        return Decided(
+            Decision(state=state, outgoing=outgoing,
+                     note=change.note + (f"; {len(asked)} question(s) for the MIU" if asked
+                                         else "")),
+            RegisterWrite(at=ctx.now, entries=change.entries, tasks=(*tasks, *asked),
+                          kept=(original_id,), counts=change.counts))
 
-    def _answer(self, state: State, inc: Incoming, ctx: Ctx, task: DeskTask) -> Decision:
+    def _answer(self, state: State, inc: Incoming, ctx: Ctx, task: DeskTask) -> Decided:
         """R-MIU: the unit answers a question about the register."""
         cfg = self.config
         owner = cfg.holder(miu.ROLE, None) or ""
         above = cfg.holder(cfg.escalation.get(miu.ROLE, ""), None)
         copied = (above,) if above and task.chasers > cfg.timers.qa.chasers_before_escalation \
             else ()
-        if not owner or not people.may_answer(cfg, owner, copied, inc.sender):
-            return replies.refuse(state, inc, cfg, ctx, "only the Management Information Unit "
-                                  "(or its deputy) can answer a question about the register")
+        verdict = policy.judge("register_answer", inc, cfg, asked=tuple(k for k in (owner, *copied) if k))
+        if not owner or not verdict.allowed:
+            return Decided(refusal.refuse(
+                state, inc, cfg, ctx, "only the Management Information Unit (or its deputy) "
+                                      "can answer a question about the register", rule=verdict.rule))
         answer = miu.parse_answer(inc.new_text or inc.body_text)
         if answer is None:
             allowed = ", ".join(miu.HELP[a].split(" - ")[0] for a in task.answers)
-            return replies.refuse(state, inc, cfg, ctx,
-                                  f"the first line of the reply must be one of: {allowed}")
+            return Decided(refusal.refuse(
+                state, inc, cfg, ctx, f"the first line of the reply must be one of: {allowed}",
+                always=True))
         reading = self._original_reading(task.original_id) if answer.word in ("entry", "new") \
             else None
         entries = self.register.entries()
         settled = miu.settle(task, answer, entries, reading, ctx.now)
         if isinstance(settled, str):
-            return replies.refuse(state, inc, cfg, ctx, settled)
+            return Decided(refusal.refuse(state, inc, cfg, ctx, settled))
         rest = [t for t in self.open_tasks() if t.id != task.id]
         asked, outgoing = miu.ask(settled.tasks, rest, cfg, ctx)
-        self.register.record(settled, ctx.now, tasks=_dump([*rest, *asked]))
         self._next = None
-        return Decision(state=state, outgoing=outgoing,
-                        note=f"register: question {task.kind} answered {answer.word.upper()}: "
-                             f"{settled.note}")
+        return Decided(
+            Decision(state=state, outgoing=outgoing,
+                     note=f"register: question {task.kind} answered {answer.word.upper()}: "
+                          f"{settled.note}"),
+            RegisterWrite(at=ctx.now, entries=settled.entries, tasks=(*rest, *asked),
+                          counts=settled.counts))
 
     # -- the clock (Service.clock_hooks) ---------------------------------------------
 
-    def tick(self, ctx: Ctx) -> tuple[Outgoing, ...]:
-        """The purge at 12 months (R-OLA) and the chasers (T-QA). A chaser is counted
-        before the service commits it: a crash between loses one, never sends two."""
+    def tick(self, ctx: Ctx) -> HookWork:
+        """The purge at 12 months (R-OLA) and the chasers (T-QA), as one change the
+        service commits with the chasers' mail: a crash loses neither, sends none twice."""
         nxt = self.next_due(ctx.now)
         if self._swept_at is not None and ctx.now - self._swept_at < SWEEP_EVERY and \
                 (nxt is None or nxt > ctx.now):
-            return ()
+            return HookWork()
         self._swept_at, self._next = ctx.now, None
-        purged = self.register.purge(ctx.now, self.config.timers.ola_expiry)
+        expiry = self.config.timers.ola_expiry
+        purged, doomed, tasks = purge_plan(self.register.entries(), self.register.originals(),
+                                           self.open_tasks(), ctx.now, expiry)
         if purged.purged:
             log.info("register: purged %s (no notification for %s)",
-                     ", ".join(e.id for e in purged.purged), self.config.timers.ola_expiry.text)
-        tasks = self.open_tasks()
+                     ", ".join(e.id for e in purged.purged), expiry.text)
         chased, outgoing = miu.chase(tasks, self.config, ctx)
-        if outgoing:
-            self.register.save_tasks(_dump(chased))
-        return outgoing
+        if not purged.purged and not doomed and not outgoing:
+            return HookWork()
+        return HookWork(outgoing, RegisterWrite(
+            at=ctx.now, entries=purged.kept if purged.purged else None, tasks=chased,
+            dropped=doomed, counts={"purged": len(purged.purged)}))
 
     def next_due(self, now: datetime) -> datetime | None:
         if self._next is None:
@@ -171,7 +191,7 @@ class MiuDesk:
     # -- what status and the digest show ------------------------------------------------
 
     def open_tasks(self) -> tuple[DeskTask, ...]:
-        return tuple(DeskTask.model_validate(t) for t in self.register.tasks())
+        return self.register.tasks()
 
     def counts(self, since: datetime) -> dict[str, int]:
         return self.register.counts(since)
@@ -182,8 +202,8 @@ class MiuDesk:
     # -- reading -----------------------------------------------------------------------
 
     def _read(self, raw: bytes, inc: Incoming) -> OlaReading:
-        texts = [a.text for a in attachment_texts(raw) if a.text]
-        return read_notification(inc.subject, inc.body_text, inc.sender, inc.date, texts)
+        return read_notification(inc.subject, inc.body_text, inc.sender, inc.date,
+                                 self.attachments(raw))
 
     def _original_reading(self, original_id: str) -> OlaReading | None:
         try:
@@ -193,5 +213,3 @@ class MiuDesk:
         return self._read(raw, read_message(raw, self.config))
 
 
-def _dump(tasks: Sequence[DeskTask]) -> list[dict[str, object]]:
-    return [t.model_dump(mode="json") for t in tasks]

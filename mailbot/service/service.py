@@ -4,9 +4,9 @@ This is the only place that orders side effects, so it is the place to read
 for exactly-once:
 
 * a message: seen before? acknowledge it again and stop. Otherwise read it,
-  decide (pure core), render what to send, then ONE atomic commit of the new
-  state + events + outbox + the seen-record; only then acknowledge (move) it
-  on the server; then flush the outbox.
+  decide (pure core, or the MIU desk), render what to send, then ONE atomic
+  commit of the new state + events + outbox + the seen-record + the register's
+  change; only then acknowledge (move) it on the server; then flush the outbox.
 * the outbox: mark "sending" (durable), send, mark "sent". An entry found in
   "sending" after a crash is sent again only if the sender can show it did not
   leave (`already_sent` False, after a grace period for the mail system).
@@ -14,30 +14,60 @@ for exactly-once:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from mailbot.core import due as due_core
-from mailbot.core import workflow
+from mailbot.core import on_message, on_tick
 from mailbot.core.config import Config
-from mailbot.core.model import Decision, Incoming, Outgoing, State
-from mailbot.core.work import Ctx
+from mailbot.core.context import Ctx
+from mailbot.core.intake.mail.read import read_message
+from mailbot.core.values.mail import Incoming, Outgoing
+from mailbot.core.values.state import Decision, State
 from mailbot.errors import TransportError
 from mailbot.ports import Clock, InboxMessage, Mailbox, RenderedMail, Renderer, Sender, Store
+from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
+from mailbot.service.clockwork import Clockwork
 
 log = logging.getLogger("mailbot")
 
 Observer = Callable[[datetime, Decision, Incoming | None], None]
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A desk's decision on a message, and the register's change that goes with it
+    into the same commit."""
+
+    decision: Decision
+    register: RegisterWrite | None = None
+
+
+@dataclass(frozen=True)
+class HookWork:
+    """What a clock hook did on a tick: mail to send and the register's change,
+    committed with the tick's decision."""
+
+    outgoing: tuple[Outgoing, ...] = ()
+    register: RegisterWrite | None = None
+
+
+class Desk(Protocol):
+    """The MIU inbox's own work (mailbot.service.miu), asked before the workflow:
+    None when the message is the workflow's."""
+
+    def __call__(self, state: State, inc: Incoming, ctx: Ctx,
+                 message: InboxMessage) -> Decided | None: ...
+
+
 class ClockHook(Protocol):
     """Work of its own on the clock (the register's purge and questions, R-OLA)."""
 
-    def tick(self, ctx: Ctx) -> tuple[Outgoing, ...]: ...
+    def tick(self, ctx: Ctx) -> HookWork: ...
     def next_due(self, now: datetime) -> datetime | None: ...
 
 
@@ -52,7 +82,7 @@ class Service:
     holidays: frozenset[date] = frozenset()
     digest: Callable[[str, datetime], tuple[Outgoing, dict[str, bytes]] | None] | None = None
     # the MIU inbox's own work (mailbot.service.miu): asked first, None = the workflow's
-    miu: Callable[[State, Incoming, Ctx, InboxMessage], Decision | None] | None = None
+    miu: Desk | None = None
     clock_hooks: list[ClockHook] = field(default_factory=list)
     observers: list[Observer] = field(default_factory=list)
     resend_grace: timedelta = timedelta(minutes=2)
@@ -66,13 +96,8 @@ class Service:
 
     def handle(self, message: InboxMessage) -> str:
         """One message from a watched mailbox, exactly once."""
-        from mailbot.adapters.store import SeenRecord
-        from mailbot.core.reading import read_message
-
         store = self.store
         mailbox = self.mailboxes[message.mailbox]
-        import hashlib
-
         digest = hashlib.sha256(message.raw).hexdigest()
         seen = store.seen(digest)
         if seen is not None:
@@ -83,52 +108,60 @@ class Service:
         incoming: Incoming | None = None
         try:
             incoming = read_message(message.raw, self.config)
-            decision = self._decide(incoming, message, ctx)
+            decided = self._decide(incoming, message, ctx)
         except Exception:  # a bug or a message beyond reading: a person must look
             log.exception("message %s could not be handled; kept for a person", digest[:12])
-            decision = Decision(state=store.load(), disposition="needs_attention",
-                                note="could not be handled")
+            decided = Decided(Decision(state=store.load(), disposition="needs_attention",
+                                       note="could not be handled"))
+        decision = decided.decision
         outbox = self._render(decision.outgoing, ctx.now)
         record = SeenRecord(sha256=digest, mailbox=message.mailbox, uid=message.uid,
                             message_id=incoming.message_id if incoming else "", at=ctx.now,
                             disposition=decision.disposition)
-        store.commit(decision, seen=record, outbox=outbox)
+        store.commit(decision, seen=record, outbox=outbox, register=decided.register)
         self._observe(ctx.now, decision, incoming)
         log.info("%s %s -> %s: %s", message.mailbox, incoming.kind.value if incoming else "?",
                  decision.disposition, decision.note)
         mailbox.acknowledge(message, decision.disposition)
         return decision.disposition
 
-    def _decide(self, incoming: Incoming, message: InboxMessage, ctx: Ctx) -> Decision:
+    def _decide(self, incoming: Incoming, message: InboxMessage, ctx: Ctx) -> Decided:
         state = self.store.load()
         if self.miu is not None:
             decided = self.miu(state, incoming, ctx, message)
             if decided is not None:
                 return decided
-        return workflow.handle(state, incoming, self.config, ctx)
+        return Decided(on_message.handle(state, incoming, self.config, ctx))
 
     def tick(self) -> Decision:
         """Whatever fell due, once."""
         ctx = self.ctx()
-        decision = due_core.due(self.store.load(), self.config, ctx)
+        decision = on_tick.due(self.store.load(), self.config, ctx)
         images: dict[str, dict[str, bytes]] = {}
         outgoing = list(decision.outgoing)
+        register: RegisterWrite | None = None
         for hook in self.clock_hooks:   # before the digest, which counts what they did
             try:
-                outgoing.extend(hook.tick(ctx))
+                work = hook.tick(ctx)
             except Exception:   # the register's trouble must not stop the alerts' clocks
                 log.exception("clock hook %s failed; a person must look", type(hook).__name__)
+                continue
+            if work.register is not None:
+                if register is not None:
+                    raise RuntimeError("two clock hooks changed the register in one tick")
+                register = work.register
+            outgoing.extend(work.outgoing)
         if decision.digest_week and self.digest is not None:
             made = self.digest(decision.digest_week, ctx.now)
             if made is not None:
                 out, inline = made
                 outgoing.append(out)
                 images[out.message_id] = inline
-        if not outgoing and not decision.events and not decision.digest_week:
+        if not outgoing and not decision.events and not decision.digest_week and register is None:
             return decision
         decision = decision.model_copy(update={"outgoing": tuple(outgoing)})
         outbox = self._render(decision.outgoing, ctx.now, images)
-        self.store.commit(decision, outbox=outbox)
+        self.store.commit(decision, outbox=outbox, register=register)
         self._observe(ctx.now, decision, None)
         if decision.outgoing:
             log.info("tick: %s", decision.note)
@@ -137,7 +170,7 @@ class Service:
     def next_due(self) -> datetime | None:
         """The earliest moment anything falls due, the clock hooks' work included."""
         now = self.clock.now()
-        times = [due_core.next_due(self.store.load(), self.config, now),
+        times = [on_tick.next_due(self.store.load(), self.config, now),
                  *(hook.next_due(now) for hook in self.clock_hooks)]
         return min((t for t in times if t is not None), default=None)
 
@@ -166,8 +199,6 @@ class Service:
         Each mailbox waits in turn for a short slice (IDLE on IMAP, a poll on
         Maildir): new mail wakes the loop within a slice or two; the periodic full
         rescan in `poll` catches anything a wake-up missed."""
-        from mailbot.service.clockwork import Clockwork
-
         clockwork = Clockwork(self, tick_every=tick_every)
         while not stop.is_set():
             try:
@@ -190,10 +221,8 @@ class Service:
     # -- the outbox -------------------------------------------------------------
 
     def _render(self, outgoing: tuple[Outgoing, ...], now: datetime,
-                images: dict[str, dict[str, bytes]] | None = None) -> list[object]:
-        from mailbot.adapters.store import OutboxEntry
-
-        entries: list[object] = []
+                images: dict[str, dict[str, bytes]] | None = None) -> list[OutboxEntry]:
+        entries: list[OutboxEntry] = []
         for out in outgoing:
             if self.store.was_recorded(out.message_id):
                 continue
@@ -214,9 +243,9 @@ class Service:
         in transit, counted from the first check that found no sent copy."""
         store = self.store
         now = self.clock.now()
-        confirmed: dict[str, dict[str, Any]] = {}
-        batch: list[Any] = []
-        deferred: dict[str, dict[str, Any]] = {}
+        confirmed: dict[str, OutboxChange] = {}
+        batch: list[OutboxEntry] = []
+        deferred: dict[str, OutboxChange] = {}
         counts = self._recent_counts(now)
         for entry in store.pending_outbox():
             if entry.retry_at is not None and entry.retry_at > now:
@@ -251,7 +280,7 @@ class Service:
         if not batch:
             return 0
         store.mark_many({e.message_id: {"status": "sending", "sending_at": now} for e in batch}, now)
-        changes: dict[str, dict[str, Any]] = {}
+        changes: dict[str, OutboxChange] = {}
         for i, entry in enumerate(batch):
             try:
                 self.sender.send(RenderedMail(message_id=entry.message_id,
@@ -271,13 +300,13 @@ class Service:
             changes[entry.message_id] = {"status": "sent", "sent_at": self.clock.now(),
                                          "last_error": ""}
         store.mark_many(changes, self.clock.now())
-        return sum(1 for c in changes.values() if c["status"] == "sent")
+        return sum(1 for c in changes.values() if c.get("status") == "sent")
 
     def _recent_counts(self, now: datetime) -> dict[str, tuple[int, int]]:
         """Messages sent to each address in the last hour and day (the caps)."""
         counts: dict[str, tuple[int, int]] = {}
         for entry in self.store.sent_log(now - timedelta(days=1)):
-            recent = entry.sent_at >= now - timedelta(hours=1)
+            recent = entry.sent_at is not None and entry.sent_at >= now - timedelta(hours=1)
             for address in entry.envelope_to:
                 hour, day = counts.get(address, (0, 0))
                 counts[address] = (hour + recent, day + 1)

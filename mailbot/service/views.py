@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
-from mailbot.core import due, people, present
+from mailbot.core import wording
+from mailbot.core.authority import people
+from mailbot.core.clocks import due
 from mailbot.core.config import ApprovalStage, ClockStage, Config, GateStage, NotifyStage, TaskStage
 from mailbot.core.miu import DeskTask
-from mailbot.core.model import State
+from mailbot.core.values.state import State
+from mailbot.ports import Register
+from mailbot.service.service import Service
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -107,7 +109,7 @@ def tasks_table(state: State, config: Config, now: datetime,
     order = list(config.roles)
     rows.sort(key=lambda r: (order.index(r[0]) if r[0] in order else len(order), r[1]))
     return table(["role", "ref", "child", "task", "owner", "due"],
-                 [[*cells, present.local(at, config) + (" OVERDUE" if at < now else "")]
+                 [[*cells, wording.local(at, config) + (" OVERDUE" if at < now else "")]
                   for _, at, cells in rows])
 
 
@@ -131,30 +133,27 @@ def _alerts_table(state: State, config: Config, now: datetime) -> str:
         nxt = due.next_due_of(alert, config)
         overdue = " OVERDUE" if any(w.due_at < now for w in waits) else ""
         rows.append([ref, alert.initials, alert.category, alert.district, alert.status, step,
-                     owner, (present.local(nxt, config) if nxt else "-") + overdue])
+                     owner, (wording.local(nxt, config) if nxt else "-") + overdue])
     if not rows:
         return "No open alerts."
     return table(["ref", "child", "cat", "district", "status", "waiting on", "owner",
                   "next deadline"], rows)
 
 
-def explain(service: Any, ref: str) -> str:
+def explain(service: Service, ref: str) -> str:
     store = service.store
     alert = store.load().alerts.get(ref) or store.archived_alert(ref)
     if alert is None:
         return f"No alert {ref}."
-    rows = [[present.local(e.at, service.config), e.rule, e.what,
+    rows = [[wording.local(e.at, service.config), e.rule, e.what,
              ", ".join(f"{k}={v}" for k, v in e.detail.items() if k not in ("to",))[:90]]
             for e in store.events(ref)]
     head = f"{ref} ({alert.initials}) {alert.category} {alert.district}: {alert.status}"
     return head + "\n" + table(["when", "rule", "what", "detail"], rows)
 
 
-def register_view(state_dir: Path, action: str, text: str) -> str:
-    from mailbot.adapters.register_store import RegisterStore
-
-    store = RegisterStore(state_dir)
-    entries = store.search(text) if action == "search" else store.list()
+def register_view(register: Register, action: str, text: str) -> str:
+    entries = register.search(text) if action == "search" else register.list()
     if not entries:
         return "No entries."
     rows = []

@@ -152,8 +152,9 @@ def maildir_backend(tmp_path: Path) -> Iterator[Backend]:
 
 @pytest.fixture
 def imap_backend(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Backend]:
-    from mailbot.adapters.imap import ImapMailbox
-    from mailbot.adapters.smtp import ImapSentCopyChecker, SmtpSender
+    from mailbot.adapters.imap.mailbox import ImapMailbox
+    from mailbot.adapters.imap.sent_copy import ImapSentCopyChecker
+    from mailbot.adapters.smtp import SmtpSender
     from tests.support.mailstack import PASSWORD, MailStack
 
     stack: MailStack = request.getfixturevalue("mailstack")
@@ -203,7 +204,9 @@ def _fake_folder(store: Any, name: str) -> list[bytes]:
 
 @pytest.fixture
 def ews_backend(tmp_path: Path) -> Iterator[Backend]:
-    from mailbot.adapters.ews import EwsConnection, EwsMailbox, EwsSender
+    from mailbot.adapters.microsoft.ews_connection import EwsConnection
+    from mailbot.adapters.microsoft.ews_mailbox import EwsMailbox
+    from mailbot.adapters.microsoft.ews_sender import EwsSender
 
     with FakeEws() as fake:
         login: dict[str, Any] = dict(service_endpoint=fake.endpoint, auth="basic",
@@ -235,7 +238,9 @@ def ews_backend(tmp_path: Path) -> Iterator[Backend]:
 
 @pytest.fixture
 def graph_backend(tmp_path: Path) -> Iterator[Backend]:
-    from mailbot.adapters.graph import GraphClient, GraphMailbox, GraphSender
+    from mailbot.adapters.microsoft.graph_client import GraphClient
+    from mailbot.adapters.microsoft.graph_mailbox import GraphMailbox
+    from mailbot.adapters.microsoft.graph_sender import GraphSender
     from tests.exchange.fake_graph import TOKEN
 
     with FakeGraph() as fake:

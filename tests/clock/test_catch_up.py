@@ -14,7 +14,7 @@ from email.policy import default
 from pathlib import Path
 
 from mailbot.adapters.file_sender import FileSender, file_name
-from mailbot.core.model import Outgoing
+from mailbot.core.values.mail import Outgoing
 from tests.workflow.conftest import MONDAY, Bot
 
 OFF = datetime(2026, 11, 16, 18, 0, tzinfo=UTC)      # Monday 18:00 GMT

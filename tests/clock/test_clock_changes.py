@@ -17,7 +17,7 @@ import pytest
 from icalendar import Calendar
 
 from mailbot.adapters.file_sender import file_name
-from mailbot.core.model import Outgoing
+from mailbot.core.values.mail import Outgoing
 from tests.clock.calendar_model import london
 from tests.workflow.conftest import Bot
 

@@ -15,8 +15,9 @@ from icalendar import Calendar
 
 from mailbot.adapters.file_sender import FileSender
 from mailbot.cli import main
-from mailbot.core import due
-from mailbot.core.model import Clock, Decision
+from mailbot.core.clocks import due
+from mailbot.core.values.alert import Timer
+from mailbot.core.values.state import Decision
 from tests.workflow.conftest import Bot, form_body
 
 SENT = datetime(2026, 7, 6, 8, 0, tzinfo=UTC)          # Monday 09:00 BST
@@ -143,7 +144,7 @@ def test_a_clock_that_fires_with_nothing_to_send_is_still_kept_as_fired(tmp_path
         mark = datetime(2026, 7, 8, 6, 0, tzinfo=UTC)
         left = state.alerts[ref].model_copy(update={
             "found_at": datetime(2026, 7, 6, 7, 45, tzinfo=UTC),
-            "clocks": (Clock(id="miu_48h", rule="T-48H", kind="missing_notice", due_at=mark,
+            "clocks": (Timer(id="miu_48h", rule="T-48H", kind="missing_notice", due_at=mark,
                              roles=("miu",)),)})
         store.commit(Decision(state=state.model_copy(update={"alerts": {**state.alerts,
                                                                         ref: left}})))

@@ -17,7 +17,7 @@ sender out) from Monday 5 January 2026 to the last day of the year:
 
 The clock moves from one moment to the next: the earliest of the next thing a
 person does and the next thing the bot has due, so the bot ticks at every
-deadline (`due.next_due`), as `Simulation.at` does.
+deadline (`on_tick.next_due`), as `Simulation.at` does.
 
 `check(run)` then derives, from the scenario and the procedure alone (the
 calendar in `calendar_model`, the time limits in routing.yaml), what must have
@@ -39,8 +39,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mailbot.core import due
-from mailbot.core.model import Decision, Incoming, Outgoing
+from mailbot.core.clocks import calendar, due
+from mailbot.core.values.mail import Incoming, Outgoing
+from mailbot.core.values.state import Decision
 from mailbot.simulation import Simulation
 from tests.clock.calendar_model import (
     LONDON,
@@ -326,10 +327,10 @@ class YearRun:
         return self.sim.clock.t
 
     def bot_next_due(self) -> datetime | None:
-        """`due.next_due`, remembering each alert's answer while the alert is unchanged
+        """`on_tick.next_due`, remembering each alert's answer while the alert is unchanged
         (the core returns unchanged alerts as the very same object)."""
         state = self.sim.service.store.load()
-        times: list[datetime] = [due.next_digest_moment(self.sim.config, self.now, state)]
+        times: list[datetime] = [calendar.next_digest_moment(self.sim.config, self.now, state)]
         cache = self._next_due
         for ref, alert in state.alerts.items():
             hit = cache.get(ref)
@@ -378,7 +379,7 @@ class YearRun:
 
     def _what_is_due(self, when: datetime) -> str:
         state = self.sim.service.store.load()
-        return ", ".join(f"{ref} {due._earliest(a, self.sim.config)}" for ref, a in state.alerts.items()
+        return ", ".join(f"{ref} {due.earliest(a, self.sim.config)}" for ref, a in state.alerts.items()
                          if due.next_due_of(a, self.sim.config) == when)[:2000]
 
     def switched_off(self, start: datetime, back: datetime) -> None:

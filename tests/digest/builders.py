@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from mailbot.core.model import Alert, Contact, Event, Form, National, Wait
+from mailbot.core.values.alert import Alert, Event, National, Wait
+from mailbot.core.values.form import Contact, Form
 
 # Monday 23 November 2026, 08:00 GMT: the shipped routing.yaml's digest hour.
 # The week reported is Mon 16 Nov 00:00 to Mon 23 Nov 00:00 (ISO week 47).

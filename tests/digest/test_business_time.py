@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailbot.adapters.bank_holidays import england_and_wales_holidays
-from mailbot.core.business_time import (
+from mailbot.core.clocks.business_time import (
     add_working_time,
     is_working_moment,
     next_working_moment,

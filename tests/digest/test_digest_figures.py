@@ -7,9 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from mailbot.core.clocks.calendar import digest_week
 from mailbot.core.config import Config
-from mailbot.core.digest import Digest, compute_digest, digest_week
-from mailbot.core.model import Alert, Event, National
+from mailbot.core.digest.compute import compute_digest
+from mailbot.core.digest.values import Digest
+from mailbot.core.values.alert import Alert, Event, National
 
 from .builders import NAMES, NOW, alert, at, event, wait
 

@@ -17,7 +17,8 @@ from mailbot.adapters.chart import trend_chart
 from mailbot.adapters.digest_mail import digest_outgoing, preview
 from mailbot.adapters.render import DEFAULT_TEMPLATES, Renderer
 from mailbot.core.config import Config
-from mailbot.core.digest import Digest, compute_digest
+from mailbot.core.digest.compute import compute_digest
+from mailbot.core.digest.values import Digest
 
 from .builders import NAMES, NOW, alert, at
 from .test_digest_figures import county, digest_of

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mailbot.adapters.ews import EwsMailbox, EwsSender
-from mailbot.adapters.graph import GraphMailbox, GraphSender
+from mailbot.adapters.microsoft.ews_mailbox import EwsMailbox
+from mailbot.adapters.microsoft.ews_sender import EwsSender
+from mailbot.adapters.microsoft.graph_mailbox import GraphMailbox
+from mailbot.adapters.microsoft.graph_sender import GraphSender
 from tests.exchange.conftest import DictCursors
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

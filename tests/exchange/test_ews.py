@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from mailbot.adapters.ews import ITEM_CLASS_HEADER, EwsMailbox, EwsSender, mark_item_class
+from mailbot.adapters.microsoft.ews_mailbox import EwsMailbox
+from mailbot.adapters.microsoft.ews_sender import EwsSender
+from mailbot.adapters.microsoft.mime import ITEM_CLASS_HEADER, mark_item_class
 from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import RenderedMail
 from tests.exchange import contract
@@ -257,7 +259,7 @@ def test_bad_settings_are_a_config_error_that_says_where(change: dict[str, Any],
 
 def test_importing_the_adapters_loads_neither_exchangelib_nor_msal() -> None:
     """Heavy libraries load on first use, so `mailbot --help` and maildir setups stay light."""
-    code = ("import sys, mailbot.adapters.ews, mailbot.adapters.graph; "
+    code = ("import sys, mailbot.adapters.microsoft.ews_mailbox, mailbot.adapters.microsoft.graph_mailbox; "
             "print(sorted(m for m in ('exchangelib', 'msal') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from mailbot.adapters.graph import GraphMailbox, GraphSender
+from mailbot.adapters.microsoft.graph_mailbox import GraphMailbox
+from mailbot.adapters.microsoft.graph_sender import GraphSender
 from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import RenderedMail
 from tests.exchange import contract

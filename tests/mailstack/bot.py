@@ -29,8 +29,8 @@ from typing import Any
 
 import yaml
 
-from mailbot.core import due
-from mailbot.core.model import Alert
+from mailbot.core import on_tick
+from mailbot.core.values.alert import Alert
 from mailbot.service.bootstrap import bootstrap
 from mailbot.service.service import Service
 from mailbot.simulation import SimClock
@@ -274,7 +274,7 @@ class LiveBot:
     def at(self, when: datetime) -> None:
         """Move the clock to `when`, ticking and sending at every deadline on the way."""
         while True:
-            nxt = due.next_due(self.service.store.load(), self.service.config, self.clock.now())
+            nxt = on_tick.next_due(self.service.store.load(), self.service.config, self.clock.now())
             if nxt is None or nxt > when:
                 break
             self.clock.t = max(self.clock.t, nxt)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mailbot.adapters.imap import ImapMailbox
+from mailbot.adapters.imap.mailbox import ImapMailbox
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import InboxMessage

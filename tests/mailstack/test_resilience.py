@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from mailbot.adapters.store import Store
-from mailbot.core.model import Decision, Incoming
+from mailbot.core.values.mail import Incoming
+from mailbot.core.values.state import Decision
 from tests.mailstack.bot import PASSWORD_ENV, ROOT, County, LiveBot, People, ids_by_recipient
 from tests.support.mailstack import PASSWORD, MailStack
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from mailbot.adapters.smtp import ImapSentCopyChecker, SmtpSender, SmtpSendError
+from mailbot.adapters.imap.sent_copy import ImapSentCopyChecker
+from mailbot.adapters.smtp import SmtpSender, SmtpSendError
 from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import RenderedMail
 from tests.support.mailstack import PASSWORD, MailStack, free_port

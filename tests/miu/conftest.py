@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from mailbot.adapters.register_store import RegisterStore
-from mailbot.core.model import Decision, Outgoing
+from mailbot.adapters.store.register import RegisterStore
+from mailbot.core.values.mail import Outgoing
+from mailbot.core.values.state import Decision
 from mailbot.service.miu import MiuDesk
 from tests.workflow.conftest import MONDAY, Bot
 
@@ -32,7 +33,9 @@ class MiuBot(Bot):
 
     @property
     def register(self) -> RegisterStore:
-        return self.desk.register
+        register = self.desk.register
+        assert isinstance(register, RegisterStore), "on the real store the register is on disk"
+        return register
 
     def notify(self, raw: bytes, mailbox: str = "miu") -> Decision:
         """Deliver one message to an inbox; the decision the service took on it."""

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from mailbot.core.config import load_config
-from mailbot.core.model import MessageKind
-from mailbot.core.reading import read_message
+from mailbot.core.intake.mail.read import read_message
+from mailbot.core.values.mail import MessageKind
 from tests.miu.conftest import MIU, SAMPLE_ALERT, SAMPLE_FOUND, miu_bot
 from tests.workflow.conftest import ROOT, form_body
 

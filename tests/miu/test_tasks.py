@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.cli import main
+from mailbot.core.intake.mail.read import read_message
+from mailbot.ports import InboxMessage
 from mailbot.service.views import status_table
 from tests.miu.conftest import MIU, SAMPLE_ALERT, MiuBot, miu_bot
 
@@ -149,18 +151,21 @@ def test_an_alert_form_in_the_miu_inbox_raises_nothing(bot: MiuBot) -> None:
     bot.at(bot.now + timedelta(days=1))
 
 
-def test_a_notification_handled_again_after_a_crash_asks_nothing_twice(bot: MiuBot) -> None:
-    """The register is written before the service commits: after a crash the same
-    message comes again and must change nothing and ask under the same ids."""
-    from mailbot.core.reading import read_message
-    from mailbot.ports import InboxMessage
-
+def test_a_notification_decided_again_after_a_crash_asks_nothing_twice(bot: MiuBot) -> None:
+    """The desk writes nothing itself: the register's change goes into the service's
+    one commit. Decided again after a crash before that commit, the same message
+    gives the same change and asks under the same Message-IDs."""
     message = InboxMessage(mailbox="miu", uid="1", raw=NO_DOB)
     incoming = read_message(NO_DOB, bot.config)
     state, ctx = bot.service.store.load(), bot.service.ctx()
     first = bot.desk(state, incoming, ctx, message)
     again = bot.desk(state, incoming, ctx, message)     # the first commit never happened
-    assert first is not None and again is not None
-    assert [o.message_id for o in again.outgoing] == [o.message_id for o in first.outgoing] != []
+    assert first is not None and again is not None and first.register is not None
+    assert [o.message_id for o in again.decision.outgoing] == \
+        [o.message_id for o in first.decision.outgoing] != []
+    assert again.register == first.register
+    assert bot.register.entries() == () and bot.desk.open_tasks() == (), \
+        "nothing is in the register before the commit"
+    bot.service.store.commit(first.decision, register=first.register)
     assert len(bot.register.entries()) == 1 and len(bot.desk.open_tasks()) == 1
     assert bot.register.counts(bot.now)["opened"] == 1

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from mailbot.core.config import Config
-from mailbot.core.model import AuthResult
-from mailbot.core.reading import read_message
-from mailbot.core.reading.authres import parse_auth_results
+from mailbot.core.intake.mail.authres import parse_auth_results
+from mailbot.core.intake.mail.read import read_message
+from mailbot.core.values.mail import AuthResult
 
 EXPECTED = {
     "authres_basic": [("authserv.example.com", None), ("authserv.example.com", "fail"),
@@ -49,4 +49,19 @@ def test_spamassassin_authres_headers_topmost_first(name: str, shared_dir: Path,
     ("mx.kent.test; dmarc", ("mx.kent.test", None)),
 ])
 def test_auth_results_parsing(value: str, result: tuple[str, str | None]) -> None:
-    assert parse_auth_results(value) == AuthResult(authserv_id=result[0], dmarc=result[1])
+    got = parse_auth_results(value)
+    assert (got.authserv_id, got.dmarc) == result
+
+
+@pytest.mark.parametrize("value, spf, dkim", [
+    ("mx.kent.test; spf=fail smtp.mailfrom=kent.test; dkim=pass header.d=kent.test", "fail", "pass"),
+    ("mx.kent.test; dkim=fail header.d=kent.test; dkim=pass header.d=kent.test", None, "pass"),
+    ("mx.kent.test; dkim=fail header.d=kent.test; dkim=neutral", None, "fail"),
+    ("mx.kent.test; spf=softfail (comment; here) smtp.mailfrom=x", "softfail", None),
+])
+def test_spf_and_dkim_are_read_too(value: str, spf: str | None, dkim: str | None) -> None:
+    """Issue 10: an SPF or DKIM failure stamped by the council's own server counts as
+    much as a DMARC one; DKIM passes when any signature passes."""
+    got = parse_auth_results(value)
+    assert (got.spf, got.dkim) == (spf, dkim)
+    assert isinstance(got, AuthResult)

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 import pytest
 
 from mailbot.core.config import Config
-from mailbot.core.model import Command, MessageKind
-from mailbot.core.reading import read_message
+from mailbot.core.intake.mail.read import read_message
+from mailbot.core.values.mail import Command, MessageKind
 from tests.reading.helpers import FORM, raw
 
 BOT_ID = "<ka-2026-0042.sm_qa.1.Tok3n@kent.test>"

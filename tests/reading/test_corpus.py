@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from mailbot.core.config import Config
-from mailbot.core.model import Incoming, MessageKind
-from mailbot.core.reading import read_message
+from mailbot.core.intake.mail.read import read_message
+from mailbot.core.values.mail import Incoming, MessageKind
 
 BOUNCES = [
     "cpython-test_email/msg_05.txt", "cpython-test_email/msg_16.txt",

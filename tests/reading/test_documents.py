@@ -7,11 +7,11 @@ import zipfile
 
 import pytest
 
-from mailbot.core.reading import docx_form
-from mailbot.core.reading.blocks import Block, Para, Table, read_blocks
-from mailbot.core.reading.docx_form import docx_blocks
-from mailbot.core.reading.fields import RawField
-from mailbot.core.reading.html_form import html_blocks, html_text
+from mailbot.core.intake.form import docx_form
+from mailbot.core.intake.form.blocks import Block, Para, Table, read_blocks
+from mailbot.core.intake.form.docx_form import docx_blocks
+from mailbot.core.intake.form.fields import RawField
+from mailbot.core.intake.form.html_form import html_blocks, html_text
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 

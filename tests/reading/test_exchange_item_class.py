@@ -1,11 +1,11 @@
-"""EWS items whose MIME lacks the usual signs carry their item class (mailbot.adapters.ews)."""
+"""EWS items whose MIME lacks the usual signs carry their item class (mailbot.adapters.microsoft.mime)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from mailbot.core.model import MessageKind
-from mailbot.core.reading import read_message
+from mailbot.core.intake.mail.read import read_message
+from mailbot.core.values.mail import MessageKind
 
 PLAIN = (b"From: Sue Manager <sue.manager@kent.test>\r\nTo: safeguardingunitalerts@kent.test\r\n"
          b"Subject: [KA-2026-0001] Alert for QA\r\nMessage-ID: <oof.1@kent.test>\r\n"

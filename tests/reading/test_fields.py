@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 
 from mailbot.core.config import Config
-from mailbot.core.model import Contact
-from mailbot.core.reading import vocab
-from mailbot.core.reading.fields import FIELDS, RawField, field_for, label_as_written, normalise
-from mailbot.core.reading.text_form import read_text
-from mailbot.core.reading.ticks import ticked_options
-from mailbot.core.reading.values import build_form, parse_contact
+from mailbot.core.intake.form import vocab
+from mailbot.core.intake.form.fields import FIELDS, RawField, field_for, label_as_written, normalise
+from mailbot.core.intake.form.text_form import read_text
+from mailbot.core.intake.form.ticks import ticked_options
+from mailbot.core.intake.form.typed import build_form, parse_contact
+from mailbot.core.values.form import Contact
 
 
 @pytest.mark.parametrize("label, field", [

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.core.config import Config
-from mailbot.core.reading import read_message
+from mailbot.core.intake.mail.read import read_message
 
 GOLDEN = Path(__file__).parent / "golden"
 MESSAGES = sorted(GOLDEN.glob("*.eml"))

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailbot.core.config import Config
-from mailbot.core.model import Incoming
-from mailbot.core.reading import read_message
-from mailbot.core.reading.html_form import html_blocks
+from mailbot.core.intake.form.html_form import html_blocks
+from mailbot.core.intake.mail.read import read_message
+from mailbot.core.values.mail import Incoming
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.eml"))
 SEEDS = [p.read_bytes() for p in GOLDEN if p.stat().st_size < 20_000]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.core.model import Command, ReplyCommand
-from mailbot.core.reading.replies import parse_command, strip_quotes
+from mailbot.core.intake.mail.reply_text import parse_command, strip_quotes
+from mailbot.core.values.mail import Command, ReplyCommand
 
 
 def test_outlook_from_sent_block_starts_the_quote() -> None:

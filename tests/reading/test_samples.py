@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from mailbot.core.config import Config
-from mailbot.core.model import Command, Contact, Incoming, MessageKind
-from mailbot.core.reading import read_message
+from mailbot.core.intake.mail.read import read_message
+from mailbot.core.values.form import Contact
+from mailbot.core.values.mail import Command, Incoming, MessageKind
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from mailbot.core.config import Config
-from mailbot.core.model import Contact, Form, MessageKind
-from mailbot.core.reading import validate_form
+from mailbot.core.intake.form.validate import validate_form
+from mailbot.core.values.form import Contact, Form
+from mailbot.core.values.mail import MessageKind
 
 SW = Contact(name="Sam Worker", email="sam.worker@kent.test")
 TM = Contact(name="Tara Manager", email="tara.manager@kent.test")

@@ -13,10 +13,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from mailbot.adapters.register_store import RegisterStore
+from mailbot.adapters.store.register import RegisterStore
 from mailbot.core.durations import Duration
-from mailbot.core.ola import OlaChild, OlaReading, read_notification
-from mailbot.core.register import RegisterChange, RegisterEntry, apply, match
+from mailbot.core.miu.purge import purge_plan
+from mailbot.core.register import (
+    OlaChild,
+    OlaReading,
+    RegisterEntry,
+    apply,
+    match,
+    read_notification,
+)
+from mailbot.records import RegisterWrite
 from tests.register.mail import load
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.eml"))
@@ -49,14 +57,17 @@ def main() -> None:
     timed("match against a register of 1,000 entries", 20, lambda: match(entries, probe))
     with tempfile.TemporaryDirectory() as folder:
         store = RegisterStore(Path(folder))
-        store.record(RegisterChange(entries=entries, action="opened"), T0)
+        store.write(RegisterWrite(at=T0, entries=entries, counts={"opened": len(entries)}))
         timed("store.entries() with 1,000 entries", 5, store.entries)
         timed("store.search('surname7') over 1,000 entries", 5, lambda: store.search("surname7"))
         start = time.perf_counter()
-        purged = store.purge(T0 + timedelta(days=800), Duration(months=12))
+        now = T0 + timedelta(days=800)
+        purged, doomed, tasks = purge_plan(store.entries(), store.originals(), store.tasks(), now,
+                                           Duration(months=12))
+        store.write(RegisterWrite(at=now, entries=purged.kept, tasks=tasks, dropped=doomed,
+                                  counts={"purged": len(purged.purged)}))
         print(f"{'store.purge of 1,000 entries':<58} {(time.perf_counter() - start) * 1000:8.3f} ms"
               f"  ({len(purged.purged)} purged)")
-
 
 if __name__ == "__main__":
     main()

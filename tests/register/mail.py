@@ -1,6 +1,6 @@
 """Turning a golden .eml into what `read_notification` takes.
 
-`mailbot.core.reading` (another module) does this in the product; these
+`mailbot.core.intake` (another module) does this in the product; these
 tests use the standard library so they pin down the register alone. Tables
 become one row per line with cells split by tabs, as Outlook's HTML does when
 rendered to text.
@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from mailbot.adapters.attachments_text import attachment_texts
-from mailbot.core.ola import OlaReading, read_notification
+from mailbot.core.register import OlaReading, read_notification
 
 
 class _Text(HTMLParser):

@@ -90,11 +90,11 @@ def test_nothing_in_the_corpus_is_answered_and_logs_carry_no_names() -> None:
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_golden_reads_the_same_through_the_products_own_reader(path: Path, config: Any) -> None:
-    """The body text `mailbot.core.reading` makes (its HTML rendering) gives the
+    """The body text `mailbot.core.intake` makes (its HTML rendering) gives the
     same reading as the plain rendering these tests use."""
-    reading = pytest.importorskip("mailbot.core.reading")
+    reading = pytest.importorskip("mailbot.core.intake.mail.read")
     from mailbot.adapters.attachments_text import attachment_texts
-    from mailbot.core.ola import read_notification
+    from mailbot.core.register import read_notification
 
     raw = path.read_bytes()
     incoming = reading.read_message(raw, config)

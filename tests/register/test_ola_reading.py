@@ -1,4 +1,7 @@
-"""Reading one notification's text (R-OLA): dates UK style, never a guess."""
+"""Reading one notification's text (R-OLA): what it says, and what it does not say clearly.
+
+The dates in it are read by `mailbot.core.dates` (tests/reading/test_dates.py).
+"""
 
 from __future__ import annotations
 
@@ -8,35 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailbot.core.ola import find_date, read_notification
+from mailbot.core.register import read_notification
 
 AT = datetime(2026, 11, 13, 9, 12, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("20/10/2026", date(2026, 10, 20)),
-    ("4/4/18", date(2018, 4, 4)),
-    ("10.10.2026", date(2026, 10, 10)),
-    ("2016-07-22", date(2016, 7, 22)),
-    ("1st February 2015", date(2015, 2, 1)),
-    ("14 Sept 2026", date(2026, 9, 14)),
-    ("4th of April, 2018", date(2018, 4, 4)),
-    ("April 4, 2018", date(2018, 4, 4)),
-    ("seen at school on 03/11/2026 at 15:00", date(2026, 11, 3)),
-])
-def test_dates_are_read_day_first(text: str, expected: date) -> None:
-    read = find_date(text)
-    assert read is not None and read.sure and read.value == expected
-
-
-@pytest.mark.parametrize("text", ["10/13/2026", "31/02/2026", "12/25/2026"])
-def test_a_date_that_could_be_month_first_or_is_impossible_is_not_guessed(text: str) -> None:
-    read = find_date(text)
-    assert read is not None and read.value is None and not read.sure
-
-
-def test_no_date_at_all_is_none() -> None:
-    assert find_date("early October, we think") is None
 
 
 def test_if_located_please_contact_is_not_a_found_notification() -> None:
@@ -95,6 +72,18 @@ def test_what_cannot_be_read_is_listed_for_the_unit() -> None:
     assert r.uncertain == ("authority", "child", "date_missing")
     assert r.summary[-1].startswith("Not read with confidence: ")
     assert r.date_notified is None
+
+
+def test_a_two_digit_year_is_kept_as_written_and_left_for_the_unit_to_confirm() -> None:
+    """R-OLA, never guessed: "5.6.14" could be 1914 or 2014, and "01/11/26" 1926 or
+    2026. The text is kept, no date is set, and both are named as uncertain, so the
+    register asks the MIU to confirm them (a form refuses the same dates)."""
+    r = read_notification("National alert", "Child: Kit GREY d.o.b. 5.6.14\n"
+                          "Date missing: 01/11/26", "x@greyhaven.example", AT)
+    assert [(c.name, c.dob, c.dob_text) for c in r.children] == [("Kit GREY", None, "5.6.14")]
+    assert r.date_missing is None
+    assert ("dob" in r.uncertain, "date_missing" in r.uncertain) == (True, True)
+    assert "Child: Kit GREY, date of birth 5.6.14" in r.summary
 
 
 def test_the_date_of_notification_is_the_message_date_unless_the_notice_gives_one() -> None:

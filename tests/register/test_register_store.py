@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.adapters.register_store import RegisterStore
+from mailbot.adapters.store.register import RegisterStore
 from mailbot.core.durations import Duration
-from mailbot.core.ola import read_notification
-from mailbot.core.register import apply
+from mailbot.core.miu.purge import purge_plan
+from mailbot.core.register import Purge, apply, read_notification
 from mailbot.errors import StoreCorrupt
+from mailbot.records import RegisterWrite
 
 T0 = datetime(2026, 11, 13, 9, 0, tzinfo=UTC)
 YEAR = Duration(months=12)
@@ -21,20 +22,30 @@ RAW = (b"From: cp@northshire.example\r\nSubject: NATIONAL ALERT\r\n\r\n"
 
 
 def receive(store: RegisterStore, raw: bytes, now: datetime) -> str:
-    """What the workflow does with one notification: keep it, apply it, record."""
-    original = store.save_original(raw, now)
+    """What the MIU desk does with one notification: keep it, apply it, record."""
+    original = store.save_original(raw)
     text = raw.decode().split("\r\n\r\n", 1)[1]
     subject = "FOUND" if b"found" in raw.lower() else "NATIONAL ALERT"
     change = apply(store.entries(), read_notification(subject, text, "cp@northshire.example", now),
                    original, now)
-    store.record(change, now)
+    store.write(RegisterWrite(at=now, entries=change.entries, kept=(original,),
+                              counts=change.counts))
     return original
+
+
+def purge(store: RegisterStore, now: datetime) -> Purge:
+    """What the MIU desk's clock does: plan the purge, then write it."""
+    result, doomed, tasks = purge_plan(store.entries(), store.originals(), store.tasks(), now, YEAR)
+    if result.purged or doomed:
+        store.write(RegisterWrite(at=now, entries=result.kept, tasks=tasks, dropped=doomed,
+                                  counts={"purged": len(result.purged)}))
+    return result
 
 
 def test_an_original_is_kept_as_received_under_a_stable_id(tmp_path: Path) -> None:
     store = RegisterStore(tmp_path)
-    first = store.save_original(RAW, T0)
-    assert store.save_original(RAW, T0 + timedelta(hours=1)) == first
+    first = store.save_original(RAW)
+    assert store.save_original(RAW) == first
     assert store.original_path(first) == tmp_path / "register" / "originals" / f"{first}.eml"
     assert store.original(first) == RAW
     with pytest.raises(ValueError):
@@ -67,10 +78,10 @@ def test_purge_at_twelve_months_deletes_entry_and_original_and_leaves_only_a_cou
     original = receive(store, RAW, T0)
     path = store.original_path(original)
     assert path.exists()
-    assert store.purge(T0 + timedelta(days=300), YEAR).purged == ()
+    assert purge(store, T0 + timedelta(days=300)).purged == ()
     assert path.exists()
 
-    result = store.purge(YEAR.after(T0), YEAR)
+    result = purge(store, YEAR.after(T0))
     assert [e.id for e in result.purged] == ["OLA-2026-0001"]
     assert not path.exists()
     assert store.entries() == ()
@@ -83,10 +94,11 @@ def test_purge_at_twelve_months_deletes_entry_and_original_and_leaves_only_a_cou
 def test_an_original_no_entry_took_is_purged_after_the_same_time(tmp_path: Path) -> None:
     """A question the unit never answered must not keep a child's details forever."""
     store = RegisterStore(tmp_path)
-    orphan = store.save_original(b"Subject: ?\r\n\r\nsomething unreadable", T0)
-    store.purge(T0 + timedelta(days=30), YEAR)
+    orphan = store.save_original(b"Subject: ?\r\n\r\nsomething unreadable")
+    store.write(RegisterWrite(at=T0, kept=(orphan,)))      # its question asked, never answered
+    purge(store, T0 + timedelta(days=30))
     assert store.original_path(orphan).exists()
-    result = store.purge(YEAR.after(T0), YEAR)
+    result = purge(store, YEAR.after(T0))
     assert result.purged == () and not store.original_path(orphan).exists()
     assert store.counts(T0)["purged"] == 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mailbot.core.model import Outgoing, Recipient
+from mailbot.core.values.mail import Outgoing, Recipient
 
 NOW = datetime(2026, 11, 16, 9, 5, tzinfo=UTC)
 DUE = "2026-11-16T14:30:00+00:00"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mailbot.adapters.render import Renderer
-from mailbot.core.model import Recipient
+from mailbot.core.values.mail import Recipient
 from tests.render.samples import NOW, alert, contexts, outgoing
 
 OUTSIDER = Recipient(name="Someone", email="cp.lead@othercouncil.example")

@@ -10,7 +10,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from mailbot.adapters.render import Renderer
-from mailbot.core.model import Outgoing, Recipient
+from mailbot.core.values.mail import Outgoing, Recipient
 from tests.render.samples import ANSWERABLE, NOW, REF, SENSITIVE, alert, contexts, outgoing
 
 PURPOSES = sorted(contexts())

@@ -1,4 +1,4 @@
-"""Values built by hand from mailbot.core.model, and a fresh state folder."""
+"""Values built by hand from mailbot.core.values, and a fresh state folder."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from mailbot.adapters.store import OutboxEntry, SeenRecord
-from mailbot.core.model import Alert, Contact, Decision, Event, Form, State
+from mailbot.core.values.alert import Alert, Event
+from mailbot.core.values.form import Contact, Form
+from mailbot.core.values.state import Decision, State
+from mailbot.records import OutboxEntry, SeenRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 3, 4, 9, 30, tzinfo=UTC)
@@ -73,3 +76,18 @@ def expect_line(child: subprocess.Popen[str], expected: str) -> None:
     if line != expected + "\n":
         child.kill()
         pytest.fail(f"child said {line!r}, not {expected!r}; stderr:\n{child.stderr.read()}")
+
+
+class Killed(BaseException):
+    """The process dies at this point (what SIGKILL does, at a point of our choosing)."""
+
+
+def kill_at_next_hot_write(store: Any) -> None:
+    """The next write of the hot file (db.json) never happens: the process dies first.
+    Whatever was written before it in the same commit (the register) is on disk."""
+    storage = store._storage
+
+    def dies(data: bytes) -> None:
+        raise Killed
+
+    storage.write_encoded = dies

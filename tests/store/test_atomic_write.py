@@ -70,7 +70,7 @@ KILLED_MID_WRITE = """
 import os, sys, time
 from pathlib import Path
 from mailbot.adapters.store import Store
-from mailbot.core.model import Decision, State
+from mailbot.core.values.state import Decision, State
 
 store = Store.open(Path(sys.argv[1]))
 store.commit(Decision(state=State(counters={"2024": 1})))

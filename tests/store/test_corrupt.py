@@ -102,7 +102,7 @@ def test_a_cold_record_missing_its_fields_is_refused_when_read(folder: Path) -> 
 def test_a_torn_last_line_of_a_cold_log_is_ignored_then_cut_before_the_next_append(
     folder: Path,
 ) -> None:
-    from mailbot.adapters.store.records import seen_to_json
+    from mailbot.adapters.store.record_json import seen_to_json
 
     made_store(folder)
     log = folder / "seen" / "2024-03.jsonl"

@@ -1,6 +1,5 @@
 """The TinyDB store: hot state, append-only history, one process per folder."""
 
-from mailbot.adapters.store.records import OutboxEntry, SeenRecord
 from mailbot.adapters.store.store import Store
 
-__all__ = ["OutboxEntry", "SeenRecord", "Store"]
+__all__ = ["Store"]

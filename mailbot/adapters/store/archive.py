@@ -28,8 +28,8 @@ from mailbot.adapters.store.atomic_storage import (
     remove_stale_temps,
 )
 from mailbot.adapters.store.events import file_name
-from mailbot.adapters.store.records import utc
-from mailbot.core.model import Alert
+from mailbot.adapters.store.record_json import utc
+from mailbot.core.values.alert import Alert
 from mailbot.errors import StoreCorrupt
 
 

@@ -19,16 +19,15 @@ from mailbot.adapters.store.archive import Archive
 from mailbot.adapters.store.coldlog import MonthlyLog
 from mailbot.adapters.store.events import EventLogs
 from mailbot.adapters.store.hotfile import Hot
-from mailbot.adapters.store.records import (
-    OutboxEntry,
-    SeenRecord,
+from mailbot.adapters.store.record_json import (
     outbox_from_json,
     outbox_to_json,
     seen_from_json,
     seen_to_json,
     utc,
 )
-from mailbot.core.model import Alert, Event
+from mailbot.core.values.alert import Alert, Event
+from mailbot.records import OutboxEntry, SeenRecord
 
 FOLDERS = ("events", "archive", "seen", "sent")
 

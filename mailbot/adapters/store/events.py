@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mailbot.adapters.store.appendlog import append_records, iter_records, last_record
-from mailbot.core.model import Event
+from mailbot.core.values.alert import Event
 from mailbot.errors import StoreCorrupt
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")

@@ -1,7 +1,8 @@
 """The hot file's contents and its TinyDB layout (`state/db.json`).
 
 Tables, each a TinyDB table of documents keyed "1", "2", ...:
-  meta     {"schema_version": 1, "secret": base64}
+  meta     {"schema_version": 1, "secret": base64, "latest": ISO time,
+            "register_commit": n (once the register has changed)}
   state    the State (open alerts, counters, ...)
   cursors  {mailbox name: opaque sync state}
   closing  closed alerts not yet written to the archive
@@ -27,17 +28,17 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from mailbot.adapters.store.atomic_storage import dumps
-from mailbot.adapters.store.records import (
-    OutboxEntry,
-    SeenRecord,
+from mailbot.adapters.store.record_json import (
     outbox_from_json,
     outbox_to_json,
     seen_from_json,
     seen_to_json,
     utc,
 )
-from mailbot.core.model import Alert, Event, State
+from mailbot.core.values.alert import Alert, Event
+from mailbot.core.values.state import State
 from mailbot.errors import StoreCorrupt
+from mailbot.records import OutboxEntry, SeenRecord
 
 SCHEMA_VERSION = 1
 TABLES = ("meta", "state", "cursors", "closing", "events", "seen", "outbox")
@@ -54,6 +55,9 @@ class Hot:
     # the latest time any write was told of: records older than it by
     # COLD_AFTER have gone cold, so it must never go back, even across opens
     latest: datetime | None = None
+    # how many register changes this file has committed: the register file is
+    # stamped with the number before the hot write that commits it (store.py)
+    register_commit: int = 0
 
 
 def parse(path: Path, data: dict[str, dict[str, Any]]) -> tuple[bytes, Hot]:
@@ -81,6 +85,7 @@ def parse(path: Path, data: dict[str, dict[str, Any]]) -> tuple[bytes, Hot]:
             outbox={e.message_id: e for e in map(outbox_from_json, _docs(data, "outbox"))},
             cursors={str(k): str(v) for k, v in _docs(data, "cursors")[0].items()},
             latest=None if meta.get("latest") is None else _utc(meta["latest"]),
+            register_commit=int(meta.get("register_commit", 0)),
         )
     except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
@@ -138,9 +143,11 @@ def _entry(entry: OutboxEntry) -> bytes:
 def encode(secret: bytes, hot: Hot, cache: Encoded) -> bytes:
     """The hot file's bytes: the same JSON as `dumps` of the whole document,
     put together from cached pieces."""
-    meta = {"1": {"schema_version": SCHEMA_VERSION,
-                  "secret": base64.b64encode(secret).decode("ascii"),
-                  "latest": None if hot.latest is None else hot.latest.isoformat()}}
+    meta: dict[str, dict[str, Any]] = {"1": {
+        "schema_version": SCHEMA_VERSION, "secret": base64.b64encode(secret).decode("ascii"),
+        "latest": None if hot.latest is None else hot.latest.isoformat()}}
+    if hot.register_commit:   # absent until the register first changes: older files read the same
+        meta["1"]["register_commit"] = hot.register_commit
     # model_dump always has the other State fields, so "alerts" follows a comma
     state = dumps(hot.state.model_dump(mode="json", exclude={"alerts"}))[:-1]
     alerts = b",".join(cache(alert, _keyed) if ref == alert.ref else dumps(ref) + b":" + _model(alert)

@@ -6,12 +6,20 @@ Layout of a state folder:
   events/<REF>.jsonl      each alert's event log, append-only
   archive/YYYY-MM/<REF>.json   closed alerts by closing month
   seen/YYYY-MM.jsonl, sent/YYYY-MM.jsonl   finished seen-records and sent mail
+  register/               the register of other councils' alerts (store/register.py)
 
 Every write first moves what the hot file already holds durably and no
 longer needs (flushed events, closed alerts, old seen-records and sent mail)
 to the cold files, then rewrites the hot file without it. Cold appends are
 idempotent, so a crash between the two loses and duplicates nothing, and the
 hot file stays the size of the work in hand however long the history grows.
+
+A commit that changes the register writes two files, and the hot file's
+rename is the one commit point: the register file is written first, stamped
+with the number of the register change the hot file is about to carry and
+keeping the register as it was; the hot write carries that number. At open, a
+register stamped ahead of the hot file is put back as it was, so a crash
+between the two writes leaves neither applied (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -29,13 +37,12 @@ from mailbot.adapters.store.appendlog import ensure_folder
 from mailbot.adapters.store.atomic_storage import AtomicJSONStorage, remove_stale_temps
 from mailbot.adapters.store.cold import ColdFiles
 from mailbot.adapters.store.lock import FolderLock
-from mailbot.adapters.store.records import (
-    OutboxEntry,
-    SeenRecord,
-    utc,
-)
-from mailbot.core.model import Alert, Decision, Event, State
+from mailbot.adapters.store.record_json import utc
+from mailbot.adapters.store.register import RegisterStore
+from mailbot.core.values.alert import Alert, Event
+from mailbot.core.values.state import Decision, State
 from mailbot.errors import StoreCorrupt, StoreError
+from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
 
 HOT_NAME = "db.json"
 # finished seen-records and sent mail stay hot this long (then cold in one batch)
@@ -55,6 +62,7 @@ class Store:
         self._encoded = hotfile.Encoded()
         self._broken = False
         self._cold = ColdFiles(folder)
+        self._register = RegisterStore(folder)
 
     # -- opening and closing ---------------------------------------------------
 
@@ -96,7 +104,23 @@ class Store:
         if data is None:
             store._write(hot)
         store._cold.load()
+        store._register.recover(hot.register_commit)
         return store
+
+    @staticmethod
+    def read_register(folder: Path) -> RegisterStore:
+        """The register as last committed, to read without taking the folder's lock
+        (`mailbot register` while the bot runs): a change in flight is skipped."""
+        data = AtomicJSONStorage(Path(folder) / HOT_NAME).read()
+        committed = 0 if data is None else hotfile.parse(Path(folder) / HOT_NAME, data)[1].register_commit
+        return RegisterStore.reader(Path(folder), committed)
+
+    @property
+    def register(self) -> RegisterStore:
+        """The register (R-OLA), read through `mailbot.ports.Register` and changed
+        only by `commit`."""
+        self._usable()
+        return self._register
 
     def close(self) -> None:
         if not self._lock.held:
@@ -107,6 +131,7 @@ class Store:
                 self._write(self._hot)
         finally:
             self._storage.close()
+            self._register.close()
             self._lock.release()
 
     def __enter__(self) -> Store:
@@ -123,9 +148,11 @@ class Store:
         return self._hot.state
 
     def commit(self, decision: Decision, *, seen: SeenRecord | None = None,
-               outbox: Sequence[OutboxEntry] = ()) -> None:
-        """One atomic, durable write: the new state, its events, the seen-record
-        and the outbox entries. Closed alerts leave the state for the archive."""
+               outbox: Sequence[OutboxEntry] = (),
+               register: RegisterWrite | None = None) -> None:
+        """One atomic, durable step: the new state, its events, the seen-record,
+        the outbox entries and the register's change. Closed alerts leave the
+        state for the archive."""
         self._usable()
         hot = self._hot
         given = decision.state.alerts
@@ -146,11 +173,13 @@ class Store:
             if not self.was_recorded(entry.message_id) and entry.message_id not in entries:
                 entries[entry.message_id] = dataclasses.replace(entry, status="pending")
         times = [e.at for e in decision.events] + [e.created_at for e in outbox]
+        number = hot.register_commit + (1 if register is not None else 0)
         self._write(
             dataclasses.replace(hot, state=state, closing=closing,
                                 events=hot.events + decision.events,
-                                seen=seen_now, outbox=entries),
-            times + ([seen.at] if seen else []),
+                                seen=seen_now, outbox=entries, register_commit=number),
+            times + ([seen.at] if seen else []) + ([register.at] if register else []),
+            register,
         )
 
     def seen(self, sha256: str) -> SeenRecord | None:
@@ -175,7 +204,7 @@ class Store:
         self._update_entry(message_id, at, status="pending", attempts=entry.attempts + 1,
                            retry_at=utc(retry_at), last_error=error)
 
-    def mark_many(self, changes: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
+    def mark_many(self, changes: Mapping[str, OutboxChange], at: datetime) -> None:
         """Several outbox entries' changes (status, sent_at, ...) in ONE durable
         write: a flush marks its whole batch "sending" before the first send and
         "sent" after the last, instead of two rewrites of the hot file a message."""
@@ -276,7 +305,8 @@ class Store:
         if self._broken:
             raise StoreError(f"{self.folder}: a write failed; reopen the store to go on")
 
-    def _write(self, new: hotfile.Hot, times: Iterable[datetime] = ()) -> None:
+    def _write(self, new: hotfile.Hot, times: Iterable[datetime] = (),
+               register: RegisterWrite | None = None) -> None:
         latest = max([utc(at) for at in times], default=None)
         if latest is None or (self._hot.latest is not None and self._hot.latest > latest):
             latest = self._hot.latest
@@ -284,14 +314,19 @@ class Store:
         try:
             cutoff = None if latest is None else latest - COLD_AFTER
             new = self._cold.move_out(self._hot, new, cutoff)
+            if register is not None:
+                self._register.stage(register, new.register_commit)
+            # the commit point: until this rename lands, an open puts the register back
             self._storage.write_encoded(hotfile.encode(self.secret, new, self._encoded))
+            self._encoded.written()
+            self._hot = new
+            if register is not None:
+                self._register.settle(register)
         except BaseException:
             # disk and memory may now disagree (a cold append half done, the
             # rename done but not its fsync): only a fresh open knows the truth
-            self._broken = True
+            self._broken = self._register.broken = True
             raise
-        self._encoded.written()
-        self._hot = new
 
     def _bulk_cold(self, alerts: Iterable[Alert] = (), events: Iterable[Event] = (),
                    seen: Iterable[SeenRecord] = (), sent: Iterable[OutboxEntry] = ()) -> None:

@@ -1,0 +1,174 @@
+"""Exchange Server shared mailboxes over EWS, through exchangelib.
+
+The inbox is the queue: a handled message is moved out of it, so listing the
+inbox (FindItem for ids, oldest first, then GetItem for the MIME) yields exactly
+what is still to do. A restart lists again and misses nothing; anything yielded
+twice is caught by the store's raw-hash dedup. That is why this adapter keeps
+no sync state, unlike the Graph one.
+
+exchangelib is imported inside the functions that need it: importing mailbot
+must not pull in its dependency tree or touch the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import suppress
+from typing import Any
+
+from mailbot.adapters.microsoft.ews_connection import (
+    EXO_SCOPE,
+    AccessType,
+    Auth,
+    EwsConnection,
+    connection_settings,
+)
+from mailbot.adapters.microsoft.ews_sender import EwsSender
+from mailbot.adapters.microsoft.mime import mark_item_class
+from mailbot.adapters.microsoft.settings import DEFAULT_FOLDERS, FOLDER_KEYS, CursorStore, folder_names
+from mailbot.errors import TransportError
+from mailbot.ports import Folder, InboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class EwsMailbox:
+    """A watched shared mailbox on Exchange, as a `mailbot.ports.Mailbox`."""
+
+    def __init__(self, name: str, *, email: str, service_endpoint: str, auth: Auth,
+                 username: str | None = None, password: str | None = None,
+                 client_id: str | None = None, client_secret: str | None = None,
+                 tenant_id: str | None = None, cursor_store: CursorStore | None = None,
+                 folders: tuple[str, str, str] = DEFAULT_FOLDERS,
+                 access_type: AccessType | None = None, token_url: str | None = None,
+                 scope: str = EXO_SCOPE, max_wait: float = 120.0, batch: int = 20) -> None:
+        del cursor_store  # accepted like every backend's; the inbox itself is the queue
+        self.name = name
+        self.connection = EwsConnection(
+            email=email, service_endpoint=service_endpoint, auth=auth, username=username,
+            password=password, client_id=client_id, client_secret=client_secret,
+            tenant_id=tenant_id, access_type=access_type, token_url=token_url, scope=scope,
+            max_wait=max_wait)
+        self._names: dict[Folder, str] = dict(zip(FOLDER_KEYS, folders, strict=True))
+        self._targets: dict[Folder, Any] = {}
+        self._batch = batch
+        self._closing = threading.Event()
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Mapping[str, Any], *,
+                      cursor_store: CursorStore | None = None) -> EwsMailbox:
+        """From a routing.yaml `mailboxes:` entry as written (backend: ews); see docs/exchange.md."""
+        where = f"mailboxes.{name}"
+        s = connection_settings(where, settings, extra=("folders",))
+        folders = folder_names(where, s.pop("folders", None))
+        return cls(name, cursor_store=cursor_store, folders=folders, **s)
+
+    def sender(self) -> EwsSender:
+        """A Sender that sends as this mailbox, over the same connection."""
+        return EwsSender(self.connection)
+
+    # -- Mailbox ----------------------------------------------------------------
+
+    def fetch(self) -> Iterator[InboxMessage]:
+        from exchangelib.errors import ErrorItemNotFound
+
+        account = self.connection.account()
+        with self.connection.errors("listing the inbox"):
+            inbox = account.inbox
+            # all ids first: paging by offset while acknowledge() empties the inbox would skip some
+            ids = list(inbox.all().order_by("datetime_received").values_list("id", "changekey"))
+        log.info("mailbox %s: %d message(s) in the inbox", self.name, len(ids))
+        for start in range(0, len(ids), self._batch):
+            with self.connection.errors("reading messages"):
+                items = list(account.fetch(ids=ids[start:start + self._batch], folder=inbox,
+                                           only_fields=["mime_content", "item_class"]))
+            for item in items:
+                if isinstance(item, ErrorItemNotFound):
+                    continue  # moved or deleted since the listing: not ours to do any more
+                if isinstance(item, Exception):
+                    raise TransportError(f"EWS {self.connection.endpoint}: reading a message: {item}")
+                yield InboxMessage(self.name, str(item.id), mark_item_class(
+                    bytes(item.mime_content or b""), item.item_class))
+
+    def acknowledge(self, message: InboxMessage, folder: Folder) -> None:
+        from exchangelib.errors import ErrorFolderNotFound, ErrorItemNotFound, ErrorToFolderNotFound
+
+        account = self.connection.account()
+        for attempt in (1, 2):
+            target = self._target(folder)
+            with self.connection.errors(f"moving a message to {self._names[folder]}"):
+                try:
+                    result = account.bulk_move(ids=[(message.uid,)], to_folder=target)
+                except (ErrorToFolderNotFound, ErrorFolderNotFound) as e:  # raised, not returned
+                    result = [e]
+            failure = next((r for r in result if isinstance(r, Exception)), None)
+            if failure is None or isinstance(failure, ErrorItemNotFound):
+                return  # moved, or a person already moved or deleted it
+            if isinstance(failure, ErrorToFolderNotFound | ErrorFolderNotFound) and attempt == 1:
+                self._targets.pop(folder, None)  # someone removed the folder: make it again
+                continue
+            raise TransportError(f"EWS {self.connection.endpoint}: move failed: {failure}")
+
+    def wait(self, timeout: float) -> None:
+        # a sleep, not a streaming subscription: that would hold the only connection
+        self._closing.wait(timeout)
+
+    def close(self) -> None:
+        self._closing.set()
+        self.connection.close()
+
+    def check(self) -> dict[str, Any]:
+        """Connect, list folders, count the inbox; create and send nothing."""
+        account = self.connection.account()
+        with self.connection.errors("checking the mailbox"):
+            inbox = account.inbox
+            inbox.refresh()
+            top = [f.name for f in _children(account, account.msg_folder_root)]
+            under_inbox = [f.name for f in _children(account, inbox)]
+        lower = {n.lower() for n in under_inbox}
+        return {
+            "backend": "ews", "mailbox": self.connection.email, "endpoint": self.connection.endpoint,
+            "auth": self.connection.auth, "access_type": self.connection.access_type,
+            "folders": sorted(top), "inbox_folders": sorted(under_inbox),
+            "inbox_total": inbox.total_count, "inbox_unread": inbox.unread_count,
+            "targets": {name: "present" if name.lower() in lower else "missing (made on first use)"
+                        for name in self._names.values()},
+        }
+
+    def _target(self, key: Folder) -> Any:
+        if key not in self._targets:
+            from exchangelib import Folder as EwsFolder
+            from exchangelib.errors import ErrorFolderExists
+            from exchangelib.services import CreateFolder
+
+            name = self._names[key]
+            account = self.connection.account()
+            with self.connection.errors(f"finding folder {name}"):
+                self._learn_targets(account)
+                if key not in self._targets:
+                    log.info("mailbox %s: creating folder Inbox/%s", self.name, name)
+                    # the service, not Folder.save(): that walks the whole mailbox's folder tree
+                    with suppress(ErrorFolderExists):  # made by another process meanwhile
+                        CreateFolder(account=account).get(parent_folder=account.inbox, folders=[
+                            EwsFolder(root=account.root, name=name, folder_class="IPF.Note")])
+                    self._learn_targets(account)
+            if key not in self._targets:
+                raise TransportError(f"EWS {self.connection.endpoint}: folder Inbox/{name} "
+                                     "could not be created")
+        return self._targets[key]
+
+    def _learn_targets(self, account: Any) -> None:
+        by_name = {f.name.lower(): f for f in _children(account, account.inbox)}
+        for key, name in self._names.items():
+            if name.lower() in by_name:
+                self._targets[key] = by_name[name.lower()]
+
+
+def _children(account: Any, parent: Any) -> list[Any]:
+    """Direct subfolders by FindFolder alone (no walk of the whole mailbox's tree)."""
+    from exchangelib.folders import SingleFolderQuerySet
+
+    query = SingleFolderQuerySet(account=account, folder=parent).depth("Shallow").only("name")
+    return [f for f in query if not isinstance(f, Exception)]

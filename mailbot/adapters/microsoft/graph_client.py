@@ -1,0 +1,158 @@
+"""REST calls on one Exchange Online mailbox over Microsoft Graph v1.0, with httpx.
+
+Why not the official SDK: see docs/microsoft-365.md (a few REST calls do not
+need its dependency tree, its release churn or its async plumbing, and plain
+HTTP is what a local fake server can answer).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from mailbot.adapters.microsoft.graph_token import msal_token
+from mailbot.adapters.microsoft.settings import parse_settings
+from mailbot.errors import ConfigError, TransportError
+
+log = logging.getLogger(__name__)
+
+GRAPH = "https://graph.microsoft.com/v1.0"
+RETRYABLE = (429, 500, 502, 503, 504)
+_gates: dict[tuple[str, str], threading.BoundedSemaphore] = {}
+_gates_lock = threading.Lock()
+
+
+def _gate(base_url: str, mailbox: str, size: int) -> threading.BoundedSemaphore:
+    """One semaphore per mailbox, shared by its reader and its sender."""
+    with _gates_lock:
+        return _gates.setdefault((base_url, mailbox.lower()), threading.BoundedSemaphore(size))
+
+
+class GraphClient:
+    """REST calls on one mailbox: app-only token, ImmutableId, at most N in flight,
+    bounded retries on throttling, and failures as TransportError."""
+
+    def __init__(self, *, mailbox: str, tenant_id: str, client_id: str,
+                 client_secret: str | None = None, certificate: tuple[str, str] | None = None,
+                 base_url: str = GRAPH, authority: str | None = None,
+                 token_provider: Callable[[], str] | None = None, max_concurrency: int = 4,
+                 max_retries: int = 4, max_wait: float = 120.0, timeout: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if token_provider is None and not (client_secret or certificate):
+            raise ConfigError(f"Graph mailbox {mailbox}", ["give client_secret or certificate"])
+        self.mailbox = mailbox
+        self.base = base_url.rstrip("/")
+        self.user = f"{self.base}/users/{quote(mailbox, safe='@')}"
+        self.client_id = client_id
+        self._token = token_provider or msal_token(
+            tenant_id=tenant_id, client_id=client_id, client_secret=client_secret,
+            certificate=certificate, authority=authority, scope=_scope(self.base))
+        self._gate = _gate(self.base, mailbox, max_concurrency)
+        self._timeout = timeout
+        self._http: httpx.Client | None = None
+        self._session_lock = threading.Lock()
+        self._max_retries, self._max_wait, self._sleep = max_retries, max_wait, sleep
+        self.retries = 0     # waits the server asked for (or connection retries), for tests and logs
+
+    def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,),
+                prefer: str = "", **kwargs: Any) -> httpx.Response:
+        """One call; `url` is absolute (a nextLink) or relative to the mailbox."""
+        url = url if url.startswith("http") else self.user + url
+        what = f"{method} {urlsplit(url).path}"
+        extra = kwargs.pop("headers", {})
+        retries, refreshed = 0, False
+        while True:
+            headers = {"Authorization": f"Bearer {self._token()}",
+                       "Prefer": ", ".join(p for p in ('IdType="ImmutableId"', prefer) if p)}
+            headers.update(extra)
+            try:
+                with self._gate:
+                    response = self._session().request(method, url, headers=headers, **kwargs)
+            except httpx.TransportError as e:
+                wait, reason = 2.0 ** retries, f"{type(e).__name__}: {e}"
+            else:
+                if response.status_code in ok:
+                    return response
+                if response.status_code == 401 and not refreshed:
+                    refreshed = True  # a token that expired in flight: one more try with a new one
+                    continue
+                if response.status_code in (401, 403):
+                    raise TransportError(
+                        f"Graph {what}: HTTP {response.status_code} {error_code(response)}: the app "
+                        f"registration {self.client_id} lacks Mail.ReadWrite (or Mail.Send) for "
+                        f"{self.mailbox}, or its token was refused")
+                if response.status_code not in RETRYABLE:
+                    raise TransportError(
+                        f"Graph {what}: HTTP {response.status_code} {error_code(response)}")
+                asked = _retry_after(response)   # "Retry-After: 0" means now, not "unsaid"
+                wait = 2.0 ** retries if asked is None else asked
+                reason = f"HTTP {response.status_code} {error_code(response)}"
+            if retries == self._max_retries or wait > self._max_wait:
+                raise TransportError(f"Graph {what}: {reason}; gave up after {retries} retries")
+            retries += 1
+            self.retries += 1
+            log.warning("Graph %s: %s; retrying in %.1fs", what, reason, wait)
+            self._sleep(wait)
+
+    def _session(self) -> httpx.Client:
+        # made on first use, and again after close(): the sender may outlive the reader
+        with self._session_lock:
+            if self._http is None:
+                self._http = httpx.Client(timeout=self._timeout, verify=_tls())
+            return self._http
+
+    def close(self) -> None:
+        http, self._http = self._http, None
+        if http is not None:
+            http.close()
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default trust (certifi, or SSL_CERT_FILE), built once: it costs tens of ms."""
+    return httpx.create_ssl_context()
+
+
+def client_settings(where: str, settings: Mapping[str, Any],
+                    extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A `graph` routing.yaml entry as GraphClient's keyword arguments (plus `extra` keys)."""
+    s = parse_settings(where, settings, backend="graph", required=("address", "tenant_id", "client_id"),
+                       optional=("client_secret", "certificate", "thumbprint", "base_url", "authority",
+                                 "max_concurrency", *extra),
+                       secret=("client_secret",))
+    certificate, thumbprint = s.pop("certificate", None), s.pop("thumbprint", None)
+    if bool(certificate) != bool(thumbprint) or bool(certificate) == bool(s.get("client_secret")):
+        raise ConfigError("routing.yaml", [
+            f"{where}: give client_secret, or certificate (file:/path.pem) and thumbprint"])
+    if certificate:
+        s["certificate"] = (str(certificate).removeprefix("file:"), str(thumbprint))
+    s["mailbox"] = s.pop("address")
+    return s
+
+
+def _scope(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}/.default"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def error_code(response: httpx.Response) -> str:
+    """Graph's error code (e.g. ErrorItemNotFound), else the HTTP reason phrase."""
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return response.reason_phrase

@@ -1,0 +1,219 @@
+"""Exchange Online shared mailboxes over Microsoft Graph v1.0 (REST calls in graph_client).
+
+Fetching follows the inbox with a delta query, and keeps a mirror of what is
+still in the inbox beside the delta link, both under one cursor:
+
+- the cursor is written only when the consumer comes back for more after the
+  last message, i.e. after the shell has handled the whole batch; a crash
+  mid-batch leaves the old cursor, so the same changes are replayed;
+- every fetch yields every message still in the mirror (not only the new ones),
+  so a message that was fetched but not acknowledged comes again, as with IMAP;
+- moves by us or by people come back through the delta as `@removed`;
+- 410 Gone (the delta token expired) starts again with a full listing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from mailbot.adapters.microsoft.graph_client import GRAPH, GraphClient, client_settings, error_code
+from mailbot.adapters.microsoft.graph_sender import GraphSender
+from mailbot.adapters.microsoft.settings import DEFAULT_FOLDERS, FOLDER_KEYS, CursorStore, folder_names
+from mailbot.errors import TransportError
+from mailbot.ports import Folder, InboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class GraphMailbox:
+    """A watched shared mailbox in Exchange Online, as a `mailbot.ports.Mailbox`."""
+
+    def __init__(self, name: str, *, mailbox: str, tenant_id: str, client_id: str,
+                 client_secret: str | None = None, certificate: tuple[str, str] | None = None,
+                 base_url: str = GRAPH, authority: str | None = None,
+                 token_provider: Callable[[], str] | None = None, cursor_store: CursorStore,
+                 max_concurrency: int = 4, folders: tuple[str, str, str] = DEFAULT_FOLDERS,
+                 page_size: int = 50, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.name = name
+        self.client = GraphClient(
+            mailbox=mailbox, tenant_id=tenant_id, client_id=client_id, client_secret=client_secret,
+            certificate=certificate, base_url=base_url, authority=authority,
+            token_provider=token_provider, max_concurrency=max_concurrency, sleep=sleep)
+        self._store = cursor_store
+        self._key = f"{name}:graph-inbox"
+        self._names: dict[Folder, str] = dict(zip(FOLDER_KEYS, folders, strict=True))
+        self._targets: dict[Folder, str] = {}
+        self._inbox_id: str | None = None
+        self._page_size = page_size
+        self._sync: _Sync | None = None
+        self._closing = threading.Event()
+
+    @classmethod
+    def from_settings(cls, name: str, settings: Mapping[str, Any], *,
+                      cursor_store: CursorStore) -> GraphMailbox:
+        """From a routing.yaml `mailboxes:` entry as written (backend: graph);
+        see docs/microsoft-365.md."""
+        where = f"mailboxes.{name}"
+        s = client_settings(where, settings, extra=("folders",))
+        folders = folder_names(where, s.pop("folders", None))
+        return cls(name, cursor_store=cursor_store, folders=folders, **s)
+
+    def sender(self) -> GraphSender:
+        """A Sender that sends as this mailbox, through the same client."""
+        return GraphSender(self.client)
+
+    # -- Mailbox ----------------------------------------------------------------
+
+    def fetch(self) -> Iterator[InboxMessage]:
+        sync = self._load()
+        changes, link, full = self._delta(sync.link)
+        if full:
+            sync.inbox.clear()  # a full listing is the whole truth about the inbox
+        for change in changes:
+            if "@removed" in change:
+                sync.inbox.pop(change["id"], None)
+            else:
+                sync.inbox[change["id"]] = str(change.get("receivedDateTime") or "")
+        waiting = sorted(sync.inbox.items(), key=lambda kv: (kv[1], kv[0]))
+        log.info("mailbox %s: %d message(s) in the inbox", self.name, len(waiting))
+        for uid, _ in waiting:
+            response = self.client.request("GET", f"/messages/{quote(uid, safe='')}/$value",
+                                           ok=(200, 404))
+            if response.status_code == 404:
+                sync.inbox.pop(uid, None)  # deleted since the delta: nothing to do
+                continue
+            yield InboxMessage(self.name, uid, response.content)
+        # reached only when the consumer asks for more after the last message
+        sync.link = link
+        self._store.set_cursor(self._key, sync.dumps())
+
+    def acknowledge(self, message: InboxMessage, folder: Folder) -> None:
+        uid = quote(message.uid, safe="")
+        for attempt in (1, 2):
+            target = self._target(folder)
+            try:
+                moved = self.client.request("POST", f"/messages/{uid}/move",
+                                            json={"destinationId": target}, ok=(200, 201, 404))
+            except TransportError:
+                self._targets.pop(folder, None)  # look the folder up afresh next time
+                raise
+            if moved.status_code != 404:
+                break
+            where = self.client.request("GET", f"/messages/{uid}?$select=parentFolderId",
+                                        ok=(200, 404))
+            if where.status_code == 404 or where.json().get("parentFolderId") != self._inbox():
+                break  # a person already moved or deleted it
+            if attempt == 2:
+                raise TransportError(f"Graph: cannot move a message to {self._names[folder]}")
+            self._targets.pop(folder, None)  # the folder itself went away: make it again
+        if self._sync is not None:
+            self._sync.inbox.pop(message.uid, None)
+
+    def wait(self, timeout: float) -> None:
+        self._closing.wait(timeout)
+
+    def close(self) -> None:
+        self._closing.set()
+        self.client.close()
+
+    def check(self) -> dict[str, Any]:
+        """Connect, list folders, count the inbox; create and send nothing."""
+        inbox = self.client.request(
+            "GET", "/mailFolders/inbox?$select=id,displayName,totalItemCount,unreadItemCount").json()
+        top = self._list_folders("/mailFolders?$top=100&$select=displayName")
+        under = self._list_folders("/mailFolders/inbox/childFolders?$top=100&$select=displayName")
+        lower = {n.lower() for n in under}
+        return {
+            "backend": "graph", "mailbox": self.client.mailbox, "endpoint": self.client.base,
+            "folders": sorted(top), "inbox_folders": sorted(under),
+            "inbox_total": inbox.get("totalItemCount"), "inbox_unread": inbox.get("unreadItemCount"),
+            "targets": {name: "present" if name.lower() in lower else "missing (made on first use)"
+                        for name in self._names.values()},
+        }
+
+    # -- inside -----------------------------------------------------------------
+
+    def _load(self) -> _Sync:
+        if self._sync is None:
+            self._sync = _Sync.loads(self._store.cursor(self._key))
+        return self._sync
+
+    def _delta(self, link: str | None) -> tuple[list[dict[str, Any]], str, bool]:
+        """All pages of one delta round: (changes, the next delta link, was it a full listing)."""
+        url = link or "/mailFolders/inbox/messages/delta?$select=receivedDateTime"
+        changes: list[dict[str, Any]] = []
+        while True:
+            response = self.client.request("GET", url, ok=(200, 410),
+                                           prefer=f"odata.maxpagesize={self._page_size}")
+            if response.status_code == 410:
+                if link is None:
+                    raise TransportError("Graph: a fresh delta query was refused (410)")
+                log.warning("mailbox %s: delta token expired (%s); listing the inbox again",
+                            self.name, error_code(response))
+                return self._delta(None)
+            page = response.json()
+            changes += page.get("value", [])
+            if "@odata.nextLink" in page:
+                url = page["@odata.nextLink"]
+            else:
+                return changes, page["@odata.deltaLink"], link is None
+
+    def _inbox(self) -> str:
+        if self._inbox_id is None:
+            self._inbox_id = str(self.client.request("GET", "/mailFolders/inbox?$select=id").json()["id"])
+        return self._inbox_id
+
+    def _target(self, key: Folder) -> str:
+        if key not in self._targets:
+            name = self._names[key]
+            found = self._child_folder(name)
+            if found is None:
+                log.info("mailbox %s: creating folder Inbox/%s", self.name, name)
+                self.client.request("POST", "/mailFolders/inbox/childFolders",
+                                    json={"displayName": name}, ok=(201, 409))
+                found = self._child_folder(name)
+            if found is None:
+                raise TransportError(f"Graph: folder Inbox/{name} could not be created")
+            self._targets[key] = found
+        return self._targets[key]
+
+    def _child_folder(self, name: str) -> str | None:
+        quoted = name.replace("'", "''")
+        found = self.client.request(
+            "GET", "/mailFolders/inbox/childFolders",
+            params={"$filter": f"displayName eq '{quoted}'", "$select": "id,displayName"}).json()
+        return next((f["id"] for f in found.get("value", [])), None)
+
+    def _list_folders(self, url: str) -> list[str]:
+        names: list[str] = []
+        next_url: str | None = url
+        while next_url:
+            page = self.client.request("GET", next_url).json()
+            names += [f["displayName"] for f in page.get("value", [])]
+            next_url = page.get("@odata.nextLink")
+        return names
+
+
+class _Sync:
+    """The cursor: the delta link and the inbox as last seen (id -> receivedDateTime)."""
+
+    def __init__(self, link: str | None, inbox: dict[str, str]) -> None:
+        self.link, self.inbox = link, inbox
+
+    @classmethod
+    def loads(cls, text: str | None) -> _Sync:
+        try:
+            data = json.loads(text or "{}")
+            return cls(data.get("delta"), dict(data.get("inbox", {})))
+        except (ValueError, TypeError, AttributeError):
+            log.warning("unreadable Graph cursor: listing the inbox afresh")  # safe: store dedups
+            return cls(None, {})
+
+    def dumps(self) -> str:
+        return json.dumps({"delta": self.link, "inbox": self.inbox}, sort_keys=True)

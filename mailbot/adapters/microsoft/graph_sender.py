@@ -1,0 +1,38 @@
+"""Sending as an Exchange Online shared mailbox over Microsoft Graph."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from mailbot.adapters.microsoft.graph_client import GraphClient, client_settings
+from mailbot.adapters.microsoft.mime import blind_copies
+from mailbot.ports import RenderedMail
+
+
+class GraphSender:
+    """Sends as the shared mailbox with its MIME intact (sendMail, base64 MIME body)."""
+
+    def __init__(self, client: GraphClient) -> None:
+        self.client = client
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], *, where: str = "sender") -> GraphSender:
+        """From a routing.yaml `sender:` entry as written (backend: graph, the mailbox's keys)."""
+        return cls(GraphClient(**client_settings(where, settings)))
+
+    def send(self, mail: RenderedMail) -> None:
+        data = mail.data
+        bcc = blind_copies(mail)
+        if bcc:  # Graph takes recipients from the MIME headers; it strips Bcc before delivery
+            data = f"Bcc: {', '.join(bcc)}\r\n".encode() + data
+        self.client.request("POST", "/sendMail", ok=(202,), content=base64.b64encode(data),
+                            headers={"Content-Type": "text/plain"})
+
+    def already_sent(self, message_id: str) -> bool | None:
+        quoted = f"<{message_id}>".replace("'", "''")
+        found = self.client.request(
+            "GET", "/mailFolders/sentitems/messages",
+            params={"$filter": f"internetMessageId eq '{quoted}'", "$select": "id", "$top": "1"})
+        return bool(found.json().get("value"))

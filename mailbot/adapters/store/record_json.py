@@ -1,0 +1,104 @@
+"""The JSON form of the store's records (`mailbot.records`): seen messages and the outbox.
+
+`data` is base64 and datetimes are ISO 8601 in UTC, so a line read back is
+the same value that was written.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any, get_args
+
+from mailbot.core.values.base import Disposition
+from mailbot.records import OutboxEntry, SeenRecord
+
+
+def utc(value: datetime) -> datetime:
+    """An aware datetime in UTC; a naive one is a bug in the caller, not a guess to make."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()} given to the store (UTC expected)")
+    return value.astimezone(UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else utc(value).isoformat()
+
+
+def _when(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO datetime, got {value!r}")
+    return utc(datetime.fromisoformat(value))
+
+
+def seen_to_json(record: SeenRecord) -> dict[str, Any]:
+    return {
+        "sha256": record.sha256,
+        "mailbox": record.mailbox,
+        "uid": record.uid,
+        "message_id": record.message_id,
+        "at": _iso(record.at),
+        "disposition": record.disposition,
+    }
+
+
+def _at(value: Any) -> datetime:
+    when = _when(value)
+    if when is None:
+        raise ValueError("a required datetime is missing")
+    return when
+
+
+def _disposition(value: Any) -> Disposition:
+    for known in get_args(Disposition):
+        if value == known:
+            return known  # type: ignore[no-any-return]
+    raise ValueError(f"unknown disposition {value!r}")
+
+
+def seen_from_json(doc: dict[str, Any]) -> SeenRecord:
+    return SeenRecord(
+        sha256=str(doc["sha256"]),
+        mailbox=str(doc["mailbox"]),
+        uid=str(doc["uid"]),
+        message_id=str(doc["message_id"]),
+        at=_at(doc["at"]),
+        disposition=_disposition(doc["disposition"]),
+    )
+
+
+def outbox_to_json(entry: OutboxEntry) -> dict[str, Any]:
+    # message_id first: it is the key a reader of the log looks for
+    return {
+        "message_id": entry.message_id,
+        "envelope_to": list(entry.envelope_to),
+        "ref": entry.ref,
+        "purpose": entry.purpose,
+        "created_at": _iso(entry.created_at),
+        "status": entry.status,
+        "attempts": entry.attempts,
+        "retry_at": _iso(entry.retry_at),
+        "sent_at": _iso(entry.sent_at),
+        "last_error": entry.last_error,
+        "sending_at": _iso(entry.sending_at),
+        "data": base64.b64encode(entry.data).decode("ascii"),
+    }
+
+
+def outbox_from_json(doc: dict[str, Any]) -> OutboxEntry:
+    return OutboxEntry(
+        message_id=str(doc["message_id"]),
+        envelope_to=tuple(str(a) for a in doc["envelope_to"]),
+        data=base64.b64decode(doc["data"], validate=True),
+        ref=None if doc["ref"] is None else str(doc["ref"]),
+        purpose=str(doc["purpose"]),
+        created_at=_at(doc["created_at"]),
+        status=str(doc["status"]),
+        attempts=int(doc["attempts"]),
+        retry_at=_when(doc["retry_at"]),
+        sent_at=_when(doc["sent_at"]),
+        last_error=str(doc["last_error"]),
+        sending_at=_when(doc.get("sending_at")),
+    )

@@ -1,0 +1,93 @@
+"""A new alert form (R-ALL): an alert with a reference, routed at once; or one answer
+naming every problem in the form's own words, and nothing routed."""
+
+from __future__ import annotations
+
+from mailbot.core import ids, wording
+from mailbot.core.authority import people, policy, refusal
+from mailbot.core.chain import route
+from mailbot.core.config import Config
+from mailbot.core.context import Ctx, Work
+from mailbot.core.values.alert import Alert
+from mailbot.core.values.base import Disposition
+from mailbot.core.values.form import Contact
+from mailbot.core.values.mail import Incoming, Outgoing, Recipient
+from mailbot.core.values.state import Decision, State
+
+
+def answer_problems(state: State, inc: Incoming, config: Config, problems: list[str],
+                    disposition: Disposition) -> Decision:
+    """One reply naming every problem, in the form's own words. The original is kept
+    (moved to Rejected), nothing is routed."""
+    domain = config.organisation.bot_address.rsplit("@", 1)[1]
+    out = Outgoing(
+        message_id=ids.message_id(None, "problems", inc.sha256[:20], domain),
+        purpose="form_problems",
+        to=(Recipient(name=inc.sender_name or inc.sender, email=inc.sender),),
+        subject=f"Your alert could not be accepted: {inc.subject or '(no subject)'}"[:200],
+        context={"ref": None, "initials": "?", "rule": "R-ALL",
+                 "reason": "The alert you sent could not be routed as it stands.",
+                 "problems": problems, "unsupported": list(inc.unsupported),
+                 "original_subject": inc.subject},
+        in_reply_to=inc.message_id, auto="auto-replied", rule="R-ALL")
+    return Decision(state=state, outgoing=(out,), disposition=disposition,
+                    note=f"form problems: {len(problems)}, unsupported: {len(inc.unsupported)}")
+
+
+def new_form(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
+    reading = inc.form
+    assert reading is not None
+    form = reading.form
+    verdict = policy.judge("raise", inc, config)
+    if not verdict.allowed:
+        return refusal.refuse(state, inc, config, ctx, f"{verdict.why}.", about="form",
+                              rule=verdict.rule)
+    if reading.problems or inc.unsupported:
+        return answer_problems(state, inc, config, [str(p) for p in reading.problems], "rejected")
+    assert form.category and form.district
+    year = str(ctx.now.year)
+    number = state.counters.get(year, 0) + 1
+    ref = f"{config.organisation.reference_prefix}-{year}-{number:04d}"
+    submitter = form.submitted_by if (form.submitted_by and form.submitted_by.email
+                                      and config.is_internal(form.submitted_by.email)) else None
+    alert = Alert(
+        ref=ref, category=form.category, district=form.district,
+        area=config.area_of(form.district) or "", form=form,
+        submitter=submitter or Contact(name=inc.sender_name, email=inc.sender),
+        created_at=ctx.now, updated_at=ctx.now, source_message=inc.message_id,
+        missing_episodes=1 if form.missing_since else 0,
+    )
+    work = Work(config, ctx, alert, cause=inc.message_id)
+    rule = config.route_of(form.category).rule
+    work.event("R-ALL", "raised", category=form.category, district=form.district,
+               area=alert.area, route=config.categories[form.category].route, route_rule=rule)
+    route.advance(work)
+    receipt(work)
+    state = state.model_copy(update={
+        "alerts": {**state.alerts, ref: work.alert},
+        "counters": {**state.counters, year: number},
+    })
+    return Decision(state=state, outgoing=tuple(work.outgoing), events=tuple(work.events),
+                    note=f"{ref} raised ({form.category})")
+
+
+def receipt(work: Work) -> None:
+    """Tell the submitter the reference and what happens next."""
+    cfg = work.config
+    pending = [w for w in work.alert.waits if w.kind == "approval"]
+    if pending:
+        who = people.recipient(cfg, pending[0].owner, pending[0].role, work.alert)
+        title = cfg.roles[pending[0].role].title
+        step = next(s for s in work.stages if s.id == pending[0].id)
+        next_step = f"{who.name} ({title}) has been asked for {getattr(step, 'asks', 'approval')}."
+    elif work.alert.status == "held":
+        next_step = f"The alert is held: {work.alert.national.held_reason}."
+    else:
+        next_step = "The alert has been recorded and shared with the people the procedure names."
+    context = {**wording.basics(work.alert, "R-ALL", f"Your alert is recorded as {work.alert.ref}."),
+               "next_step": next_step}
+    to = Recipient(name=work.alert.submitter.name or work.alert.submitter.email,
+                   email=work.alert.submitter.email, role="submitter")
+    work.send("submitter_receipt", [to],
+              wording.subject(work.alert, cfg, "Alert received", details=False), context,
+              rule="R-ALL", sensitive=False)

@@ -1,0 +1,153 @@
+"""The one authority policy: may this message do this to this alert? (issue 10)
+
+Every message that changes state is judged here, and only here: a new form, an
+updated alert, a "found" update, a de-alert, an answer to a step, a task's DONE,
+the MIU's answer about the register. The judgement has two parts:
+
+1. **Identity.** The From address must be plainly itself (no routing tricks, one
+   address); a Sender that differs from From counts only when the directory
+   lists it as that person's delegate; and when the council's own server
+   (`organisation.trusted_authserv_id`) stamped a DMARC, SPF or DKIM failure,
+   nothing moves.
+2. **Party.** `authority.actions` in routing.yaml names who may take each
+   action: the alert's submitter, team manager and social worker, the people
+   on its route, the person a step waits on, whoever it was escalated to, their
+   deputies, the unit's roles, or any member of staff.
+
+The verdict names the rule that decided, so `mailbot explain` can show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mailbot.core.authority import people
+from mailbot.core.config import Config
+from mailbot.core.config.authority import ACTION_WORDS, PARTY_WORDS, Action, Party
+from mailbot.core.values.alert import Alert, Wait
+from mailbot.core.values.mail import Incoming
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    action: Action
+    rule: str            # which rule decided, for explain: "update: team_manager"
+    why: str = ""        # when refused: a sentence for the sender, no case data
+    by: str = ""         # the address acting (the principal, when a delegate sent it)
+    delegate: str = ""   # the delegate who sent it on their behalf, if any
+
+
+def identity_problem(inc: Incoming, config: Config) -> tuple[str, str] | None:
+    """(rule, why) when the message cannot be taken as coming from its From address."""
+    if inc.address_problems:
+        return "identity: address", inc.address_problems[0]
+    failed = failed_checks(inc, config)
+    if failed:
+        return ("identity: authentication",
+                f"the council's mail server could not confirm it came from you ({failed} failed)")
+    if inc.on_behalf:
+        principal = config.person_by_email(inc.sender)
+        delegate = config.person_by_email(inc.on_behalf)
+        allowed = principal is not None and delegate is not None and \
+            delegate in config.people[principal].delegates
+        if not allowed:
+            return ("identity: sent on behalf",
+                    f"it was sent by {inc.on_behalf} on behalf of {inc.sender}, and the "
+                    "directory does not list them as a delegate who may do that")
+    return None
+
+
+def failed_checks(inc: Incoming, config: Config) -> str:
+    """"dmarc", "spf, dkim", ... as the council's own server stamped them; "" if none."""
+    trusted = (config.organisation.trusted_authserv_id or "").lower()
+    if not trusted:
+        return ""
+    for result in inc.auth_results:   # topmost first: only our own server's word counts
+        if result.authserv_id == trusted:
+            verdicts = {"dmarc": result.dmarc, "spf": result.spf, "dkim": result.dkim}
+            bad = [name for name in config.authority.refuse_failed
+                   if verdicts[name] in ("fail", "permerror")]
+            return ", ".join(bad)
+    return ""
+
+
+def judge(action: Action, inc: Incoming, config: Config, *, alert: Alert | None = None,
+          wait: Wait | None = None, asked: Iterable[str] = ()) -> Verdict:
+    """May `inc` take `action` on `alert` (and its waiting step `wait`)? `asked` names
+    person keys a step outside an alert waits on (the MIU desk's questions)."""
+    problem = identity_problem(inc, config)
+    if problem is not None:
+        return Verdict(False, action, problem[0], why=problem[1])
+    sender = inc.sender.lower()
+    for party in config.authority.parties(action):
+        if sender in addresses_of(party, config, alert, wait, tuple(asked)):
+            return Verdict(True, action, f"{action}: {party}", by=sender, delegate=inc.on_behalf)
+    return Verdict(False, action, f"{action}: not a party",
+                   why=f"only {who_may(action, config)} can {ACTION_WORDS[action]}")
+
+
+def who_may(action: Action, config: Config) -> str:
+    words = [PARTY_WORDS[p] for p in config.authority.parties(action)]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def addresses_of(party: Party, config: Config, alert: Alert | None, wait: Wait | None,
+                 asked: tuple[str, ...] = ()) -> set[str]:
+    """The addresses a party stands for, on this alert and step."""
+    if party == "staff":
+        return _Staff(config)
+    if party == "deputies":
+        keys = set(asked)
+        keys |= _directory_keys(config, alert, wait, asked)
+        return {people.email_of(config, d) for k in keys
+                if (d := people.deputy_of(config, k)) is not None}
+    return {people.email_of(config, k) for k in _keys(party, config, alert, wait, asked)}
+
+
+def _keys(party: Party, config: Config, alert: Alert | None, wait: Wait | None,
+          asked: tuple[str, ...]) -> set[str]:
+    if party == "asked":
+        return set(asked) | ({wait.owner} if wait else set())
+    if party == "escalated":
+        return set(wait.escalated_to) if wait else set()
+    if alert is None:
+        return set()
+    if party == "submitter":
+        return {f"email:{alert.submitter.email.lower()}"} if alert.submitter.email else set()
+    if party in ("team_manager", "social_worker"):
+        key = people.holder_key(config, "tm" if party == "team_manager" else "sw", alert)
+        return {key} if key else set()
+    roles = route_roles(config, alert) if party == "route" else config.authority.unit_roles
+    return {k for r in roles if (k := people.holder_key(config, r, alert)) is not None}
+
+
+def _directory_keys(config: Config, alert: Alert | None, wait: Wait | None,
+                    asked: tuple[str, ...]) -> set[str]:
+    """Everyone whose deputy may stand in: the step's people, and the alert's route."""
+    keys = _keys("asked", config, alert, wait, asked) | _keys("escalated", config, alert, wait, asked)
+    if wait is None and alert is not None:
+        keys |= _keys("route", config, alert, None, ())
+    return {k for k in keys if not k.startswith("email:")}
+
+
+def route_roles(config: Config, alert: Alert) -> set[str]:
+    """Every directory role the alert's route names, and the roles it was forwarded to."""
+    roles: set[str] = set(alert.forwarded_to)
+    for stage in config.route_of(alert.category).stages:
+        for name in ("role", "roles", "notify_on_approve", "may_forward_to"):
+            value = getattr(stage, name, None)
+            roles.update((value,) if isinstance(value, str) else value or ())
+    return {r for r in roles if r in config.roles and config.roles[r].source == "directory"}
+
+
+class _Staff(set[str]):
+    """Anyone at the council: membership, not a list."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__()
+        self._config = config
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, str) and self._config.is_internal(address)

@@ -1,0 +1,58 @@
+"""Asking an approval step: the request to the person the step waits on, with its
+token, what is asked and how to answer (T-QA sets when it is due)."""
+
+from __future__ import annotations
+
+from mailbot.core import ids, wording
+from mailbot.core.authority import people
+from mailbot.core.config import ApprovalStage
+from mailbot.core.context import Work
+from mailbot.core.values.alert import Wait
+
+
+def ask(work: Work, stage: ApprovalStage, *, reason: str = "") -> None:
+    owner = people.holder_key(work.config, stage.role, work.alert)
+    if owner is None:
+        work.event(stage.rule, "no_one_to_ask", stage=stage.id, role=stage.role)
+        work.update(stage=work.alert.stage + 1)
+        return
+    attempt = work.next_attempt(stage.id)
+    tok = ids.token(work.ctx.secret, work.alert.ref, stage.id, attempt)
+    policy = work.qa_policy()
+    due = work.after(work.ctx.now, policy.due, business=policy.business_hours)
+    wait = Wait(id=stage.id, kind="approval", rule=stage.rule, role=stage.role, owner=owner,
+                token=tok, attempt=attempt, asked_at=work.ctx.now, due_at=due, next_nudge_at=due,
+                answers=stage.answers)
+    work.update(waits=(*work.alert.waits, wait), status="in_qa")
+    work.event(stage.rule, "asked", stage=stage.id, role=stage.role, owner=owner, due_at=due.isoformat())
+    send_request(work, wait, owner, reason=reason)
+
+
+def send_request(work: Work, wait: Wait, key: str, *, reason: str = "", escalated: bool = False,
+                 suffix: str = "", late: bool = False) -> None:
+    """The approval request itself: the alert, what is asked, how to answer."""
+    stage = next(s for s in work.stages if s.id == wait.id)
+    assert isinstance(stage, ApprovalStage)
+    cfg = work.config
+    title = cfg.roles[stage.role].title
+    to = [people.recipient(cfg, key, stage.role, work.alert)]
+    original = people.recipient(cfg, wait.owner, stage.role, work.alert).name if escalated else ""
+    context = {
+        **wording.basics(work.alert, stage.rule, reason or
+                         f"Alert {work.alert.ref} waits on the {title}: {stage.asks}."),
+        "alert": wording.alert_context(work.alert, cfg),
+        "step": {
+            "id": stage.id, "asks": stage.asks, "role_title": title,
+            "answers": list(stage.answers),
+            "may_forward_to": [{"role": r, "title": cfg.roles[r].title} for r in stage.may_forward_to],
+        },
+        "due_at": wait.due_at.isoformat(),
+        "escalated": escalated,
+        "escalation_reason": reason if escalated else "",
+        "original_owner": original,
+    }
+    what = f"Alert for {stage.short}"
+    work.send("approval_request", to, wording.subject(work.alert, cfg, what), context,
+              rule=stage.rule, sensitive=True, reply_token=wait.token, late=late,
+              message_id=ids.request_id(work.alert.ref, wait.id, wait.attempt, wait.token,
+                                        work.domain, suffix))

@@ -1,0 +1,71 @@
+"""Out-of-office replies and bounces: never answered; a step whose owner is away or
+whose mail bounced goes to their deputy, so it cannot stall (T-QA)."""
+
+from __future__ import annotations
+
+import re
+
+from mailbot.core import ids
+from mailbot.core.authority import people
+from mailbot.core.clocks import reminders
+from mailbot.core.config import Config
+from mailbot.core.context import Ctx, Work
+from mailbot.core.values.alert import Alert
+from mailbot.core.values.mail import Incoming, Outgoing
+from mailbot.core.values.state import Decision, State
+
+
+def out_of_office(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
+    """Never answered. From a person a step waits on: chasing moves to their deputy now."""
+    changed: dict[str, Alert] = {}
+    outgoing: list[Outgoing] = []
+    events = []
+    for alert in state.alerts.values():
+        for wait in alert.waits:
+            if wait.out_of_office or people.email_of(config, wait.owner) != inc.sender:
+                continue
+            deputy = people.deputy_of(config, wait.owner)
+            work = Work(config, ctx, changed.get(alert.ref, alert), cause=inc.message_id)
+            if deputy is None:
+                work.event(wait.rule, "owner_out_of_office", stage=wait.id, deputy=None)
+            else:
+                reminders.hand_to(work, wait, deputy, "out_of_office",
+                            f"{people.recipient(config, wait.owner).name} is out of the office")
+            changed[alert.ref] = work.alert
+            outgoing += work.outgoing
+            events += work.events
+    if not changed:
+        return Decision(state=state, note="auto-reply: not answered")
+    state = state.model_copy(update={"alerts": {**state.alerts, **changed}})
+    return Decision(state=state, outgoing=tuple(outgoing), events=tuple(events),
+                    note=f"out of office: {', '.join(changed)} handed to deputy")
+
+
+def bounce(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
+    """Never answered. A bounce of our own mail is tied to its alert and shown to a person;
+    a step whose owner's address bounced goes to the deputy so it cannot stall."""
+    refs = {r.ref for r in (ids.parse_request_id(m) for m in inc.bounced_ids) if r}
+    refs |= {m.split(".", 1)[0].upper() for m in inc.bounced_ids
+             if re.match(r"^[a-z]{1,6}-\d{4}-\d{4,}\.", m.lower())}
+    changed: dict[str, Alert] = {}
+    events = []
+    outgoing: list[Outgoing] = []
+    for ref in sorted(refs):
+        alert = state.alerts.get(ref)
+        if alert is None:
+            continue
+        work = Work(config, ctx, alert, cause=inc.message_id)
+        work.event("R-ALL", "delivery_failed", recipients=list(inc.bounced_recipients))
+        for wait in alert.waits:
+            if people.email_of(config, wait.owner) in inc.bounced_recipients:
+                deputy = people.deputy_of(config, wait.owner)
+                if deputy:
+                    reminders.hand_to(work, wait, deputy, "bounced",
+                                f"mail to {people.email_of(config, wait.owner)} bounced")
+        changed[ref] = work.alert
+        events += work.events
+        outgoing += work.outgoing
+    state = state.model_copy(update={"alerts": {**state.alerts, **changed}})
+    return Decision(state=state, events=tuple(events), outgoing=tuple(outgoing),
+                    disposition="needs_attention",
+                    note=f"bounce for {', '.join(sorted(refs)) or 'no known alert'}")

@@ -1,0 +1,4 @@
+"""Time: the statutory and procedural clocks, reminders and escalation, working hours, the week."""
+
+
+

@@ -1,0 +1,129 @@
+"""Categories and their routes: the steps an alert goes through (R-CONF).
+
+A route is a list of stages of five kinds. routing.yaml need not say which kind
+a stage is: the key only that kind has (`gate`, `clock`, `task`, `roles`) tells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
+
+from mailbot.core.config.base import Frozen, as_duration
+from mailbot.core.durations import Duration
+
+Answer = Literal["approve", "return", "forward", "dealert", "done"]
+
+
+class ApprovalStage(Frozen):
+    """A step that waits on one person (the role's holder, or their deputy)."""
+
+    kind: Literal["approval"] = "approval"
+    id: str
+    role: str
+    rule: str
+    asks: str
+    short: str = "QA"          # the subject's word for it: "Alert for QA"
+    answers: tuple[Answer, ...] = ("approve", "return")
+    may_forward_to: tuple[str, ...] = ()
+    # who is told (with the alert) once this step approves
+    notify_on_approve: tuple[str, ...] = ()
+
+
+class NotifyStage(Frozen):
+    """Send the alert to roles; `after_missing` delays it until the child has
+    been missing that long (T-48H), and drops it if found before."""
+
+    kind: Literal["notify"] = "notify"
+    id: str
+    rule: str
+    roles: tuple[str, ...] = Field(min_length=1)
+    after_missing: Duration | None = None
+    why: str = ""
+
+    _v = field_validator("after_missing", mode="before")(
+        lambda v: None if v is None else as_duration(v))
+
+
+class TaskStage(Frozen):
+    """Ask a role to do something outside the bot; closed by a DONE reply.
+
+    `when_field`/`when_value` make the task conditional on the form
+    (e.g. Ofsted only when the form says a notification is required)."""
+
+    kind: Literal["task"] = "task"
+    id: str
+    rule: str
+    role: str
+    task: str
+    when_field: str | None = None
+    when_value: bool | str | None = None
+    due: Duration | None = None
+
+    _v = field_validator("due", mode="before")(lambda v: None if v is None else as_duration(v))
+
+
+class GateStage(Frozen):
+    """Hold the alert until a named threshold is met (T-NAT-3W)."""
+
+    kind: Literal["gate"] = "gate"
+    id: str
+    rule: str
+    gate: Literal["national_threshold"]
+
+
+class ClockStage(Frozen):
+    """Start a named procedural clock (T-NAT-6M / T-NAT-12M)."""
+
+    kind: Literal["clock"] = "clock"
+    id: str
+    rule: str
+    clock: Literal["national_renewal"]
+
+
+def _stage_kind(value: Any) -> str:
+    """A stage's kind from the key that only it has, so routing.yaml needn't say."""
+    if isinstance(value, BaseModel):
+        return str(getattr(value, "kind", ""))
+    if not isinstance(value, Mapping):
+        return "approval"
+    if "kind" in value:
+        return str(value["kind"])
+    for key in ("gate", "clock", "task"):
+        if key in value:
+            return key
+    return "notify" if "roles" in value else "approval"
+
+
+# The arms' tags are skipped when an error's key path is described (load.py).
+STAGE_KINDS = ("approval", "notify", "task", "gate", "clock")
+
+Stage = Annotated[
+    Annotated[ApprovalStage, Tag("approval")]
+    | Annotated[NotifyStage, Tag("notify")]
+    | Annotated[TaskStage, Tag("task")]
+    | Annotated[GateStage, Tag("gate")]
+    | Annotated[ClockStage, Tag("clock")],
+    Discriminator(_stage_kind),
+]
+
+
+class Route(Frozen):
+    rule: str
+    description: str = ""
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    # what an updated alert does: go back through the first approval, or just
+    # tell everyone who already has the alert (R-UPD)
+    update_requalifies: bool = False
+    # the statutory return interview clock applies (missing categories)
+    missing: bool = False
+
+
+class Category(Frozen):
+    name: str
+    words: tuple[str, ...] = ()
+    route: str
+    priority_one: bool = False
+    requires: tuple[str, ...] = ()

@@ -1,0 +1,108 @@
+"""What one core decision works with: the context the shell hands over (`Ctx`) and
+the scratchpad (`Work`) that collects one alert's effects in order.
+
+A `Work` lives only inside one pure call and is turned into a `Decision` by
+`finish`. Nothing here touches the world."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mailbot.core import ids
+from mailbot.core.clocks.business_time import add_working_time
+from mailbot.core.config import Config, QaPolicy, Stage
+from mailbot.core.durations import Duration
+from mailbot.core.values.alert import Alert, Event
+from mailbot.core.values.base import Disposition
+from mailbot.core.values.mail import Outgoing, Recipient
+from mailbot.core.values.state import Decision, State
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What the shell hands every core call besides state and config."""
+
+    now: datetime
+    secret: bytes
+    holidays: frozenset[date] = frozenset()
+    # how late a deadline may be acted on before it counts as "late" (one tick)
+    tolerance: timedelta = timedelta(minutes=15)
+
+
+@dataclass
+class Work:
+    config: Config
+    ctx: Ctx
+    alert: Alert
+    cause: str | None = None          # Message-ID of the message that caused this
+    outgoing: list[Outgoing] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def domain(self) -> str:
+        return self.config.organisation.bot_address.rsplit("@", 1)[1]
+
+    @property
+    def stages(self) -> tuple[Stage, ...]:
+        """The stages of this alert's route (routing.yaml)."""
+        return self.config.route_of(self.alert.category).stages
+
+    def update(self, **changes: Any) -> None:
+        self.alert = self.alert.model_copy(update=changes)
+
+    def event(self, rule: str, what: str, **detail: Any) -> None:
+        seq = self.alert.event_seq + 1
+        self.update(event_seq=seq, updated_at=self.ctx.now)
+        self.events.append(Event(ref=self.alert.ref, seq=seq, at=self.ctx.now, rule=rule,
+                                 what=what, message_id=self.cause, detail=detail))
+
+    def next_attempt(self, key: str) -> int:
+        attempt = self.alert.attempts.get(key, 0) + 1
+        self.update(attempts={**self.alert.attempts, key: attempt})
+        return attempt
+
+    def send(self, purpose: str, to: list[Recipient], subject: str, context: dict[str, Any], *,
+             rule: str, sensitive: bool, message_id: str | None = None,
+             cc: list[Recipient] | None = None, bcc: list[Recipient] | None = None,
+             reply_token: str | None = None, late: bool = False,
+             attach_ics: datetime | None = None) -> None:
+        if not to:
+            return
+        if message_id is None:
+            n = self.next_attempt("_out")
+            message_id = ids.message_id(self.alert.ref, purpose, str(n), self.domain)
+        if sensitive:
+            # who holds the alert inside the council (updates and de-alerts go to them);
+            # the national custodian list never receives internal updates
+            recipients = [r.email for r in to + (cc or []) if self.config.is_internal(r.email)]
+            self.update(told=tuple(dict.fromkeys([*self.alert.told, *recipients])))
+        self.outgoing.append(Outgoing(
+            message_id=message_id, purpose=purpose, to=tuple(to), cc=tuple(cc or ()),
+            bcc=tuple(bcc or ()),
+            ref=self.alert.ref, subject=subject, context=context, reply_token=reply_token,
+            sensitive=sensitive, late=late, attach_ics=attach_ics, rule=rule,
+            in_reply_to=self.cause if purpose in ("submitter_receipt",) else None))
+
+    def is_late(self, due_at: datetime) -> bool:
+        return self.ctx.now - due_at > self.ctx.tolerance
+
+    # -- time arithmetic that knows about working hours -------------------------
+
+    def after(self, start: datetime, duration: Duration, *, business: bool) -> datetime:
+        if not business or duration.months:
+            return duration.after(start)
+        return add_working_time(start, duration.fixed, self.config.timers.business_hours,
+                                self.ctx.holidays, ZoneInfo(self.config.organisation.timezone))
+
+    def qa_policy(self, kind: str = "approval") -> QaPolicy:
+        return self.config.qa_policy(self.alert.category, kind)
+
+
+def finish(state: State, work: Work, disposition: Disposition, note: str) -> Decision:
+    alerts = {**state.alerts, work.alert.ref: work.alert}
+    closed = (work.alert.ref,) if work.alert.status == "closed" else ()
+    return Decision(state=state.model_copy(update={"alerts": alerts}), outgoing=tuple(work.outgoing),
+                    events=tuple(work.events), disposition=disposition, closed=closed, note=note)

@@ -1,0 +1,82 @@
+"""What the shell hands the store besides the core's values, and what it gets back.
+
+`SeenRecord` and `OutboxEntry` are the store's own records (a message handled;
+a rendered message to send). `RegisterWrite` is a change to the register of
+other councils' alerts (R-OLA) that goes into the same commit as the Decision
+it came with. Plain frozen dataclasses: the shell builds them, the ports name
+them (`mailbot.ports`), and each store (the real one, the in-memory fake)
+keeps them in its own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypedDict
+
+from mailbot.core.miu import DeskTask
+from mailbot.core.register import RegisterEntry
+from mailbot.core.values.base import Disposition
+
+
+@dataclass(frozen=True)
+class SeenRecord:
+    """A message (by the hash of its raw bytes) that has been handled."""
+
+    sha256: str
+    mailbox: str
+    uid: str
+    message_id: str
+    at: datetime
+    disposition: Disposition    # processed / needs_attention / rejected: where it was filed
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A rendered message to send; recorded before any attempt, so none is lost."""
+
+    message_id: str
+    envelope_to: tuple[str, ...]
+    data: bytes
+    ref: str | None
+    purpose: str
+    created_at: datetime
+    status: str = "pending"        # pending / sending / sent
+    attempts: int = 0
+    retry_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    # when the last attempt began: a "sending" entry found after a crash is
+    # only resent once the mail system has had time to show it arrived
+    sending_at: datetime | None = None
+
+
+class OutboxChange(TypedDict, total=False):
+    """What `Store.mark_many` may change in an outbox entry."""
+
+    status: str
+    attempts: int
+    retry_at: datetime | None
+    sent_at: datetime | None
+    last_error: str
+    sending_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RegisterWrite:
+    """A change to the register (R-OLA) and the MIU's open questions about it (R-MIU),
+    committed by `Store.commit` in the same durable step as the state it goes with.
+
+    `entries` and `tasks` are the whole register and the whole desk as they now
+    stand (None: unchanged). `kept` are originals (saved already, by content)
+    the register now indexes; `dropped` are originals purged with this change,
+    deleted once it is committed. `counts` go to the audit log: how many entries
+    were opened, closed and purged, never which."""
+
+    at: datetime
+    entries: tuple[RegisterEntry, ...] | None = None
+    tasks: tuple[DeskTask, ...] | None = None
+    kept: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+    counts: Mapping[str, int] = field(default_factory=dict)
