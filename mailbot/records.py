@@ -50,6 +50,11 @@ class OutboxEntry:
     # when the last attempt began: a "sending" entry found after a crash is
     # only resent once the mail system has had time to show it arrived
     sending_at: datetime | None = None
+    # never held by the sending caps, and sent first: a Priority One alert's mail
+    urgent: bool = False
+    # the deadline the message is about (its calendar entry, or a due time): mail due
+    # within a cap's window is not held by that cap (issue 10)
+    deadline: datetime | None = None
 
 
 class OutboxChange(TypedDict, total=False):

@@ -92,8 +92,9 @@ class MaildirMailbox:
     def close(self) -> None:
         self._maildir.close()
 
-    def check(self) -> dict[str, object]:
-        """What `mailbot check-mailbox` prints: counts, folders, writable; moves nothing."""
+    def check(self, *, sample: int = 5) -> dict[str, object]:
+        """What `mailbot check-mailbox` prints: counts, folders, writable, and the headers
+        of the newest `sample` messages in the inbox and in Processed; moves nothing."""
         listed = self._listing()
         unread = sum(1 for _, path in listed.values()
                      if path.parent.name == "new" or "S" not in path.name.partition(":2,")[2])
@@ -102,7 +103,23 @@ class MaildirMailbox:
             "inbox_total": len(listed), "inbox_unread": unread,
             "folders": {name: len(self.folder_keys(key)) for key, name in SUBFOLDERS.items()},
             "writable": os.access(self.path / "tmp", os.W_OK) and os.access(self.path / "new", os.W_OK),
+            "recent_headers": self.recent_headers(sample),
         }
+
+    def recent_headers(self, sample: int) -> list[tuple[str, bytes]]:
+        """(folder, header block) of the newest messages in the inbox and Processed, newest
+        first. Reading a file changes nothing: no flag, no folder."""
+        found: list[tuple[str, bytes]] = []
+        for folder, base in (("inbox", self.path),
+                             (SUBFOLDERS["processed"], self.path / f".{SUBFOLDERS['processed']}")):
+            listed = self._listing(base)
+            newest = sorted(listed.values(), key=lambda v: v[0], reverse=True)[:sample]
+            for _, path in newest:
+                try:
+                    found.append((folder, _head(path)))
+                except FileNotFoundError:
+                    continue   # a person moved it while we were listing
+        return found
 
     # -- beyond the port ---------------------------------------------------------
 
@@ -118,11 +135,11 @@ class MaildirMailbox:
         base = self.path / f".{SUBFOLDERS[folder]}"
         return sorted(_key_of(e.name) for sub in ("new", "cur") for e in _entries(base / sub))
 
-    def _listing(self) -> dict[str, tuple[float, Path]]:
-        """key -> (delivery time, path) for the inbox's new/ and cur/."""
+    def _listing(self, base: Path | None = None) -> dict[str, tuple[float, Path]]:
+        """key -> (delivery time, path) for the inbox's (or `base`'s) new/ and cur/."""
         found: dict[str, tuple[float, Path]] = {}
         for sub in ("new", "cur"):
-            for entry in _entries(self.path / sub):
+            for entry in _entries((base or self.path) / sub):
                 try:
                     mtime = entry.stat().st_mtime
                 except FileNotFoundError:
@@ -137,6 +154,14 @@ def _entries(directory: Path) -> list[os.DirEntry[str]]:
             return [e for e in it if not e.name.startswith(".") and e.is_file()]
     except FileNotFoundError:
         return []
+
+
+def _head(path: Path, limit: int = 256 * 1024) -> bytes:
+    """The header block of a message file (up to its first empty line)."""
+    with path.open("rb") as f:
+        text = f.read(limit)
+    ends = [i + len(blank) for blank in (b"\r\n\r\n", b"\n\n") if (i := text.find(blank)) >= 0]
+    return text[:min(ends)] if ends else text
 
 
 def _key_of(name: str) -> str:

@@ -40,6 +40,8 @@ class Work:
     cause: str | None = None          # Message-ID of the message that caused this
     outgoing: list[Outgoing] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    # the authority rule that let the message act (policy.record): on its first event
+    authorised: str = ""
 
     @property
     def domain(self) -> str:
@@ -54,6 +56,9 @@ class Work:
         self.alert = self.alert.model_copy(update=changes)
 
     def event(self, rule: str, what: str, **detail: Any) -> None:
+        if self.authorised:
+            detail = {**detail, "authority": self.authorised}
+            self.authorised = ""
         seq = self.alert.event_seq + 1
         self.update(event_seq=seq, updated_at=self.ctx.now)
         self.events.append(Event(ref=self.alert.ref, seq=seq, at=self.ctx.now, rule=rule,
@@ -84,7 +89,14 @@ class Work:
             bcc=tuple(bcc or ()),
             ref=self.alert.ref, subject=subject, context=context, reply_token=reply_token,
             sensitive=sensitive, late=late, attach_ics=attach_ics, rule=rule,
-            in_reply_to=self.cause if purpose in ("submitter_receipt",) else None))
+            in_reply_to=self.cause if purpose in ("submitter_receipt",) else None,
+            urgent=self.urgent))
+
+    @property
+    def urgent(self) -> bool:
+        """A Priority One alert (C1): its mail is never held by the sending caps (issue 10)."""
+        category = self.config.categories.get(self.alert.category)
+        return category is not None and category.priority_one
 
     def is_late(self, due_at: datetime) -> bool:
         return self.ctx.now - due_at > self.ctx.tolerance

@@ -3,10 +3,12 @@
 `handle(state, incoming, config, ctx) -> Decision` is pure: the shell loads the
 state, calls it, records the Decision, then acts on it. Each kind of message has
 its home: new forms in `alerts.new`, updates in `alerts.update`, answers in
-`chain.answers`, out-of-office and bounces in `chain.handovers`."""
+`chain.answers` (an answer about a form held as a duplicate in
+`alerts.duplicate_answer`), out-of-office and bounces in `chain.handovers`."""
 
 from __future__ import annotations
 
+from mailbot.core.alerts import duplicate_answer
 from mailbot.core.alerts import new as new_alert
 from mailbot.core.alerts import update as updating
 from mailbot.core.chain import answers, handovers
@@ -34,7 +36,8 @@ def handle(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
     if kind in (MessageKind.UPDATE, MessageKind.DEALERT):
         return updating.update(state, inc, config, ctx)
     if kind is MessageKind.REPLY:
-        return answers.reply(state, inc, config, ctx)
+        held = duplicate_answer.answer(state, inc, config, ctx)
+        return held if held is not None else answers.reply(state, inc, config, ctx)
     if inc.unsupported:
         return new_alert.answer_problems(state, inc, config, [], "rejected")
     return Decision(state=state, disposition="needs_attention", note=f"not a form: {inc.why}")

@@ -2,7 +2,8 @@
 
 T-QA reminders, chasers and escalation for every waiting step; the statutory
 and procedural clocks (T-48H, T-72H, T-NAT-3W, T-NAT-6M, T-NAT-12M, T-REVIEW);
-and whether this week's digest (T-WEEKLY) is owed. Each thing fires once: the
+whether this week's digest (T-WEEKLY) is owed; and which forms held as possible
+duplicates (issue 10) have waited out their window. Each thing fires once: the
 returned state records that it fired, and the shell commits that state together
 with the messages, so however often the clock ticks nothing is sent twice.
 After downtime, what fell due is sent once, in due order, marked late.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from mailbot.core.alerts import duplicate
 from mailbot.core.clocks import calendar
 from mailbot.core.clocks import due as clock_due
 from mailbot.core.config import Config
@@ -49,7 +51,9 @@ def due(state: State, config: Config, ctx: Ctx) -> Decision:
         alerts[ref] = work.alert
         events += work.events
     week = calendar.owed(state, config, ctx.now)
-    new_state = state.model_copy(update={"alerts": alerts})
+    new_state, expired = duplicate.expire(state.model_copy(update={"alerts": alerts}), config,
+                                          ctx.now)
+    events += expired
     if week:
         new_state = new_state.model_copy(update={"digest_sent": (*state.digest_sent, week)[-60:]})
     outgoing.sort(key=lambda item: (item[0], item[1]))
@@ -62,4 +66,6 @@ def next_due(state: State, config: Config, now: datetime) -> datetime | None:
     """The earliest moment anything falls due (for sleeping and simulated clocks)."""
     times = [t for t in (clock_due.next_due_of(a, config) for a in state.alerts.values()) if t]
     times.append(calendar.next_digest_moment(config, now, state))
+    if (expiry := duplicate.next_expiry(state, config)) is not None:
+        times.append(expiry)
     return min(times) if times else None

@@ -26,7 +26,7 @@ from mailbot.core import on_message, on_tick
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx
 from mailbot.core.intake.mail.read import read_message
-from mailbot.core.values.mail import Incoming, Outgoing
+from mailbot.core.values.mail import Incoming, MessageKind, Outgoing
 from mailbot.core.values.state import Decision, State
 from mailbot.errors import TransportError
 from mailbot.ports import Clock, InboxMessage, Mailbox, RenderedMail, Renderer, Sender, Store
@@ -127,6 +127,13 @@ class Service:
 
     def _decide(self, incoming: Incoming, message: InboxMessage, ctx: Ctx) -> Decided:
         state = self.store.load()
+        if incoming.kind is MessageKind.OWN and not self.store.was_recorded(incoming.message_id):
+            # From the bot's own address, but not a message the bot sent: a forgery, or
+            # mail sent as the shared mailbox by hand. Never filed away unread (issue 10).
+            return Decided(Decision(
+                state=state, disposition="needs_attention",
+                note=f"From is the bot's own address but the bot never sent "
+                     f"{incoming.message_id}: kept for a person"))
         if self.miu is not None:
             decided = self.miu(state, incoming, ctx, message)
             if decided is not None:
@@ -230,7 +237,8 @@ class Service:
                 out, now, inline_images=(images or {}).get(out.message_id))
             entries.append(OutboxEntry(message_id=out.message_id, envelope_to=mail.envelope_to,
                                        data=mail.data, ref=out.ref, purpose=out.purpose,
-                                       created_at=now))
+                                       created_at=now, urgent=out.urgent,
+                                       deadline=_deadline(out)))
         return entries
 
     def flush(self) -> int:
@@ -247,7 +255,8 @@ class Service:
         batch: list[OutboxEntry] = []
         deferred: dict[str, OutboxChange] = {}
         counts = self._recent_counts(now)
-        for entry in store.pending_outbox():
+        # urgent mail first (a Priority One alert's), then in the order it was decided
+        for entry in sorted(store.pending_outbox(), key=lambda e: not e.urgent):
             if entry.retry_at is not None and entry.retry_at > now:
                 continue
             if entry.status == "sending":
@@ -266,7 +275,7 @@ class Service:
                 if not doubted and self.resend_grace > timedelta(0):
                     deferred[entry.message_id] = {"retry_at": now + self.resend_grace}
                     continue
-            over = self._over_limit(entry.envelope_to, counts)
+            over = self._over_limit(entry, counts, now)
             if over:
                 log.warning("%s held: %s", entry.message_id, over)
                 deferred[entry.message_id] = {"retry_at": now + timedelta(hours=1),
@@ -312,16 +321,41 @@ class Service:
                 counts[address] = (hour + recent, day + 1)
         return counts
 
-    def _over_limit(self, addresses: tuple[str, ...], counts: dict[str, tuple[int, int]]) -> str:
+    def _over_limit(self, entry: OutboxEntry, counts: dict[str, tuple[int, int]],
+                    now: datetime) -> str:
+        """Why a cap holds this entry; "" when it goes. Urgent mail is never held (issue
+        10): a Priority One alert's, or any whose deadline falls within the window of
+        the cap that would hold it (an hour's cap, the next hour; a day's, the next day)."""
+        if entry.urgent:
+            return ""
+        left = None if entry.deadline is None else entry.deadline - now
+
+        def due_within(window: timedelta) -> bool:
+            return left is not None and left <= window
+
         limits = self.config.limits
-        for address in addresses:
+        for address in entry.envelope_to:
             hour, day = counts.get(address, (0, 0))
-            if hour >= limits.per_address_per_hour:
+            if hour >= limits.per_address_per_hour and not due_within(timedelta(hours=1)):
                 return f"{address} has had {hour} messages this hour (cap)"
-            if day >= limits.per_address_per_day:
+            if day >= limits.per_address_per_day and not due_within(timedelta(days=1)):
                 return f"{address} has had {day} messages today (cap)"
         return ""
 
     def _observe(self, now: datetime, decision: Decision, incoming: Incoming | None) -> None:
         for observer in self.observers:
             observer(now, decision, incoming)
+
+
+def _deadline(out: Outgoing) -> datetime | None:
+    """The deadline a message is about: its calendar entry, else a due time in its context."""
+    if out.attach_ics is not None:
+        return out.attach_ics
+    due = out.context.get("due_at")
+    if isinstance(due, str):
+        try:
+            when = datetime.fromisoformat(due)
+        except ValueError:
+            return None
+        return when if when.tzinfo is not None else None
+    return due if isinstance(due, datetime) and due.tzinfo is not None else None

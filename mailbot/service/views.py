@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from mailbot.core import wording
+from mailbot.core.alerts import duplicate
 from mailbot.core.authority import people
+from mailbot.core.authority.refusal import refusals_ref
 from mailbot.core.clocks import due
 from mailbot.core.config import ApprovalStage, ClockStage, Config, GateStage, NotifyStage, TaskStage
 from mailbot.core.miu import DeskTask
@@ -146,8 +148,11 @@ def explain(service: Service, ref: str) -> str:
     if alert is None:
         return f"No alert {ref}."
     rows = [[wording.local(e.at, service.config), e.rule, e.what,
-             ", ".join(f"{k}={v}" for k, v in e.detail.items() if k not in ("to",))[:90]]
-            for e in store.events(ref)]
+             ", ".join(f"{k}={v}" for k, v in sorted(e.detail.items(), key=lambda kv: kv[0] != "authority")
+                       if k not in ("to",) and v not in ("", None))[:140]]
+            for e in sorted([*store.events(ref), *store.events(refusals_ref(ref)),
+                             *store.events(duplicate.log_ref(ref))],
+                            key=lambda e: (e.at, e.ref))]
     head = f"{ref} ({alert.initials}) {alert.category} {alert.district}: {alert.status}"
     return head + "\n" + table(["when", "rule", "what", "detail"], rows)
 

@@ -31,6 +31,10 @@ def test_approve_from_the_person_asked_moves_the_alert_to_the_next_step(config: 
     assert [e.what for e in decision.events] == ["approved", "asked"]
 
 
+def first_ref(decision) -> str:  # type: ignore[no-untyped-def]
+    return next(iter(decision.state.alerts))
+
+
 def test_approve_from_someone_else_changes_nothing_and_is_refused(config: Config) -> None:
     """Who may answer: only the person the step waits on, their deputy or whoever it
     was escalated to. The AD answering the SM's request moves nothing (R-STD)."""
@@ -40,7 +44,8 @@ def test_approve_from_someone_else_changes_nothing_and_is_refused(config: Config
                       now=LATER)
 
     assert decision.state.alerts == first.state.alerts, "the alert must not move on a wrong APPROVE"
-    assert decision.events == ()
+    # the refusal is logged beside the alert (for explain), not on it (issue 10)
+    assert [(e.ref, e.what) for e in decision.events] == [(f"{first_ref(first)}.refused", "refused")]
     assert decision.disposition == "rejected"
     assert [(o.purpose, [r.email for r in o.to]) for o in decision.outgoing] == \
         [("reply_refused", [intruder])], "the sender is told once, and nobody else hears of it"

@@ -217,6 +217,11 @@ class FakeGraph(FakeServer):
         wanted = re.fullmatch(r"internetMessageId eq '((?:[^']|'')*)'", query.get("$filter", ""))
         if wanted:
             items = [i for i in items if i.message_id == wanted.group(1).replace("''", "'")]
+        order = query.get("$orderby", "").lower().split()
+        if order[:1] == ["receiveddatetime"]:
+            items.sort(key=lambda i: i.received, reverse=order[1:] == ["desc"])
+        elif order:
+            return _error(400, "BadRequest", f"$orderby {query['$orderby']} is not served by this fake")
         return _json(200, {"value": [_message_json(i) for i in items[:int(query.get("$top", 10))]]})
 
 

@@ -264,3 +264,22 @@ def test_importing_the_adapters_loads_neither_exchangelib_nor_msal() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_check_reads_the_headers_of_the_newest_few_in_inbox_and_processed_and_changes_nothing(
+        ews_server: FakeEws) -> None:
+    """For check-mailbox's Authentication-Results report: newest first, at most `sample`
+    per folder, from the MIME fetch() reads; nothing created, moved, or marked read."""
+    processed = ews_server.store.create_folder(ews_server.store.folder("inbox").id, "Processed")
+    for n in range(1, 4):
+        ews_server.store.deliver(raw(n), processed.id)
+    ews_server.store.deliver(raw(4))
+
+    recent = mailbox(ews_server).check(sample=2)["recent_headers"]
+
+    assert [(folder, head.split(b"Subject: ")[1].split(b"\r\n")[0], b"body" in head)
+            for folder, head in recent] == [
+        ("Inbox", b"alert 4", False), ("Processed", b"alert 3", False),
+        ("Processed", b"alert 2", False)]
+    assert not {"CreateFolder", "CreateItem", "MoveItem", "UpdateItem"} & set(ews_server.calls)
+    assert not any(i.is_read for f in ews_server.store.folders.values() for i in f.items.values())

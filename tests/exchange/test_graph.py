@@ -280,3 +280,24 @@ def test_a_retry_after_longer_than_the_patience_is_a_transport_error_at_once(
     with pytest.raises(TransportError, match="gave up after 0 retries"):
         list(mailbox(graph_server, cursors, sleep=sleeps).fetch())
     assert sleeps == []
+
+
+def test_check_reads_the_headers_of_the_newest_few_in_inbox_and_processed_and_changes_nothing(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """For check-mailbox's Authentication-Results report: newest first, at most `sample`
+    per folder, from the same $value MIME fetch() reads; no delta, no cursor, nothing
+    moved or marked read."""
+    processed = graph_server.store.create_folder(graph_server.store.folder("inbox").id, "Processed")
+    for n in range(1, 4):
+        graph_server.store.deliver(raw(n), processed.id)
+    graph_server.store.deliver(raw(4))
+
+    recent = mailbox(graph_server, cursors).check(sample=2)["recent_headers"]
+
+    assert [(folder, head.split(b"Subject: ")[1].split(b"\r\n")[0], b"body" in head)
+            for folder, head in recent] == [
+        ("Inbox", b"alert 4", False), ("Processed", b"alert 3", False),
+        ("Processed", b"alert 2", False)]
+    assert not {"create_folder", "move", "send_mail", "delta"} & set(graph_server.calls)
+    assert cursors.writes == 0
+    assert not any(i.is_read for f in graph_server.store.folders.values() for i in f.items.values())

@@ -176,3 +176,24 @@ def test_wait_wakes_on_the_next_poll_after_delivery(tmp_path: Path) -> None:
     box.wait(60)
     assert len(sleeps.calls) == 3
     assert box.has_new()
+
+
+def test_check_reads_the_headers_of_the_newest_few_in_inbox_and_processed_and_moves_nothing(
+        tmp_path: Path) -> None:
+    """For check-mailbox's Authentication-Results report: newest first, at most
+    `sample` per folder, only the header block, every file left where and as it was."""
+    box = MaildirMailbox("unit", tmp_path / "unit")
+    for n in range(1, 5):
+        key = box.deliver(raw(n))
+        age(box, key, 1_000_000 + n)
+        if n <= 3:
+            box.acknowledge(InboxMessage("unit", key, raw(n)), "processed")
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+
+    recent = box.check(sample=2)["recent_headers"]
+
+    assert [(folder, head.endswith(b"\r\n\r\n"), b"body" in head) for folder, head in recent] == \
+        [("inbox", True, False), ("Processed", True, False), ("Processed", True, False)]
+    assert [head.split(b"Subject: ")[1].split(b"\r\n")[0] for _, head in recent] == \
+        [b"alert 4", b"alert 3", b"alert 2"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == before

@@ -44,7 +44,7 @@ def test_spamassassin_authres_headers_topmost_first(name: str, shared_dir: Path,
     ("(comment; with semicolon) mx.kent.test; dmarc=pass", ("mx.kent.test", "pass")),
     ('mx.kent.test; spf=pass reason="a ; b (c" smtp.mailfrom=x; dmarc=fail', ("mx.kent.test", "fail")),
     ("mx.kent.test; dmarc=pass (nested (comment)) header.from=x", ("mx.kent.test", "pass")),
-    ("dmarc=fail header.from=kent.test", ("", None)),   # no authserv-id: never trusted
+    ("dmarc=fail header.from=kent.test", ("", "fail")),   # no authserv-id: no name matches it
     ("", ("", None)), ("mx.kent.test; none", ("mx.kent.test", None)),
     ("mx.kent.test; dmarc", ("mx.kent.test", None)),
 ])
@@ -65,3 +65,26 @@ def test_spf_and_dkim_are_read_too(value: str, spf: str | None, dkim: str | None
     got = parse_auth_results(value)
     assert (got.spf, got.dkim) == (spf, dkim)
     assert isinstance(got, AuthResult)
+
+
+def test_exchange_online_headers_have_no_authserv_id_and_match_only_the_reserved_name(
+        config: Config) -> None:
+    """Exchange Online's Authentication-Results carries no authserv-id (docs/microsoft-365.md):
+    no configured name matches it; `trusted_authserv_id: exchange-online` trusts it only
+    when it is the topmost header (issue 10)."""
+    from mailbot.core.authority.policy import failed_checks
+
+    eop = ("spf=fail (sender IP is 203.0.113.9) smtp.mailfrom=kent.test; dkim=none "
+           "(message not signed) header.d=none;dmarc=fail action=oreject header.from=kent.test;"
+           "compauth=fail reason=000")
+    got = parse_auth_results(eop)
+    assert (got.authserv_id, got.spf, got.dmarc, got.compauth) == ("", "fail", "fail", "fail")
+    raw = ("From: Sue Manager <sue.manager@kent.test>\r\nTo: safeguardingunitalerts@kent.test\r\n"
+           f"Authentication-Results: {eop}\r\nSubject: x\r\n\r\nAPPROVE\r\n").encode()
+    inc = read_message(raw, config)
+    named = config.model_copy(update={"organisation": config.organisation.model_copy(
+        update={"trusted_authserv_id": "mx.kent.test"})})
+    exo = config.model_copy(update={"organisation": config.organisation.model_copy(
+        update={"trusted_authserv_id": "exchange-online"})})
+    assert failed_checks(inc, named) == ""
+    assert failed_checks(inc, exo) == "dmarc, spf"

@@ -29,11 +29,38 @@ def test_mail_from_the_bot_itself_is_own_before_anything_else(config: Config) ->
     assert got.kind is MessageKind.OWN and got.why == "own: From is the bot's address"
 
 
+def test_the_bots_plus_address_in_from_is_its_own_mail_too(config: Config) -> None:
+    got = read_message(raw("x", sender="safeguardingunitalerts+abc@kent.test"), config)
+    assert got.kind is MessageKind.OWN
+
+
 @pytest.mark.parametrize("headers", [{"X_Mailbot_Ref": "KA-2026-0042"},
-                                     {"message_id": "<ka-2026-0042.sm_qa.1.T@kent.test>"},
-                                     {"sender": "safeguardingunitalerts+abc@kent.test"}])
-def test_the_bots_headers_or_ids_mark_its_own_mail(headers: dict[str, str], config: Config) -> None:
-    assert read_message(raw("x", **headers), config).kind is MessageKind.OWN
+                                     {"X_Mailbot_Purpose": "approval_request"},
+                                     {"message_id": "<ka-2026-0042.sm_qa.1.T@kent.test>"}])
+def test_headers_only_the_bot_writes_do_not_file_a_staff_form_away_unread(
+        headers: dict[str, str], config: Config) -> None:
+    """Issue 10 (6): X-Mailbot-* and bot-pattern Message-IDs are anyone's to write; on a
+    staff form they are ignored and the form is read as what it is."""
+    got = read_message(raw(FORM, subject="Alert C9", **headers), config)
+    assert got.kind is MessageKind.NEW_FORM, got.why
+    assert got.form is not None and got.form.problems == ()
+
+
+def test_a_sender_written_item_class_header_does_not_make_a_form_an_auto_reply(
+        config: Config) -> None:
+    """Issue 10 (6): only the mailbox adapter's X-Mailbot-Item-Class (the first header,
+    where it prepends it) counts; a sender's own is ignored."""
+    got = read_message(raw(FORM, subject="Alert C9",
+                           X_Mailbot_Item_Class="IPM.Note.Rules.OofTemplate.Microsoft"), config)
+    assert got.kind is MessageKind.NEW_FORM, got.why
+
+
+def test_a_bot_id_only_in_references_does_not_hide_a_forwarded_form(config: Config) -> None:
+    """Issue 10 (6): a form forwarded in a thread the bot once wrote in is read; only a
+    direct answer (In-Reply-To naming a bot id) has all its quotes cut."""
+    body = "Please raise this\n\nFrom: Jo <jo@kent.test>\nSent: today\nTo: me\n\n" + FORM
+    got = read_message(raw(body, subject="FW: alert", References=BOT_ID), config)
+    assert got.kind is MessageKind.NEW_FORM, got.why
 
 
 def test_a_delivery_report_is_a_bounce_even_when_marked_auto_replied(config: Config) -> None:

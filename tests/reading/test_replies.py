@@ -55,14 +55,52 @@ def test_german_and_french_clients_quote_headers_are_recognised() -> None:
     ("Completed", Command.DONE, ""), ("Hi Sue,\nAPPROVE", Command.APPROVE, ""),
 ])
 def test_commands_are_read_from_the_first_words(text: str, command: Command, argument: str) -> None:
-    assert parse_command(text) == ReplyCommand(command=command, argument=argument)
+    got = parse_command(text)
+    assert got is not None and (got.command, got.argument, got.unclear) == (command, argument, "")
+    assert isinstance(got, ReplyCommand)
 
 
 @pytest.mark.parametrize("text", [
     "OK", "yes", "Thanks", "Approvals are with Sue", "Return interview done on 18/11",
-    "Returning to the office on Monday", "Can you call me?", "", "I approve",
+    "Returning to the office on Monday", "Can you call me?", "",
     "Forwarding this was a mistake",
 ])
 def test_anything_else_is_no_command(text: str) -> None:
     """Conservative: a word that merely looks like a command is not one."""
     assert parse_command(text) is None
+
+
+@pytest.mark.parametrize("text, why", [
+    ("Approve?", "it reads as a question"),
+    ("Should I approve this one", "it reads as a question"),
+    ("Not yet approved", 'it says "Not yet"'),
+    ("Don't approve", 'it says "Don\'t"'),
+    ("I can't approve this", 'it says "can\'t"'),
+    ("I approve", "it does not start with APPROVE"),
+    ("approve not yet", 'it says "not yet"'),
+    ("Approve / return", "it gives more than one answer (APPROVE and RETURN)"),
+    ("Approve and forward to director", "it gives more than one answer (APPROVE and FORWARD)"),
+    ("Return or approve?", "it gives more than one answer (RETURN and another)"),
+    ("Approved if the dates are added", 'it makes the approval depend on something ("if")'),
+    ("Approved - pending the strategy meeting date",
+     'it makes the approval depend on something ("pending")'),
+    ("Done - not the Ofsted one", 'it says "not"'),
+    ("Forward to director?", "it reads as a question"),
+])
+def test_a_first_line_that_does_not_plainly_say_its_command_is_not_acted_on(text: str,
+                                                                             why: str) -> None:
+    """Issue 10, "what they meant, or ask": a question, a negation, two answers or a
+    condition is not an approval; the reason is kept to tell the sender."""
+    got = parse_command(text)
+    assert got is not None and got.unclear == why
+
+
+@pytest.mark.parametrize("text", [
+    "Approved, no concerns", "Approved. Thanks", "Yes approved",
+    "RETURN - the dates are not on the form", "Return: not enough detail",
+    "Return - can't approve without dates", "Returned, see below", "Hi Sue\nApproved",
+])
+def test_plain_answers_with_ordinary_words_stay_clear(text: str) -> None:
+    """A RETURN's reasons may say "not" or name another word; an approval may say "no concerns"."""
+    got = parse_command(text)
+    assert got is not None and got.unclear == ""

@@ -114,6 +114,14 @@ def contexts() -> dict[str, dict[str, Any]]:
             **basics("you replied to the alerts inbox.", rule="R-AUTH"),
             "why": "Only the person asked, or their deputy, can answer this step.",
         },
+        "duplicate_question": {
+            **basics("you sent an alert form for a child who already has an open alert.",
+                     rule="R-ALL"),
+            "question": f"This looks like alert {REF} for the same child. If it is news about "
+                        f"that alert, reply UPDATE and it will be added to {REF}; if it is a "
+                        "separate episode, reply NEW and it will be raised as a new alert.",
+            "unclear": "", "original_subject": "Alert C8", "until": "2026-11-30T09:05:00+00:00",
+        },
         "delivery_problem": {
             **basics("the unit is told when a message about an alert cannot be delivered.",
                      rule="R-ALL"),
@@ -128,9 +136,9 @@ RECIPIENTS = {
     "approval_request": (SUE,), "task_request": (MIU,), "alert_notice": (ED,),
     "submitter_receipt": (SW,), "submitter_returned": (SW,), "form_problems": (SW,),
     "reminder": (SUE,), "deadline_notice": (SW,), "reply_refused": (SW,),
-    "delivery_problem": (UNIT,),
+    "delivery_problem": (UNIT,), "duplicate_question": (SW,),
 }
-ANSWERABLE = {"approval_request", "task_request", "reminder"}
+ANSWERABLE = {"approval_request", "task_request", "reminder", "duplicate_question"}
 
 
 def outgoing(purpose: str, /, **changes: Any) -> Outgoing:

@@ -117,6 +117,8 @@ def test_html_escapes_a_child_name_that_looks_like_markup(renderer: Renderer) ->
     ("reminder", ("stage",)),
     ("deadline_notice", ("clock",)),
     ("reply_refused", ("why",)),
+    ("duplicate_question", ("question",)),
+    ("duplicate_question", ("until",)),
     ("delivery_problem", ("recipient",)),
     ("delivery_problem", ("reason",)),
 ])
@@ -230,3 +232,18 @@ def test_outgoing_sample_matches_the_core_model() -> None:
         out = outgoing(purpose)
         assert Outgoing.model_validate(out.model_dump()) == out
         assert out.ref in (REF, None)
+
+
+def test_the_duplicate_question_asks_in_plain_words_and_says_nothing_was_raised(
+        renderer: Renderer) -> None:
+    """Issue 10 (6): the one question about a form for a child with an open alert."""
+    ctx = {**contexts()["duplicate_question"], "unclear": "We could not tell which you meant."}
+    msg = parse(renderer.render(outgoing("duplicate_question", context=ctx), NOW).data)
+    text, html = parts(msg)
+    assert msg["Reply-To"] == "safeguardingunitalerts+t0k3n-abc@kent.test"
+    for body in (text, html):
+        flat = " ".join(body.split())
+        assert ctx["question"] in flat
+        assert "not been raised yet" in flat.replace("<strong>", "").replace("</strong>", "")
+        assert "We could not tell which you meant." in flat
+        assert "Mon 30 Nov 2026 09:05 GMT" in flat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,8 @@ from tinydb import TinyDB
 
 from mailbot.adapters.store import Store
 from mailbot.core.values.alert import Timer, Wait
+from mailbot.core.values.form import Contact
+from mailbot.core.values.state import HeldForm
 
 from .conftest import CHILD, T0, decide, make_alert, make_entry, make_event, make_seen
 
@@ -174,3 +177,29 @@ def test_mark_many_changes_a_batch_in_one_write_that_survives_reopen(folder: Pat
         waiting = store.pending_outbox()
         assert [(e.message_id, e.attempts, e.last_error) for e in waiting] == [
             (second.message_id, 1, "451 later")]
+
+
+def test_an_outbox_entrys_urgency_and_deadline_survive_reopen(folder: Path) -> None:
+    """Issue 10 (8): the caps read them at every flush, long after the commit."""
+    entry = dataclasses.replace(make_entry("p1.request@bot.example"), urgent=True,
+                                deadline=T0 + timedelta(hours=2))
+    with Store.open(folder) as store:
+        store.commit(decide([]), outbox=[entry, make_entry("plain@bot.example")])
+    with Store.open(folder) as store:
+        got = {e.message_id: (e.urgent, e.deadline) for e in store.pending_outbox()}
+    assert got == {"p1.request@bot.example": (True, T0 + timedelta(hours=2)),
+                   "plain@bot.example": (False, None)}
+
+
+def test_a_form_held_as_a_duplicate_survives_reopen(folder: Path) -> None:
+    """Issue 10 (6): the held form waits in the state for its sender's answer."""
+    alert = make_alert("KA-2024-0001")
+    held = HeldForm(ref=alert.ref, seq=1, form=alert.form, message_id="m1@kent.test",
+                    sender=Contact(name="Tara", email="tara@kent.test"), held_at=T0)
+    decision = decide([alert])
+    decision = decision.model_copy(update={"state": decision.state.model_copy(update={
+        "held_forms": {"t" * 20: held}, "duplicate_seq": {alert.ref: 1}})})
+    with Store.open(folder) as store:
+        store.commit(decision)
+    with Store.open(folder) as store:
+        assert store.load() == decision.state

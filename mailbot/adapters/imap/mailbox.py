@@ -153,14 +153,18 @@ class ImapMailbox:
             except Exception:  # the server went first; just let the socket go
                 drop(client)
 
-    def check(self) -> dict[str, Any]:
-        """What `mailbot check-mailbox` prints: connects, lists, counts; moves nothing."""
+    def check(self, *, sample: int = 5) -> dict[str, Any]:
+        """What `mailbot check-mailbox` prints: connects, lists, counts, and reads the
+        headers of the newest `sample` messages in the inbox and Processed; moves nothing."""
         client = self._connection()
         try:
             info = self._select(client)
             unseen = len(client.search(["UNSEEN"]))
             folders = sorted(str(name) for _flags, _delim, name in client.list_folders())
             caps = sorted(c.decode() for c in client.capabilities())
+            processed = self.targets["processed"]
+            recent = self._recent_headers(
+                client, [self.folder, *([processed] if processed in folders else [])], sample)
         except IMAP_ERRORS as e:
             raise self._fail("checking the mailbox", e) from e
         return {
@@ -171,7 +175,22 @@ class ImapMailbox:
             "uidvalidity": self._uidvalidity, "folders": folders,
             "missing_folders": [f for f in self.targets.values() if f not in folders],
             "idle": "IDLE" in caps, "move": "MOVE" in caps, "uidplus": "UIDPLUS" in caps,
+            "recent_headers": recent,
         }
+
+    def _recent_headers(self, client: IMAPClient, folders: list[str],
+                        sample: int) -> list[tuple[str, bytes]]:
+        """(folder, header block) of the newest messages in each folder, newest first.
+        EXAMINE (read-only) and BODY.PEEK: neither flags nor folders can change."""
+        found: list[tuple[str, bytes]] = []
+        for folder in folders:
+            client.select_folder(folder, readonly=True)
+            uids = sorted(client.search("ALL"))[-sample:] if sample > 0 else []
+            heads = client.fetch(uids, [b"BODY.PEEK[HEADER]"]) if uids else {}
+            found += [(folder, bytes(heads[u][b"BODY[HEADER]"])) for u in reversed(uids)
+                      if b"BODY[HEADER]" in heads.get(u, {})]
+        self._select(client)   # the watched folder again, as every other call expects
+        return found
 
     # -- connection ------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from mailbot.adapters.microsoft.ews_connection import (
     connection_settings,
 )
 from mailbot.adapters.microsoft.ews_sender import EwsSender
-from mailbot.adapters.microsoft.mime import mark_item_class
+from mailbot.adapters.microsoft.mime import header_block, mark_item_class
 from mailbot.adapters.microsoft.settings import DEFAULT_FOLDERS, FOLDER_KEYS, CursorStore, folder_names
 from mailbot.errors import TransportError
 from mailbot.ports import Folder, InboxMessage
@@ -119,14 +119,20 @@ class EwsMailbox:
         self._closing.set()
         self.connection.close()
 
-    def check(self) -> dict[str, Any]:
-        """Connect, list folders, count the inbox; create and send nothing."""
+    def check(self, *, sample: int = 5) -> dict[str, Any]:
+        """Connect, list folders, count the inbox, and read the headers of the newest
+        `sample` messages in the Inbox and Processed; create, move, mark and send nothing."""
         account = self.connection.account()
         with self.connection.errors("checking the mailbox"):
             inbox = account.inbox
             inbox.refresh()
             top = [f.name for f in _children(account, account.msg_folder_root)]
-            under_inbox = [f.name for f in _children(account, inbox)]
+            children = _children(account, inbox)
+            under_inbox = [f.name for f in children]
+            processed = next((f for f in children
+                              if f.name.lower() == self._names["processed"].lower()), None)
+            recent = [found for folder in (inbox, processed) if folder is not None
+                      for found in self._recent_headers(account, folder, sample)]
         lower = {n.lower() for n in under_inbox}
         return {
             "backend": "ews", "mailbox": self.connection.email, "endpoint": self.connection.endpoint,
@@ -135,7 +141,18 @@ class EwsMailbox:
             "inbox_total": inbox.total_count, "inbox_unread": inbox.unread_count,
             "targets": {name: "present" if name.lower() in lower else "missing (made on first use)"
                         for name in self._names.values()},
+            "recent_headers": recent,
         }
+
+    def _recent_headers(self, account: Any, folder: Any, sample: int) -> list[tuple[str, bytes]]:
+        """(folder, header block) of a folder's newest messages, newest first, from the same
+        MIME that fetch() reads. GetItem marks nothing read."""
+        if sample <= 0:
+            return []
+        ids = list(folder.all().order_by("-datetime_received").values_list("id", "changekey")[:sample])
+        items = account.fetch(ids=ids, folder=folder, only_fields=["mime_content"]) if ids else []
+        return [(str(folder.name), header_block(bytes(item.mime_content or b"")))
+                for item in items if not isinstance(item, Exception)]
 
     def _target(self, key: Folder) -> Any:
         if key not in self._targets:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from mailbot.adapters.microsoft.graph_client import GRAPH, GraphClient, client_settings, error_code
 from mailbot.adapters.microsoft.graph_sender import GraphSender
+from mailbot.adapters.microsoft.mime import header_block
 from mailbot.adapters.microsoft.settings import DEFAULT_FOLDERS, FOLDER_KEYS, CursorStore, folder_names
 from mailbot.errors import TransportError
 from mailbot.ports import Folder, InboxMessage
@@ -122,20 +123,45 @@ class GraphMailbox:
         self._closing.set()
         self.client.close()
 
-    def check(self) -> dict[str, Any]:
-        """Connect, list folders, count the inbox; create and send nothing."""
+    def check(self, *, sample: int = 5) -> dict[str, Any]:
+        """Connect, list folders, count the inbox, and read the headers of the newest
+        `sample` messages in the Inbox and Processed; create, move, mark and send nothing,
+        and leave the cursor alone."""
         inbox = self.client.request(
             "GET", "/mailFolders/inbox?$select=id,displayName,totalItemCount,unreadItemCount").json()
         top = self._list_folders("/mailFolders?$top=100&$select=displayName")
         under = self._list_folders("/mailFolders/inbox/childFolders?$top=100&$select=displayName")
         lower = {n.lower() for n in under}
+        processed = self._names["processed"]
+        recent = self._recent_headers("inbox", str(inbox.get("displayName") or "Inbox"), sample)
+        if processed.lower() in lower:
+            found = self._child_folder(processed)
+            if found is not None:
+                recent += self._recent_headers(found, processed, sample)
         return {
             "backend": "graph", "mailbox": self.client.mailbox, "endpoint": self.client.base,
             "folders": sorted(top), "inbox_folders": sorted(under),
             "inbox_total": inbox.get("totalItemCount"), "inbox_unread": inbox.get("unreadItemCount"),
             "targets": {name: "present" if name.lower() in lower else "missing (made on first use)"
                         for name in self._names.values()},
+            "recent_headers": recent,
         }
+
+    def _recent_headers(self, folder_id: str, name: str, sample: int) -> list[tuple[str, bytes]]:
+        """(folder, header block) of a folder's newest messages, newest first, from the same
+        MIME ($value) that fetch() reads. Neither call marks a message read."""
+        if sample <= 0:
+            return []
+        listing = self.client.request(
+            "GET", f"/mailFolders/{quote(folder_id, safe='')}/messages",
+            params={"$orderby": "receivedDateTime desc", "$top": str(sample), "$select": "id"})
+        found: list[tuple[str, bytes]] = []
+        for message in listing.json().get("value", [])[:sample]:
+            mime = self.client.request("GET", f"/messages/{quote(message['id'], safe='')}/$value",
+                                       ok=(200, 404))
+            if mime.status_code == 200:   # 404: moved or deleted since the listing
+                found.append((name, header_block(mime.content)))
+        return found
 
     # -- inside -----------------------------------------------------------------
 

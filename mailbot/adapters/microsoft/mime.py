@@ -1,5 +1,6 @@
 """What Exchange does not say in the MIME, made up for: the item class of an
-auto-reply or report it hands out, and the Bcc recipients it takes only from headers."""
+auto-reply or report it hands out, and the Bcc recipients it takes only from headers;
+and the header block of the MIME it hands out, for `check-mailbox`."""
 
 from __future__ import annotations
 
@@ -38,3 +39,9 @@ def blind_copies(mail: RenderedMail) -> list[str]:
     named = {a.lower() for _, a in email.utils.getaddresses(
         [str(v) for k in ("To", "Cc", "Bcc") for v in head.get_all(k, [])])}
     return [a for a in mail.envelope_to if a.lower() not in named]
+
+
+def header_block(raw: bytes) -> bytes:
+    """The headers of a MIME message, up to and including its first empty line."""
+    ends = [i + len(blank) for blank in (b"\r\n\r\n", b"\n\n") if (i := raw.find(blank)) >= 0]
+    return raw[:min(ends)] if ends else raw

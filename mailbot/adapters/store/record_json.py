@@ -83,6 +83,8 @@ def outbox_to_json(entry: OutboxEntry) -> dict[str, Any]:
         "sent_at": _iso(entry.sent_at),
         "last_error": entry.last_error,
         "sending_at": _iso(entry.sending_at),
+        "urgent": entry.urgent,
+        "deadline": _iso(entry.deadline),
         "data": base64.b64encode(entry.data).decode("ascii"),
     }
 
@@ -101,4 +103,6 @@ def outbox_from_json(doc: dict[str, Any]) -> OutboxEntry:
         sent_at=_when(doc["sent_at"]),
         last_error=str(doc["last_error"]),
         sending_at=_when(doc.get("sending_at")),
+        urgent=bool(doc.get("urgent", False)),
+        deadline=_when(doc.get("deadline")),
     )

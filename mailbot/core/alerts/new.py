@@ -4,13 +4,14 @@ naming every problem in the form's own words, and nothing routed."""
 from __future__ import annotations
 
 from mailbot.core import ids, wording
+from mailbot.core.alerts import duplicate
 from mailbot.core.authority import people, policy, refusal
 from mailbot.core.chain import route
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx, Work
 from mailbot.core.values.alert import Alert
 from mailbot.core.values.base import Disposition
-from mailbot.core.values.form import Contact
+from mailbot.core.values.form import Contact, Form
 from mailbot.core.values.mail import Incoming, Outgoing, Recipient
 from mailbot.core.values.state import Decision, State
 
@@ -44,6 +45,17 @@ def new_form(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
                               rule=verdict.rule)
     if reading.problems or inc.unsupported:
         return answer_problems(state, inc, config, [str(p) for p in reading.problems], "rejected")
+    existing = duplicate.same_child(state, form, config, ctx.now)
+    if existing is not None:   # the same alert twice is one alert (issue 10)
+        return duplicate.hold(state, inc, config, ctx, existing)
+    return open_alert(state, form, Contact(name=inc.sender_name, email=inc.sender), config, ctx,
+                      source=inc.message_id, verdict=verdict)
+
+
+def open_alert(state: State, form: Form, sender: Contact, config: Config, ctx: Ctx, *,
+               source: str, verdict: policy.Verdict) -> Decision:
+    """Raise the alert: a reference, the route's first step, the submitter's receipt.
+    `source`: the Message-ID of the form (also a held form raised on its sender's NEW)."""
     assert form.category and form.district
     year = str(ctx.now.year)
     number = state.counters.get(year, 0) + 1
@@ -53,12 +65,13 @@ def new_form(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
     alert = Alert(
         ref=ref, category=form.category, district=form.district,
         area=config.area_of(form.district) or "", form=form,
-        submitter=submitter or Contact(name=inc.sender_name, email=inc.sender),
-        created_at=ctx.now, updated_at=ctx.now, source_message=inc.message_id,
+        submitter=submitter or sender,
+        created_at=ctx.now, updated_at=ctx.now, source_message=source,
         missing_episodes=1 if form.missing_since else 0,
     )
-    work = Work(config, ctx, alert, cause=inc.message_id)
+    work = Work(config, ctx, alert, cause=source)
     rule = config.route_of(form.category).rule
+    policy.record(work, verdict)
     work.event("R-ALL", "raised", category=form.category, district=form.district,
                area=alert.area, route=config.categories[form.category].route, route_rule=rule)
     route.advance(work)

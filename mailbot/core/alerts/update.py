@@ -27,14 +27,14 @@ def update(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
     if alert is None and not problems:
         problems.append(f"Alert reference: {ref or 'none given'} is not an open alert; "
                         "check the reference, or send a new alert")
-    if alert is not None:
-        verdict = policy.judge(action_of(inc, alert), inc, config, alert=alert)
-        if not verdict.allowed:
-            return refusal.refuse(state, inc, config, ctx, f"{verdict.why}.", alert=alert,
-                                  about="form", rule=verdict.rule)
-    if problems or alert is None:
+    verdict = policy.judge(action_of(inc, alert), inc, config, alert=alert) if alert else None
+    if verdict is not None and alert is not None and not verdict.allowed:
+        return refusal.refuse(state, inc, config, ctx, f"{verdict.why}.", alert=alert,
+                              about="form", rule=verdict.rule)
+    if problems or alert is None or verdict is None:
         return new_alert.answer_problems(state, inc, config, problems, "rejected")
     work = Work(config, ctx, alert, cause=inc.message_id)
+    policy.record(work, verdict)
     if inc.kind is MessageKind.DEALERT:
         closing.close(work, f"de-alerted by {inc.sender}", by=inc.sender_name or inc.sender)
         return finish(state, work, "processed", f"{alert.ref} de-alerted")

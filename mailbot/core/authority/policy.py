@@ -23,8 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from mailbot.core.authority import people
-from mailbot.core.config import Config
+from mailbot.core.config import ApprovalStage, Config
 from mailbot.core.config.authority import ACTION_WORDS, PARTY_WORDS, Action, Party
+from mailbot.core.context import Work
 from mailbot.core.values.alert import Alert, Wait
 from mailbot.core.values.mail import Incoming
 
@@ -37,6 +38,12 @@ class Verdict:
     why: str = ""        # when refused: a sentence for the sender, no case data
     by: str = ""         # the address acting (the principal, when a delegate sent it)
     delegate: str = ""   # the delegate who sent it on their behalf, if any
+
+
+def record(work: Work, verdict: Verdict) -> None:
+    """Which rule let this message act: carried on the first event it causes, for explain."""
+    who = f" by {verdict.by}" + (f" (sent by {verdict.delegate})" if verdict.delegate else "")
+    work.authorised = f"{verdict.rule}{who}"
 
 
 def identity_problem(inc: Incoming, config: Config) -> tuple[str, str] | None:
@@ -59,33 +66,77 @@ def identity_problem(inc: Incoming, config: Config) -> tuple[str, str] | None:
     return None
 
 
+EXCHANGE_ONLINE = "exchange-online"
+
+
 def failed_checks(inc: Incoming, config: Config) -> str:
-    """"dmarc", "spf, dkim", ... as the council's own server stamped them; "" if none."""
+    """"dmarc", "spf, dkim", ... as the council's own server stamped them; "" if none.
+    Only the topmost header with the trusted authserv-id counts; with the reserved
+    name `exchange-online`, only a topmost header with no authserv-id (Exchange Online
+    writes its own so, above everything the sender wrote; docs/microsoft-365.md)."""
     trusted = (config.organisation.trusted_authserv_id or "").lower()
     if not trusted:
         return ""
-    for result in inc.auth_results:   # topmost first: only our own server's word counts
-        if result.authserv_id == trusted:
-            verdicts = {"dmarc": result.dmarc, "spf": result.spf, "dkim": result.dkim}
-            bad = [name for name in config.authority.refuse_failed
-                   if verdicts[name] in ("fail", "permerror")]
-            return ", ".join(bad)
+    if trusted == EXCHANGE_ONLINE:
+        ours = inc.auth_results[:1] if inc.auth_results and not inc.auth_results[0].authserv_id \
+            else []
+    else:
+        ours = [r for r in inc.auth_results if r.authserv_id == trusted][:1]
+    for result in ours:
+        verdicts = {"dmarc": result.dmarc, "spf": result.spf, "dkim": result.dkim,
+                    "compauth": result.compauth}
+        bad = [name for name in config.authority.refuse_failed
+               if verdicts[name] in ("fail", "permerror")]
+        return ", ".join(bad)
     return ""
 
 
 def judge(action: Action, inc: Incoming, config: Config, *, alert: Alert | None = None,
-          wait: Wait | None = None, asked: Iterable[str] = ()) -> Verdict:
+          wait: Wait | None = None, asked: Iterable[str] = (), separate: bool = False) -> Verdict:
     """May `inc` take `action` on `alert` (and its waiting step `wait`)? `asked` names
-    person keys a step outside an alert waits on (the MIU desk's questions)."""
+    person keys a step outside an alert waits on (the MIU desk's questions);
+    `separate`: the step keeps separation of duties."""
     problem = identity_problem(inc, config)
     if problem is not None:
         return Verdict(False, action, problem[0], why=problem[1])
     sender = inc.sender.lower()
+    if separate and alert is not None:
+        own = own_case(config, alert, f"email:{sender}")
+        if own:
+            return Verdict(False, action, "separation of duties",
+                           why=f"you {own}, so someone else must approve it")
     for party in config.authority.parties(action):
         if sender in addresses_of(party, config, alert, wait, tuple(asked)):
             return Verdict(True, action, f"{action}: {party}", by=sender, delegate=inc.on_behalf)
     return Verdict(False, action, f"{action}: not a party",
                    why=f"only {who_may(action, config)} can {ACTION_WORDS[action]}")
+
+
+def separation_applies(config: Config, stage: ApprovalStage) -> bool:
+    if stage.separation_of_duties is not None:
+        return stage.separation_of_duties
+    return config.authority.separation_of_duties
+
+
+def own_case(config: Config, alert: Alert, key: str) -> str:
+    """Why this person may not approve a step on this alert ("sent this alert", "are its
+    team manager"); "" when they may."""
+    email = people.email_of(config, key).lower()
+    if alert.submitter.email and email == alert.submitter.email.lower():
+        return "sent this alert"
+    manager = alert.form.team_manager
+    if manager is not None and manager.email and email == manager.email.lower():
+        return "are its team manager"
+    return ""
+
+
+def stand_in(config: Config, alert: Alert, key: str, role: str) -> str | None:
+    """Who asks instead of someone whose own case it is: their deputy, else the tiers above."""
+    candidates = [people.deputy_of(config, key)]
+    while role in config.escalation:
+        role = config.escalation[role]
+        candidates.append(people.holder_key(config, role, alert))
+    return next((c for c in candidates if c and not own_case(config, alert, c)), None)
 
 
 def who_may(action: Action, config: Config) -> str:

@@ -11,11 +11,29 @@ from __future__ import annotations
 from mailbot.core import ids
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx
-from mailbot.core.values.alert import Alert
+from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.mail import Incoming, Outgoing, Recipient
 from mailbot.core.values.state import Decision, State
 
 WHAT = {"reply": "reply", "form": "message"}
+REFUSED_LOG = ".refused"   # events of `<REF>.refused`: what was refused on an alert, and why
+
+
+def refusals_ref(ref: str) -> str:
+    return f"{ref}{REFUSED_LOG}"
+
+
+def logged(state: State, inc: Incoming, ctx: Ctx, alert: Alert | None, rule: str,
+           why: str, about: str) -> tuple[State, tuple[Event, ...]]:
+    """The refusal, on the alert's refusals log (shown by explain); the alert is untouched."""
+    if alert is None:
+        return state, ()
+    seq = state.refusal_seq.get(alert.ref, 0) + 1
+    event = Event(ref=refusals_ref(alert.ref), seq=seq, at=ctx.now, rule=rule, what="refused",
+                  message_id=inc.message_id,
+                  detail={"from": inc.sender, "on_behalf": inc.on_behalf, "about": about,
+                          "why": why[:300]})
+    return state.model_copy(update={"refusal_seq": {**state.refusal_seq, alert.ref: seq}}), (event,)
 
 
 def refuse(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str,
@@ -25,10 +43,11 @@ def refuse(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str,
     `always`: the sender is the person the step waits on, answered whatever the cap."""
     today = ctx.now.date().isoformat()
     note = f"{about} refused ({rule}): {why}"
+    state, events = logged(state, inc, ctx, alert, rule, why, about)
     capped = state.refused_notice.get(inc.sender) == today or \
         config.limits.unauthorised_replies_per_sender_per_day == 0
     if not config.is_internal(inc.sender) or inc.address_problems or (capped and not always):
-        return Decision(state=state, disposition="rejected", note=note)
+        return Decision(state=state, events=events, disposition="rejected", note=note)
     domain = config.organisation.bot_address.rsplit("@", 1)[1]
     what = WHAT.get(about, about)
     ref = alert.ref if alert else None
@@ -40,6 +59,8 @@ def refuse(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str,
         subject=f"Your {what} could not be accepted{f' [{ref}]' if ref else ''}",
         context={"ref": ref, "initials": "?", "rule": rule, "what": what,
                  "reason": f"A {what} to the alerts inbox could not be accepted.", "why": why},
-        in_reply_to=inc.message_id, auto="auto-replied", rule=rule)
+        in_reply_to=inc.message_id, auto="auto-replied", rule=rule,
+        urgent=bool(alert and config.categories[alert.category].priority_one))
     state = state.model_copy(update={"refused_notice": {**state.refused_notice, inc.sender: today}})
-    return Decision(state=state, outgoing=(out,), disposition="rejected", note=note)
+    return Decision(state=state, outgoing=(out,), events=events, disposition="rejected",
+                    note=note)

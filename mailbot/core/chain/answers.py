@@ -19,7 +19,7 @@ from mailbot.core.clocks import review
 from mailbot.core.config import ApprovalStage, Config
 from mailbot.core.context import Ctx, Work, finish
 from mailbot.core.national import renewal, signoff
-from mailbot.core.values.alert import Wait
+from mailbot.core.values.alert import Alert, Wait
 from mailbot.core.values.mail import Command, Incoming, Recipient
 from mailbot.core.values.state import Decision, State
 
@@ -29,8 +29,10 @@ def reply(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
     alert, wait = match.alert, match.wait
     if alert is None or wait is None:
         return refusal.refuse(state, inc, config, ctx, match.why)
+    stage = next((s for s in config.route_of(alert.category).stages if s.id == wait.id), None)
+    separate = isinstance(stage, ApprovalStage) and policy.separation_applies(config, stage)
     verdict = policy.judge("task_done" if wait.kind == "task" else "answer", inc, config,
-                           alert=alert, wait=wait)
+                           alert=alert, wait=wait, separate=separate)
     if not verdict.allowed:
         return refusal.refuse(state, inc, config, ctx, f"{verdict.why}.", alert=alert,
                               rule=verdict.rule)
@@ -40,18 +42,24 @@ def reply(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
                               f"We did not act on it because {match.conflict}. Please reply "
                               "to the request email itself for the alert you mean.",
                               alert=alert, always=True, rule="thread and token disagree")
+    if inc.command is not None and inc.command.unclear:
+        return unclear(state, inc, config, ctx, alert, wait)
     command = inc.command.command if inc.command else None
     if wait.kind == "task":
         if command not in (Command.DONE, Command.APPROVE):
-            return refusal.refuse(state, inc, config, ctx, "reply DONE when the task is done", alert=alert)
+            return refusal.refuse(state, inc, config, ctx,
+                                  "Reply DONE on the first line when the task is done.",
+                                  alert=alert, always=True)
         work = Work(config, ctx, alert, cause=inc.message_id)
+        policy.record(work, verdict)
         task_done(work, wait, inc)
         return finish(state, work, "processed", f"{alert.ref} task {wait.id} done")
     if command is None or command.value not in wait.answers:
-        allowed = ", ".join(a.upper().replace("DEALERT", "DE-ALERT") for a in wait.answers)
         return refusal.refuse(state, inc, config, ctx,
-                      f"the first line of the reply must be one of: {allowed}", alert=alert)
+                              f"The first line of the reply must be {how_to_answer(wait)}.",
+                              alert=alert, always=True)
     work = Work(config, ctx, alert, cause=inc.message_id)
+    policy.record(work, verdict)
     by = people.recipient(config, config.person_by_email(inc.sender) or f"email:{inc.sender}")
     argument = inc.command.argument if inc.command else ""
     drop(work, wait)
@@ -75,6 +83,24 @@ def reply(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
     elif command is Command.DEALERT:
         closing.close(work, f"de-alerted by {by.name} at step {wait.id}", by=by.name)
     return finish(state, work, "processed", f"{alert.ref} {wait.id}: {command.value}")
+
+
+def how_to_answer(wait: Wait) -> str:
+    words = [("RETURN and your reasons" if a == "return" else a.upper().replace("DEALERT", "DE-ALERT"))
+             for a in wait.answers]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def unclear(state: State, inc: Incoming, config: Config, ctx: Ctx, alert: Alert,
+            wait: Wait) -> Decision:
+    """What they meant, or ask (issue 10): the person asked always hears back."""
+    assert inc.command is not None
+    return refusal.refuse(
+        state, inc, config, ctx,
+        f"We read the first line of your reply, \"{inc.command.first_line}\", but did not act "
+        f"on it because {inc.command.unclear}. To answer, reply again with "
+        f"{how_to_answer(wait)} alone on the first line.",
+        alert=alert, always=True, rule="unclear answer")
 
 
 def stage_of(work: Work, wait: Wait) -> ApprovalStage:

@@ -4,7 +4,7 @@ token, what is asked and how to answer (T-QA sets when it is due)."""
 from __future__ import annotations
 
 from mailbot.core import ids, wording
-from mailbot.core.authority import people
+from mailbot.core.authority import people, policy
 from mailbot.core.config import ApprovalStage
 from mailbot.core.context import Work
 from mailbot.core.values.alert import Wait
@@ -12,20 +12,34 @@ from mailbot.core.values.alert import Wait
 
 def ask(work: Work, stage: ApprovalStage, *, reason: str = "") -> None:
     owner = people.holder_key(work.config, stage.role, work.alert)
+    if owner is not None and policy.separation_applies(work.config, stage):
+        owner = separate(work, stage, owner)
     if owner is None:
         work.event(stage.rule, "no_one_to_ask", stage=stage.id, role=stage.role)
         work.update(stage=work.alert.stage + 1)
         return
     attempt = work.next_attempt(stage.id)
     tok = ids.token(work.ctx.secret, work.alert.ref, stage.id, attempt)
-    policy = work.qa_policy()
-    due = work.after(work.ctx.now, policy.due, business=policy.business_hours)
+    qa = work.qa_policy()
+    due = work.after(work.ctx.now, qa.due, business=qa.business_hours)
     wait = Wait(id=stage.id, kind="approval", rule=stage.rule, role=stage.role, owner=owner,
                 token=tok, attempt=attempt, asked_at=work.ctx.now, due_at=due, next_nudge_at=due,
                 answers=stage.answers)
     work.update(waits=(*work.alert.waits, wait), status="in_qa")
     work.event(stage.rule, "asked", stage=stage.id, role=stage.role, owner=owner, due_at=due.isoformat())
     send_request(work, wait, owner, reason=reason)
+
+
+def separate(work: Work, stage: ApprovalStage, owner: str) -> str:
+    """Separation of duties (issue 10): nobody approves their own case; the step goes to
+    their deputy or the tier above, and the case is recorded."""
+    own = policy.own_case(work.config, work.alert, owner)
+    if not own:
+        return owner
+    instead = policy.stand_in(work.config, work.alert, owner, stage.role)
+    work.event(stage.rule, "separation_of_duties", stage=stage.id, instead_of=owner,
+               to=instead, why=own)
+    return instead or owner
 
 
 def send_request(work: Work, wait: Wait, key: str, *, reason: str = "", escalated: bool = False,

@@ -61,7 +61,8 @@ class Authority(Frozen):
     separation_of_duties: bool = True
     # every state change is refused when the organisation's own server
     # (organisation.trusted_authserv_id) says DMARC, SPF or DKIM failed
-    refuse_failed: tuple[Literal["dmarc", "spf", "dkim"], ...] = ("dmarc", "spf", "dkim")
+    # (with trusted_authserv_id: exchange-online, "compauth" may be added)
+    refuse_failed: tuple[Literal["dmarc", "spf", "dkim", "compauth"], ...] = ("dmarc", "spf", "dkim")
     # a form for the same child (Liberi ID) and category as an open alert, sent
     # again within this long, is asked about rather than opened twice
     duplicate_window: Duration = Field(default_factory=lambda: as_duration("14d"))

@@ -30,6 +30,9 @@ class ApprovalStage(Frozen):
     may_forward_to: tuple[str, ...] = ()
     # who is told (with the alert) once this step approves
     notify_on_approve: tuple[str, ...] = ()
+    # None: authority.separation_of_duties decides (a person may not approve a step
+    # on an alert they sent or are the team manager of)
+    separation_of_duties: bool | None = None
 
 
 class NotifyStage(Frozen):

@@ -35,6 +35,10 @@ class Command(StrEnum):
 class ReplyCommand(Value):
     command: Command
     argument: str = ""           # reasons for RETURN, role words for FORWARD, note for DONE
+    # why the first line does not plainly say this command ("it reads as a question"):
+    # then it is not acted on, and the sender is told what was understood (issue 10)
+    unclear: str = ""
+    first_line: str = ""
 
 
 class AuthResult(Value):
@@ -42,6 +46,7 @@ class AuthResult(Value):
     dmarc: str | None = None     # pass / fail / none / ... as the header says
     spf: str | None = None
     dkim: str | None = None      # "pass" when any signature passed
+    compauth: str | None = None  # Exchange Online's composite authentication
 
 
 class Attachment(Value):
@@ -109,3 +114,5 @@ class Outgoing(Value):
     late: bool = False           # fell due while the bot was off
     attach_ics: datetime | None = None   # a calendar entry for this deadline
     rule: str = ""
+    # a Priority One alert's mail: never held by the sending caps, first in every flush
+    urgent: bool = False

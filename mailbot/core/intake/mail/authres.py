@@ -56,18 +56,24 @@ def _segments(value: str) -> list[str]:
 
 
 def parse_auth_results(value: str) -> AuthResult:
+    """One header. A header with no authserv-id (Exchange Online writes them so) keeps
+    an empty id, so no configured name can ever match it; its results are still read,
+    for the one setting that trusts Exchange Online's own topmost header."""
     segments = _segments(" ".join(value.split()))
     head = segments[0]
     first = _TOKEN.match(head)
-    if first is None or "=" in head.split()[0]:     # "spf=pass ..." with no authserv-id
-        return AuthResult(authserv_id="", dmarc=None)
+    nameless = first is None or "=" in head.split()[0]
     results: dict[str, list[str]] = {}
-    for segment in segments[1:]:
-        m = re.match(r"^\s*([A-Za-z0-9_.-]+)(?:/[^=\s]*)?\s*=\s*([A-Za-z0-9_.-]+)", segment)
-        if m:
-            results.setdefault(m.group(1).lower(), []).append(m.group(2).lower())
+    for segment in segments if nameless else segments[1:]:
+        for m in re.finditer(r"(?:^|\s)([A-Za-z0-9_.-]+)(?:/[^=\s]*)?\s*=\s*([A-Za-z0-9_.-]+)",
+                             segment):
+            if m.group(1).lower() in ("dmarc", "spf", "dkim", "compauth"):
+                results.setdefault(m.group(1).lower(), []).append(m.group(2).lower())
+            if not nameless:
+                break
     dkim = results.get("dkim", [])
-    return AuthResult(authserv_id=first.group().lower(),
+    return AuthResult(authserv_id="" if nameless or first is None else first.group().lower(),
                       dmarc=results.get("dmarc", [None])[0],
                       spf=results.get("spf", [None])[0],
-                      dkim=("pass" if "pass" in dkim else dkim[0]) if dkim else None)
+                      dkim=("pass" if "pass" in dkim else dkim[0]) if dkim else None,
+                      compauth=results.get("compauth", [None])[0])

@@ -45,7 +45,7 @@ def bounce_reason(msg: Message, sender: str, sender_name: str, return_path: str 
     if mime.header(msg, "X-Failed-Recipients"):
         return "bounce: X-Failed-Recipients header"
     # Exchange (EWS) item classes the adapter carries over when the MIME does not say
-    item_class = (mime.header(msg, "X-Mailbot-Item-Class") or "").strip().upper()
+    item_class = (mime.adapter_header(msg, "X-Mailbot-Item-Class") or "").strip().upper()
     if item_class.startswith("REPORT.") and ".NDR" in item_class:
         return f"bounce: Exchange item class {item_class[:60]}"
     daemon = bool(_DAEMON.search(sender)) or bool(_DAEMON_NAME.search(sender_name)) or (

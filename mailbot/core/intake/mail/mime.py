@@ -108,6 +108,19 @@ def header(msg: Message, name: str) -> str | None:
     return found[0] if found else None
 
 
+def adapter_header(msg: Message, name: str) -> str | None:
+    """A header a mailbox adapter prepends (`X-Mailbot-Item-Class`): trusted only as the
+    message's very first header, where the adapter puts it; the same name anywhere
+    below was written by the sender, and is ignored (issue 10)."""
+    try:
+        first = next(iter(msg.raw_items()), None)
+    except Exception:
+        return None
+    if first is None or first[0].lower() != name.lower():
+        return None
+    return clean(" ".join(_decoded(str(first[1])).split()))
+
+
 def raw_headers(msg: Message, name: str) -> list[str]:
     """Header values as written (unfolded), for parsers of their own (Authentication-Results)."""
     wanted = name.lower()

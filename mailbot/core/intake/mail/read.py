@@ -1,6 +1,7 @@
 """`read_message`: raw bytes in, an `Incoming` out, whatever the bytes are.
 
-Order of the rules (each records why it fired): the bot's own mail; bounces;
+Order of the rules (each records why it fired): mail From the bot's own address
+(the shell confirms the bot sent it, `Service._decide`); bounces;
 automatic replies; a reply to the bot that starts with a command; another
 authority's national alert (outside senders only); a form (Word, then HTML, then
 text); any other answer to the bot; and otherwise "not a form".
@@ -70,7 +71,7 @@ def _read(raw: bytes, sha: str, config: Config) -> Incoming:
         return Incoming(kind=kind, why=why, **{**env, **more})
 
     sender, subject, return_path = env["sender"], env["subject"], env["return_path"]
-    if reason := own_reason(msg, sender, env["message_id"], config):
+    if reason := own_reason(sender, config):
         return done(MessageKind.OWN, reason)
     if reason := bounce_reason(msg, sender, env["sender_name"], return_path, subject, leaves):
         ids, recipients = bounce_details(msg, raw, leaves, body_text)
@@ -91,7 +92,12 @@ def _read(raw: bytes, sha: str, config: Config) -> Incoming:
         return done(MessageKind.OLA_NOTIFICATION, reason)
 
     words = [x for x in leaves if _is_docx(x)]
-    cutter = quote_cutter(config, answering_bot)
+    # quotes are all cut only from a direct answer to the bot: its plus address, or an
+    # In-Reply-To naming a bot id; a bot-pattern id further up the References (a
+    # colleague forwarding a thread) must not hide the form they forward (issue 10)
+    parent = mime.message_ids(" ".join(mime.raw_headers(msg, "In-Reply-To")))
+    direct = env["plus_token"] is not None or any(is_bot_message_id(i, config) for i in parent)
+    cutter = quote_cutter(config, direct)
     refs = tuple(subject_refs + find_refs(new_text, config))
 
     def candidates() -> Iterator[tuple[Source, list[Block]]]:

@@ -82,7 +82,9 @@ def strip_quotes(text: str) -> str:
 
 
 def parse_command(new_text: str) -> ReplyCommand | None:
-    """The command a reply's own words start with (after an optional greeting line)."""
+    """The command a reply's own words start with (after an optional greeting line).
+    A first line that starts with a command but does not plainly mean it (a question,
+    a negation, two answers, a condition) gives the command with `unclear` set."""
     lines = [x.strip() for x in new_text.split("\n")]
     lines = [x for x in lines if x]
     if lines and _GREETING.match(lines[0]) and len(lines) > 1:
@@ -99,5 +101,56 @@ def parse_command(new_text: str) -> ReplyCommand | None:
             return None
         if command is Command.FORWARD:
             rest = re.sub(r"^\W*(?:to\b)?", "", rest.split("\n", 1)[0])
-        return ReplyCommand(command=command, argument=rest.lstrip(" \t\n:;,.!-–*").rstrip(" \t\n*"))
+        return ReplyCommand(command=command, argument=rest.lstrip(" \t\n:;,.!-–*").rstrip(" \t\n*"),
+                            unclear=unclear_reason(lines[0], command), first_line=lines[0][:200])
+    named = _ANY_COMMAND.search(lines[0])
+    if named is not None:
+        # a command word, but not at the start: "Not yet approved", "I can't approve this"
+        command = Command[named.lastgroup or "APPROVE"]
+        return ReplyCommand(command=command, argument="", first_line=lines[0][:200],
+                            unclear=unclear_reason(lines[0], command) or
+                            f"it does not start with {_word(command)}")
     return None
+
+
+# -- what the first line means (issue 10) ---------------------------------------
+
+_ANY_COMMAND = re.compile("(?<![\\w-])(?:" + "|".join(f"(?P<{c.name}>{w})" for c, w in _COMMANDS)
+                          + ")(?![\\w-])", re.I)
+_QUESTION_WORD = re.compile(r"^\W*(?:can|could|should|shall|would|will|do|does|did|is|are|"
+                            r"was|why|what|how|when|who|which|may)\b", re.I)
+_STRONG_NEGATION = re.compile(r"\b(?:not\s+yet|don'?t|do\s+not|hold\s+off|no\s+wait|cannot|"
+                              r"can'?t|won'?t|wouldn'?t|shouldn'?t|never)\b", re.I)
+_CONDITION = re.compile(r"\b(?:if|once|unless|until|subject\s+to|provided|pending|assuming)\b",
+                        re.I)
+
+
+def _word(command: Command) -> str:
+    return "DE-ALERT" if command is Command.DEALERT else command.name
+
+
+def unclear_reason(first_line: str, command: Command) -> str:
+    """Why the first line does not plainly say `command`, in words for the sender; ""
+    when it does. A RETURN's first line carries its reasons, so only its opening
+    words are read for a second answer or a question."""
+    line = first_line.strip()
+    if command is Command.RETURN:
+        other = re.match(r"^\W*(?:return(?:ed)?|reject(?:ed)?)\W+(?:or|and|/)?\W*(?P<other>"
+                         r"approved?|agreed?|forward|de[\s-]?alert(?:ed)?|done)\b", line, re.I)
+        if other or re.match(r"^\W*(?:return(?:ed)?|reject(?:ed)?)\s*/", line, re.I):
+            return "it gives more than one answer (RETURN and another)"
+        return "it reads as a question" if re.match(r"^\W*return(?:ed)?\W*\?", line, re.I) else ""
+    named = {m.lastgroup for m in _ANY_COMMAND.finditer(line) if m.lastgroup}
+    if len(named) > 1:
+        return "it gives more than one answer (" + " and ".join(
+            sorted(_word(Command[n]) for n in named)) + ")"
+    if "?" in line or _QUESTION_WORD.match(line):
+        return "it reads as a question"
+    negation = _STRONG_NEGATION.search(line) or \
+        re.search(r"^\W*\w+(?:\W+\w+){0,3}?\W+(not)\b", line, re.I)
+    if negation:
+        return f"it says \"{negation.group(negation.lastindex or 0)}\""
+    condition = _CONDITION.search(line) if command is Command.APPROVE else None
+    if condition:
+        return f"it makes the approval depend on something (\"{condition.group(0)}\")"
+    return ""
