@@ -38,6 +38,7 @@ from mailbot.core import miu, register
 from mailbot.core.authority import policy, refusal
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx
+from mailbot.core.intake.mail.classify import is_bot_message_id
 from mailbot.core.intake.mail.read import read_message
 from mailbot.core.miu import DeskTask
 from mailbot.core.miu.purge import purge_plan
@@ -79,6 +80,15 @@ class MiuDesk:
             task = miu.find(self.open_tasks(), inc.plus_token, inc.in_reply_to)
             if task is not None:
                 return self._answer(state, inc, ctx, task)
+        if not internal and (miu.find(self.open_tasks(), inc.plus_token, inc.in_reply_to)
+                             is not None or
+                             any(is_bot_message_id(i, self.config) for i in inc.in_reply_to)):
+            # the bot's own mail goes outside only to the national custodians; an outside
+            # answer to it (a forwarded question, a custodian's reply) is for a person,
+            # never new register work, never an answer that settles anything (issue 10)
+            return Decided(Decision(
+                state=state, disposition="needs_attention",
+                note="an outside reply to the bot's own mail: kept for a person, not acted on"))
         if kind is MessageKind.OLA_NOTIFICATION:
             return self._notification(state, ctx, message.raw, self._read(message.raw, inc))
         if message.mailbox != MAILBOX:

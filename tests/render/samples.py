@@ -114,6 +114,12 @@ def contexts() -> dict[str, dict[str, Any]]:
             **basics("you replied to the alerts inbox.", rule="R-AUTH"),
             "why": "Only the person asked, or their deputy, can answer this step.",
         },
+        "reply_question": {
+            **basics("you replied to a request about this alert.", rule="unclear answer"),
+            "why": "We read the first line of your reply, \"approve?\", but did not act on it "
+                   "because it reads as a question. To answer, reply again with APPROVE or "
+                   "RETURN alone on the first line.",
+        },
         "duplicate_question": {
             **basics("you sent an alert form for a child who already has an open alert.",
                      rule="R-ALL"),
@@ -136,9 +142,11 @@ RECIPIENTS = {
     "approval_request": (SUE,), "task_request": (MIU,), "alert_notice": (ED,),
     "submitter_receipt": (SW,), "submitter_returned": (SW,), "form_problems": (SW,),
     "reminder": (SUE,), "deadline_notice": (SW,), "reply_refused": (SW,),
+    "reply_question": (SUE,),
     "delivery_problem": (UNIT,), "duplicate_question": (SW,),
 }
-ANSWERABLE = {"approval_request", "task_request", "reminder", "duplicate_question"}
+ANSWERABLE = {"approval_request", "task_request", "reminder", "duplicate_question",
+              "reply_question"}
 
 
 def outgoing(purpose: str, /, **changes: Any) -> Outgoing:

@@ -117,6 +117,7 @@ def test_html_escapes_a_child_name_that_looks_like_markup(renderer: Renderer) ->
     ("reminder", ("stage",)),
     ("deadline_notice", ("clock",)),
     ("reply_refused", ("why",)),
+    ("reply_question", ("why",)),
     ("duplicate_question", ("question",)),
     ("duplicate_question", ("until",)),
     ("delivery_problem", ("recipient",)),

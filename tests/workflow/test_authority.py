@@ -71,7 +71,7 @@ def test_an_unclear_answer_is_never_acted_on_and_the_approver_always_hears_back(
     for text in ("Approve? I have a question", "Not yet approved"):
         bot.answer(SM_EAST, ref, text)
     assert bot.alert(ref).wait("sm_qa") is not None
-    answers = [o for _, o in bot.record.sent if o.purpose == "reply_refused"
+    answers = [o for _, o in bot.record.sent if o.purpose == "reply_question"
                and o.to[0].email == SM_EAST]
     assert len(answers) == 2
     assert "reads as a question" in answers[0].context["why"]
@@ -98,7 +98,7 @@ def test_a_reply_whose_subject_names_another_alert_is_not_acted_on(bot: Bot) -> 
                           headers={"In-Reply-To": f"<{request.message_id}>"}))
     assert bot.alert(first).wait("sm_qa") is not None
     assert bot.alert(second).wait("sm_qa") is not None
-    asked = [o for _, o in bot.record.sent if o.purpose == "reply_refused"]
+    asked = [o for _, o in bot.record.sent if o.purpose == "reply_question"]
     assert asked and second in asked[-1].context["why"]
 
 
@@ -124,3 +124,13 @@ def test_explain_shows_which_rule_allowed_and_which_refused(bot: Bot) -> None:
     assert "raise: staff" in text
     assert "answer: not a party" in text and "refused" in text
     assert "answer: asked by sue.manager@kent.test" in text
+
+
+def test_a_reply_to_the_question_back_counts_as_the_answer(bot: Bot) -> None:
+    """R-QA, issue 10 §4: the question back carries the step's reply address, so the
+    approver answers it as they would the request, and the step moves."""
+    ref = bot.send_form("C8")
+    bot.answer(SM_EAST, ref, "Approve? I have a question")
+    assert bot.alert(ref).wait("sm_qa") is not None
+    bot.answer(SM_EAST, ref, "APPROVE", purpose="reply_question")
+    assert bot.alert(ref).wait("sm_qa") is None

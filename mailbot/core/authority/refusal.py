@@ -36,11 +36,21 @@ def logged(state: State, inc: Incoming, ctx: Ctx, alert: Alert | None, rule: str
     return state.model_copy(update={"refusal_seq": {**state.refusal_seq, alert.ref: seq}}), (event,)
 
 
+def ask(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str, alert: Alert,
+        *, rule: str, token: str | None = None) -> Decision:
+    """The person a step waits on wrote, but what they meant is not clear: nothing changes,
+    and they are always asked (whatever the daily cap) how to answer so that it counts.
+    `token`: the step's reply token, so that a reply to the question counts as an answer."""
+    return refuse(state, inc, config, ctx, why, alert, always=True, rule=rule, asking=True,
+                  token=token)
+
+
 def refuse(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str,
            alert: Alert | None = None, *, about: str = "reply", always: bool = False,
-           rule: str = "R-ALL") -> Decision:
+           rule: str = "R-ALL", asking: bool = False, token: str | None = None) -> Decision:
     """Nothing changes; one short answer, carrying the reference and no case data.
-    `always`: the sender is the person the step waits on, answered whatever the cap."""
+    `always`: the sender is the person the step waits on, answered whatever the cap.
+    `asking`: the answer is a question back (reply_question), not a refusal."""
     today = ctx.now.date().isoformat()
     note = f"{about} refused ({rule}): {why}"
     state, events = logged(state, inc, ctx, alert, rule, why, about)
@@ -53,13 +63,14 @@ def refuse(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str,
     ref = alert.ref if alert else None
     out = Outgoing(
         message_id=ids.message_id(None, "refused", inc.sha256[:20], domain),
-        purpose="reply_refused", to=(Recipient(name=inc.sender_name or inc.sender,
-                                               email=inc.sender),),
+        purpose="reply_question" if asking else "reply_refused",
+        to=(Recipient(name=inc.sender_name or inc.sender, email=inc.sender),),
         ref=ref,
-        subject=f"Your {what} could not be accepted{f' [{ref}]' if ref else ''}",
+        subject=(f"Please reply again: your {what} was not clear{f' [{ref}]' if ref else ''}"
+                 if asking else f"Your {what} could not be accepted{f' [{ref}]' if ref else ''}"),
         context={"ref": ref, "initials": "?", "rule": rule, "what": what,
                  "reason": f"A {what} to the alerts inbox could not be accepted.", "why": why},
-        in_reply_to=inc.message_id, auto="auto-replied", rule=rule,
+        in_reply_to=inc.message_id, auto="auto-replied", rule=rule, reply_token=token,
         urgent=bool(alert and config.categories[alert.category].priority_one))
     state = state.model_copy(update={"refused_notice": {**state.refused_notice, inc.sender: today}})
     return Decision(state=state, outgoing=(out,), events=events, disposition="rejected",

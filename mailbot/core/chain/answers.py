@@ -38,26 +38,26 @@ def reply(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
                               rule=verdict.rule)
     if match.conflict:
         # the person asked, but for which alert? act on neither, and ask (issue 10)
-        return refusal.refuse(state, inc, config, ctx,
-                              f"We did not act on it because {match.conflict}. Please reply "
-                              "to the request email itself for the alert you mean.",
-                              alert=alert, always=True, rule="thread and token disagree")
+        return refusal.ask(state, inc, config, ctx,
+                           f"We did not act on it because {match.conflict}. Please reply "
+                           "to the request email itself for the alert you mean.",
+                           alert, rule="thread and token disagree")
     if inc.command is not None and inc.command.unclear:
         return unclear(state, inc, config, ctx, alert, wait)
     command = inc.command.command if inc.command else None
     if wait.kind == "task":
         if command not in (Command.DONE, Command.APPROVE):
-            return refusal.refuse(state, inc, config, ctx,
-                                  "Reply DONE on the first line when the task is done.",
-                                  alert=alert, always=True)
+            return refusal.ask(state, inc, config, ctx,
+                               "Reply DONE on the first line when the task is done.",
+                               alert, rule="unclear answer", token=wait.token)
         work = Work(config, ctx, alert, cause=inc.message_id)
         policy.record(work, verdict)
         task_done(work, wait, inc)
         return finish(state, work, "processed", f"{alert.ref} task {wait.id} done")
     if command is None or command.value not in wait.answers:
-        return refusal.refuse(state, inc, config, ctx,
-                              f"The first line of the reply must be {how_to_answer(wait)}.",
-                              alert=alert, always=True)
+        return refusal.ask(state, inc, config, ctx,
+                           f"The first line of the reply must be {how_to_answer(wait)}.",
+                           alert, rule="unclear answer", token=wait.token)
     work = Work(config, ctx, alert, cause=inc.message_id)
     policy.record(work, verdict)
     by = people.recipient(config, config.person_by_email(inc.sender) or f"email:{inc.sender}")
@@ -95,12 +95,12 @@ def unclear(state: State, inc: Incoming, config: Config, ctx: Ctx, alert: Alert,
             wait: Wait) -> Decision:
     """What they meant, or ask (issue 10): the person asked always hears back."""
     assert inc.command is not None
-    return refusal.refuse(
+    return refusal.ask(
         state, inc, config, ctx,
         f"We read the first line of your reply, \"{inc.command.first_line}\", but did not act "
         f"on it because {inc.command.unclear}. To answer, reply again with "
         f"{how_to_answer(wait)} alone on the first line.",
-        alert=alert, always=True, rule="unclear answer")
+        alert, rule="unclear answer", token=wait.token)
 
 
 def stage_of(work: Work, wait: Wait) -> ApprovalStage:

@@ -17,6 +17,11 @@ from mailbot.core.config.base import routing_trick
 from mailbot.core.intake.mail import mime
 
 _SOURCE_ROUTE = re.compile(r"<\s*@[^>]*:")
+# A quoted local part as it was written (`"sue.manager"@kent.test`): the parser
+# unquotes it when the quotes are not needed, so it is looked for in the raw line.
+_QUOTED_LOCAL = re.compile(r'"[^"]*"\s*@')
+
+
 def address_problems(msg: Message) -> tuple[str, ...]:
     senders = mime.addresses(msg, "From")
     problems: list[str] = []
@@ -26,11 +31,20 @@ def address_problems(msg: Message) -> tuple[str, ...]:
         problems.append("the From line holds more than one address")
     if any(_SOURCE_ROUTE.search(v) for v in mime.raw_headers(msg, "From")):
         problems.append("the From address carries a source route")
+    if any(_QUOTED_LOCAL.search(_address_part(v)) for v in mime.raw_headers(msg, "From")):
+        problems.append("the From address cannot be trusted: its local part is quoted")
     for _, address in senders[:1]:
         trick = routing_trick(address)
         if trick:
             problems.append(f"the From address cannot be trusted: {trick}")
-    return tuple(problems)
+    return tuple(dict.fromkeys(problems))
+
+
+def _address_part(value: str) -> str:
+    """The address of a From line, without a quoted display name before it."""
+    if "<" in value:
+        return value[value.rfind("<"):]
+    return value
 
 
 def on_behalf(msg: Message, sender: str) -> str:
