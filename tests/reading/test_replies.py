@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from mailbot.core.config import Config
+from mailbot.core.intake.mail.read import read_message
 from mailbot.core.intake.mail.reply_text import parse_command, strip_quotes
-from mailbot.core.values.mail import Command, ReplyCommand
+from mailbot.core.values.mail import Command, MessageKind, ReplyCommand
+from tests.reading.helpers import raw
 
 
 def test_outlook_from_sent_block_starts_the_quote() -> None:
@@ -104,3 +107,13 @@ def test_plain_answers_with_ordinary_words_stay_clear(text: str) -> None:
     """A RETURN's reasons may say "not" or name another word; an approval may say "no concerns"."""
     got = parse_command(text)
     assert got is not None and got.unclear == ""
+
+
+def test_r_upd_a_form_line_naming_de_alert_is_a_form_not_a_hedged_answer(config: Config) -> None:
+    """A de-alert form whose subject names the reference starts "Alert type: De-alert": that
+    is the form's field, not a reply that hedges (issue 10's "not at the start" rule)."""
+    body = ("Hello,\nAlert type: De-alert\nAlert reference: KA-2026-0007\n"
+            "Date and time found: 07/12/2026 09:05\n")
+    got = read_message(raw(body, subject="De-alert KA-2026-0007",
+                           sender="Sue Manager <sue.manager@kent.test>"), config)
+    assert got.kind is MessageKind.DEALERT, got.why

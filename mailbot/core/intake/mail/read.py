@@ -23,6 +23,7 @@ from mailbot.core.intake.form.docx_form import docx_blocks
 from mailbot.core.intake.form.forms import Source, cut_quoted, find_form, quote_cutter
 from mailbot.core.intake.form.html_form import html_blocks
 from mailbot.core.intake.mail import identity, mime
+from mailbot.core.intake.mail.alternative import richer_text
 from mailbot.core.intake.mail.authres import parse_auth_results
 from mailbot.core.intake.mail.bounces import bounce_details, bounce_reason
 from mailbot.core.intake.mail.classify import auto_reason, is_bot_message_id, ola_reason, own_reason
@@ -57,7 +58,7 @@ def _read(raw: bytes, sha: str, config: Config) -> Incoming:
     plain = "\n".join(mime.text_of(x.part) for x in leaves if x.body and x.content_type == "text/plain")
     html = "\n".join(mime.text_of(x.part) for x in leaves if x.body and x.content_type == "text/html")
     html_parsed = html_blocks(html) if html.strip() else []
-    body_text = plain.strip() or blocks_text(html_parsed).strip()
+    body_text = richer_text(plain, blocks_text(html_parsed))
     new_text = strip_quotes(body_text)
     subject_refs = find_refs(env["subject"], config)
     env.update(

@@ -104,7 +104,7 @@ def parse_command(new_text: str) -> ReplyCommand | None:
         return ReplyCommand(command=command, argument=rest.lstrip(" \t\n:;,.!-–*").rstrip(" \t\n*"),
                             unclear=unclear_reason(lines[0], command), first_line=lines[0][:200])
     named = _ANY_COMMAND.search(lines[0])
-    if named is not None:
+    if named is not None and not _FIELD_LINE.match(lines[0]):
         # a command word, but not at the start: "Not yet approved", "I can't approve this"
         command = Command[named.lastgroup or "APPROVE"]
         return ReplyCommand(command=command, argument="", first_line=lines[0][:200],
@@ -115,6 +115,8 @@ def parse_command(new_text: str) -> ReplyCommand | None:
 
 # -- what the first line means (issue 10) ---------------------------------------
 
+# "Alert type: De-alert" is a form's field, not an answer that hedges
+_FIELD_LINE = re.compile(r"^[\W_]*[A-Za-z][A-Za-z'’/()-]*(?: [A-Za-z'’/()-]+){1,6}:\s*\S")
 _ANY_COMMAND = re.compile("(?<![\\w-])(?:" + "|".join(f"(?P<{c.name}>{w})" for c, w in _COMMANDS)
                           + ")(?![\\w-])", re.I)
 _QUESTION_WORD = re.compile(r"^\W*(?:can|could|should|shall|would|will|do|does|did|is|are|"
