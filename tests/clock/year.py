@@ -102,6 +102,15 @@ class Plan:
         return self.behaviour.get(wait_id, "prompt")
 
 
+# a hand-over's request id is `<ref>.<wait>.<attempt>.<token>.e<n>@domain`; the
+# token is random hex, so match it whole (a token like "e1234..." is not a hand-over)
+_HANDOVER = re.compile(r"\.[0-9a-f]{20}\.e\d+@")
+
+
+def _handed_over(message_id: str) -> bool:
+    return _HANDOVER.search(message_id) is not None
+
+
 def _minute(t: datetime) -> datetime:
     return t.replace(second=0, microsecond=0)
 
@@ -889,7 +898,7 @@ class Checker:
                     "escalated":
                 found.append((t, str(o.context["stage"]), o.late, o.message_id))
             elif o.purpose in ("approval_request", "task_request") and \
-                    step.get("id") == life.wait_id and re.search(r"\.e\d+@", o.message_id):
+                    step.get("id") == life.wait_id and _handed_over(o.message_id):
                 found.append((t, "handover", o.late, o.message_id))
         return found
 
@@ -1009,7 +1018,7 @@ class Checker:
 
         for t, o in self.sent:
             plan = self.run.by_ref.get(o.ref or "")
-            if plan is None or re.search(r"\.e\d+@", o.message_id):
+            if plan is None or _handed_over(o.message_id):
                 continue
             area = cfg.area_of(plan.district) or ""
             sub = kind_of(o)[1]
