@@ -140,7 +140,22 @@ def cmd_check_config(args: Any) -> int:
     for check in CHECKS:
         print(f"  ok  {check.name}: {check.why}")
     print(routes_table(config))
+    print(fields_needed_later(config))
     return 0
+
+
+def fields_needed_later(config: Any) -> str:
+    """Which later step waits for which field (issue 11): the alert goes without them."""
+    from mailbot.core.intake.form.fields import BY_ID
+    from mailbot.service.views import table
+
+    rows = [[rkey, stage.id, field, BY_ID[field].label]
+            for rkey, route in config.routes.items() for _, stage in route.later_needs()
+            for field in stage.needs]
+    if not rows:
+        return "\nFields needed later: none (every field a step needs is needed to route)"
+    return ("\nFields needed later (the alert is routed without them; the sender is asked, "
+            "and only the step waits)\n" + table(["route", "step", "field", "on the form"], rows))
 
 
 def cmd_check_mailbox(args: Any) -> int:

@@ -2,8 +2,9 @@
 
 A fresh state folder, the project's own example forms, managers' replies played
 as email, and a clock moved through the 48 h, 72 h, three-week, six-month and
-twelve-month deadlines. It prints a timeline: when, what, to whom, why, which
-rule. No servers, no network: Maildir in, .eml files out.
+twelve-month deadlines. It prints a timeline in the procedure's words: when, what,
+to whom, why (`mailbot explain REF` adds the rule ids). No servers, no network:
+Maildir in, .eml files out.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from mailbot.core import plain
 from mailbot.core.values.mail import Incoming
 from mailbot.core.values.state import Decision
 from mailbot.core.wording import local
@@ -26,7 +28,7 @@ EXAMPLES = ROOT / "examples" / "forms"
 START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 EVENTS_SHOWN = {
     "raised": "alert raised", "approved": "approved", "returned": "returned",
-    "national_held": "national alert held (T-NAT-3W)", "national_gate_open": "national gate open",
+    "national_held": "national alert held for three weeks", "national_gate_open": "national gate open",
     "found": "child found: return interview clock starts", "dealerted": "de-alerted",
     "escalated": "escalated", "out_of_office": "owner out of office: handed to deputy",
     "task_done": "task done", "national_issued": "national alert cascaded",
@@ -44,18 +46,21 @@ class Timeline:
     def observe(self, now: datetime, decision: Decision, incoming: Incoming | None) -> None:
         when = local(now, self.config)
         if incoming is not None:
-            self.line(when, "<=", f"{incoming.kind.value} from {incoming.sender}", decision.note)
+            self.line(when, "<=", f"{plain.kind(incoming.kind.value)} from {incoming.sender}",
+                      plain.words(decision.note, self.config))
         for event in decision.events:
             if event.what in EVENTS_SHOWN:
-                self.line(when, "**", f"{event.ref} {EVENTS_SHOWN[event.what]}", event.rule)
+                self.line(when, "**", f"{event.ref} {EVENTS_SHOWN[event.what]}", "")
         for out in decision.outgoing:
             self.counts[out.purpose] = self.counts.get(out.purpose, 0) + 1
-            if out.purpose == "weekly_digest" and self.counts[out.purpose] > 2:
-                continue   # shown twice; counted in the summary
-            to = ", ".join(f"{r.name}" + (f" ({r.role})" if r.role else "") for r in out.to)
+            if out.purpose in ("weekly_digest", "area_review") and self.counts[out.purpose] > 2:
+                continue   # weekly: shown twice; counted in the summary
+            to = ", ".join(r.name + (f" ({plain.role(self.config, r.role)})"
+                                     if r.role and r.role in self.config.roles else "")
+                           for r in out.to)
             late = " LATE" if out.late else ""
-            self.line(when, "=>", f"{out.purpose}{late} to {to}",
-                      f"{out.rule}: {out.context.get('reason', '')}")
+            self.line(when, "=>", f"{plain.message(out.purpose, out.context)}{late} to {to}",
+                      plain.words(str(out.context.get("reason", "")), self.config))
 
     def line(self, when: str, arrow: str, what: str, why: str) -> None:
         print(f"{when}  {arrow} {what}", file=self.out)
@@ -98,7 +103,7 @@ def script(d: Demo) -> None:
     d.at(t + timedelta(hours=5))
     d.example("bad-form.eml")
 
-    d.heading("Tuesday 17 November: the 48-hour mark for the child in care (T-48H)")
+    d.heading("Tuesday 17 November: the 48-hour mark for the child in care")
     d.answer("miu@kent.test", "KA-2026-0002", "DONE - dates on Liberi", purpose="task_request",
              mailbox="miu")
     d.answer("pdo.east@kent.test", "KA-2026-0001", "DONE, spoke to the district",
@@ -108,7 +113,7 @@ def script(d: Demo) -> None:
              purpose="task_request", mailbox="miu")                # R-MIU: the T-48H task
     d.answer("director@kent.test", "KA-2026-0001", "FORWARD corporate director and lead member")
 
-    d.heading("Tuesday night: the child is found; the 72-hour return interview clock (T-72H)")
+    d.heading("Tuesday night: the child is found; the 72-hour return interview clock")
     d.at(datetime(2026, 11, 17, 23, 12, tzinfo=UTC))
     d.update("Sam Worker <sam.worker@kent.test>", "KA-2026-0001",
              "Alert type: Updated alert\r\nDate and time found: 17/11/2026 22:15\r\n"
@@ -120,7 +125,7 @@ def script(d: Demo) -> None:
     d.answer("ad.sqa@kent.test", "KA-2026-0003", "DONE, Ofsted notified", purpose="task_request")
     d.answer("pat.head@kent.test", "KA-2026-0003", "DONE", purpose="task_request")
 
-    d.heading("Three weeks after the family went missing: the national alert may go (T-NAT-3W)")
+    d.heading("Three weeks after the family went missing: the national alert may go")
     d.at(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
     d.answer("sm.south@kent.test", "KA-2026-0002", "APPROVE")
     d.answer("pdo.south@kent.test", "KA-2026-0002", "APPROVE")
@@ -129,11 +134,11 @@ def script(d: Demo) -> None:
              mailbox="miu")
     d.update("Pat Head <pat.head@kent.test>", "KA-2026-0003", "Alert type: De-alert")
 
-    d.heading("Six months on: the national alert is due for re-issue (T-NAT-6M)")
+    d.heading("Six months on: the national alert is due for re-issue")
     d.at(datetime(2027, 5, 20, 9, 0, tzinfo=UTC))
-    d.heading("Eleven and eleven-and-a-half months: the lapse warnings (T-NAT-12M)")
+    d.heading("Eleven and eleven-and-a-half months: the lapse warnings")
     d.at(datetime(2027, 11, 20, 9, 0, tzinfo=UTC))
-    d.heading("The family is found: the national \"found\" notification (T-NAT-FOUND)")
+    d.heading("The family is found: the national \"found\" notification")
     d.update("Dee Lead <dee.lead@kent.test>", "KA-2026-0002",
              "Alert type: Updated alert\r\nDate and time found: 20/11/2027 08:00")
     d.at(datetime(2027, 11, 20, 12, 0, tzinfo=UTC))
@@ -147,9 +152,9 @@ def run_demo(keep: Path | None = None, out: TextIO = sys.stdout) -> int:
     demo = Demo(state, out)
     try:
         script(demo)
-        demo.heading("Summary")
-        for purpose, n in sorted(demo.timeline.counts.items()):
-            print(f"  {purpose:<20} {n:>4} message(s)", file=out)
+        demo.heading("Summary: messages sent, by kind")
+        for purpose, n in sorted(demo.timeline.counts.items(), key=lambda i: plain.purpose(i[0])):
+            print(f"  {plain.purpose(purpose):<40} {n:>4}", file=out)
         from mailbot.service.views import status_table
 
         print("\nOpen alerts now (mailbot status):", file=out)

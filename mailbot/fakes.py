@@ -68,6 +68,10 @@ class FakeMailbox:
             self.inbox.remove(message)
             self.folders[folder].append(message)
 
+    def acknowledge_many(self, handled: Sequence[tuple[InboxMessage, Folder]]) -> None:
+        for message, folder in handled:
+            self.acknowledge(message, folder)
+
     def wait(self, timeout: float) -> None:
         return None
 
@@ -96,6 +100,9 @@ class FakeSender:
 
     def sent(self) -> list[bytes]:
         return [m.data for m in self.mail]
+
+    def close(self) -> None:
+        return None
 
 
 # -- Clock -------------------------------------------------------------------------------

@@ -55,6 +55,11 @@ class Mailbox(Protocol):
         person already moved or deleted is not an error."""
         ...
 
+    def acknowledge_many(self, handled: Sequence[tuple[InboxMessage, Folder]]) -> None:
+        """`acknowledge` for several messages, in as few server calls as the backend
+        allows (one IMAP UID MOVE a folder, Graph $batch, one EWS MoveItem)."""
+        ...
+
     def wait(self, timeout: float) -> None:
         """Block until new mail may have arrived (IDLE or a sleep); a hint only."""
         ...
@@ -77,6 +82,10 @@ class Sender(Protocol):
     def already_sent(self, message_id: str) -> bool | None:
         """Whether a message with this id certainly left already: True, False,
         or None when the sender cannot tell (then the outbox decides)."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the connection kept between sends (one session a pass)."""
         ...
 
 

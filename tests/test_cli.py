@@ -28,7 +28,8 @@ def test_once_status_and_explain(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
     assert main(["status", "--state", str(state)]) == 0
     status = capsys.readouterr().out
-    assert "KA-" in status and "sm_qa" in status and "Sue Manager" in status
+    assert "KA-" in status and "Service Manager: quality assurance" in status and \
+        "Sue Manager" in status and "sm_qa" not in status
     assert "Jordan" not in status and "J.E." in status, "status shows initials, not names"
 
     ref = next(w for w in status.split() if w.startswith("KA-"))

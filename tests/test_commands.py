@@ -37,20 +37,20 @@ def run_demo(cwd: Path, mailbot: list[str]) -> str:
 def test_demo_prints_the_timeline_through_every_clock() -> None:
     out = run_demo(ROOT, [sys.executable, "-m", "mailbot"])
     for words in [
-        "approval_request to Sue Manager (sm)",          # R-CIC: sm QA
+        "request for approval to Sue Manager (Service Manager)",   # R-CIC: sm QA
         "KA-2026-0001 approved",
-        "alert_notice to Management Information Unit",   # T-48H
-        "T-48H",
-        "return_interview_overdue" if "return_interview_overdue" in out else "T-72H",
-        "national alert held (T-NAT-3W)",
+        "alert to Management Information Unit",            # T-48H
+        "missing for 48 hours",
+        "deadline notice (return interview overdue)",      # T-72H
+        "national alert held for three weeks",             # T-NAT-3W
         "national alert signed off",
         "national alert cascaded",
-        "T-NAT-6M",
-        "T-NAT-12M",
-        "T-NAT-FOUND",
+        "task (re-issue the national alert)",              # T-NAT-6M
+        "deadline notice (national alert nearing lapse)",  # T-NAT-12M
+        "task (cascade the national \"found\" notice)",    # T-NAT-FOUND
         "owner out of office: handed to deputy",
-        "form_problems to Jo New",
-        "weekly_digest",
+        "answer about the form's problems to Jo New",
+        "weekly digest",
     ]:
         assert words in out, f"the demo's timeline lacks {words!r}"
     assert "Jordan" not in out and "Alex Sample" not in out, "the timeline names no child"

@@ -57,7 +57,9 @@ TITLES = {
     "delivery_problem": "The unit is told a message about an alert could not be delivered",
     "national_cascade": "The national missing-child alert to the national custodians",
     "register_task": "A question to the MIU about another council's national alert",
-    "weekly_digest": "The weekly digest for the unit (with its trend chart)",
+    "weekly_digest": "The weekly digest for the unit: what needs attention, then the figures "
+                     "and the trend chart",
+    "area_review": "Each Service Manager's weekly review of their area's open alerts",
     "waiting_on_you": "One daily mail listing everything waiting on a person",
     "chasing_stopped": "The unit is told that chasing a step has stopped",
     "calendar_cancel": "A deadline met or cancelled: the calendar entry is withdrawn",
@@ -150,7 +152,8 @@ def _viewable(kind: str, html: str) -> str:
     """The HTML as a mail client shows it: the digest's inline chart put in place."""
     if kind == "weekly_digest":
         png = (ROOT / "docs" / "sample-digest" / "weekly-digest.png").read_bytes()
-        html = html.replace("cid:trend", "data:image/png;base64," + base64.b64encode(png).decode())
+        html = html.replace("cid:weekly-trend.png",
+                            "data:image/png;base64," + base64.b64encode(png).decode())
     return html
 
 

@@ -62,6 +62,7 @@ def sample_inputs(config: Config) -> dict[str, Any]:
         alerts.append(alert)
         events.extend(log)
     alerts.extend(_national_alerts(config))
+    events.extend(_answers(alerts))
     events.extend(Event(ref=a.ref, seq=1, at=a.national.last_notice_at or a.national.issued_at
                         or a.created_at, rule="R-NAT", what="national_reissued")
                   for a in alerts[-3:] if a.national.last_notice_at)
@@ -127,6 +128,31 @@ def _alert(rng: random.Random, config: Config, ref: str, created: datetime, cate
         closed_at=closed_at)
     return alert, [Event(ref=ref, seq=i, at=at, rule="R-ALL", what=what)
                    for i, (at, what) in enumerate(log, 1)]
+
+
+def _answers(alerts: list[Alert]) -> list[Event]:
+    """Each alert's Service Manager asked and answering, most within the working day it
+    was given (an on-time rate of the chart), from a generator of their own so the
+    other figures stay as they were; and chasing stopped on one step nobody answered."""
+    rng = random.Random(SEED + 1)
+    found: list[Event] = []
+    for alert in alerts:
+        asked = alert.created_at + timedelta(minutes=rng.randrange(5, 90))
+        due = asked + timedelta(days=1)
+        answered = asked + timedelta(hours=rng.choice((2, 5, 8, 20, 23, 30, 50)))
+        if alert.waits or answered >= NOW:
+            continue
+        found += [Event(ref=alert.ref, seq=101, at=asked, rule="R-STD", what="asked",
+                        detail={"stage": "sm_qa", "due_at": due.isoformat()}),
+                  Event(ref=alert.ref, seq=102, at=answered, rule="R-STD", what="approved",
+                        detail={"stage": "sm_qa"})]
+    waiting = [a for a in alerts if a.waits and a.waits[0].due_at < NOW - timedelta(days=2)]
+    if waiting:
+        wait = waiting[0].waits[0]
+        found.append(Event(ref=waiting[0].ref, seq=103, at=wait.due_at + timedelta(days=2),
+                           rule="T-QA", what="chasing stopped",
+                           detail={"stage": wait.id, "owner": wait.owner}))
+    return found
 
 
 def _national_alerts(config: Config) -> list[Alert]:

@@ -3,7 +3,9 @@ and a preview for `mailbot digest --preview`.
 
 It is not sensitive: the digest carries references and initials only, so the
 renderer's guard lets it go to the configured roles as an ordinary email. Its
-Message-ID names the week, so a digest is never sent twice for one week.
+Message-ID names the week, so a digest is never sent twice for one week. The
+trend chart rides inline as `weekly-trend.png`, its Content-ID the same name, which
+the HTML part's <img src="cid:..."> names.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from mailbot.core.values.mail import Outgoing, Recipient
 
 PURPOSE = "weekly_digest"
 RULE = "T-WEEKLY"
+CHART = "weekly-trend.png"      # the inline chart's file name and Content-ID
 # a digest composed more than this after its hour is marked as sent late
 LATE_AFTER = timedelta(hours=1)
 
@@ -43,11 +46,11 @@ def digest_message_id(digest: Digest, config: Config) -> str:
 def digest_outgoing(digest: Digest, config: Config, now: datetime) -> Outgoing:
     titles = [config.roles[r].title if r in config.roles else r for r in config.timers.digest.to]
     reason = (f"the weekly alerts digest goes to the {' and the '.join(titles)} "
-              f"every {config.timers.digest.day.capitalize()} (procedure rule {RULE}: the "
-              "Children in Care missing information is reported weekly).")
+              f"every {config.timers.digest.day.capitalize()}: the procedure asks for the "
+              "Children in Care missing information to be reported weekly, with its trends.")
     context: dict[str, Any] = {
         **digest.model_dump(mode="json"),
-        "ref": None, "initials": "", "rule": RULE, "reason": reason,
+        "ref": None, "initials": "", "rule": RULE, "reason": reason, "chart": CHART,
     }
     return Outgoing(
         message_id=digest_message_id(digest, config), purpose=PURPOSE,

@@ -70,6 +70,9 @@ class FileSender:
         with os.scandir(self.path / "cur") as entries:
             return any(e.name.split(":", 1)[0] == name for e in entries)
 
+    def close(self) -> None:
+        """Nothing is held between sends."""
+
     def sent(self) -> list[bytes]:
         """Every saved message, oldest first, as stored (envelope line included)."""
         return [path.read_bytes() for path in self.sent_paths()]

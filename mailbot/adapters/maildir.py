@@ -14,7 +14,7 @@ import mailbox
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from mailbot.ports import Folder, InboxMessage
@@ -79,6 +79,11 @@ class MaildirMailbox:
                     os.rename(entry.path, target / sub / entry.name)
                 return
         # not in the inbox: already acknowledged, or a person moved or deleted it
+
+    def acknowledge_many(self, handled: Sequence[tuple[InboxMessage, Folder]]) -> None:
+        """One rename a message: a Maildir has nothing to batch."""
+        for message, folder in handled:
+            self.acknowledge(message, folder)
 
     def wait(self, timeout: float) -> None:
         """Return when the inbox holds a message the last fetch() did not see,

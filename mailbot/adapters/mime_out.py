@@ -14,6 +14,7 @@ ends throughout.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from email import quoprimime
@@ -27,6 +28,7 @@ from typing import cast
 
 _WIRE = compat32.clone(linesep="\r\n")
 MAX_LINE = 78        # policy.SMTP's max_line_length: longer lines are quoted-printable
+_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+^_`{|}~-]+")   # RFC 2045's token, less the dot
 
 
 def header(value: str) -> str | Header:
@@ -45,7 +47,8 @@ def text_part(text: str, subtype: str, *, params: Mapping[str, str] | None = Non
     part = Message()
     content_type = f'text/{subtype}; charset="utf-8"'
     for key, value in (params or {}).items():
-        content_type += f'; {key}="{value}"'
+        # a token as it is (`method=REQUEST`, as Outlook writes it), anything else quoted
+        content_type += f"; {key}={value}" if _TOKEN.fullmatch(value) else f'; {key}="{value}"'
     if max((len(line) for line in lines), default=0) <= MAX_LINE:
         body = b"\n".join(lines) + b"\n"
         cte, payload = ("7bit" if body.isascii() else "8bit"), body.decode("ascii", "surrogateescape")
@@ -67,7 +70,10 @@ def image_part(data: bytes, subtype: str, cid: str) -> Message:
     part["Content-Type"] = f"image/{subtype}"
     part["Content-Transfer-Encoding"] = "base64"
     part["Content-ID"] = f"<{cid}>"
-    part["Content-Disposition"] = f'inline; filename="{cid}"'
+    # a file name with the type's extension: clients that show or save it need one
+    ext = {"jpeg": "jpg", "svg+xml": "svg"}.get(subtype, subtype)
+    name = cid if cid.lower().endswith(f".{ext}") else f"{cid.split('@')[0]}.{ext}"
+    part["Content-Disposition"] = f'inline; filename="{name}"'
     part.set_payload(base64.encodebytes(data).decode("ascii"))
     return part
 
@@ -83,11 +89,12 @@ def container(subtype: str, parts: Sequence[Message], into: Message | None = Non
 
 def assemble(headers: Sequence[tuple[str, str | Header]], text: str, html: str, *,
              images: Mapping[str, tuple[bytes, str]] | None = None,
-             calendar: tuple[str, str] | None = None) -> bytes:
+             calendar: tuple[str, str, str] | None = None) -> bytes:
     """The whole message: `headers` in order, then the MIME tree.
 
-    `images` maps a content id to (data, image subtype); `calendar` is
-    (the .ics text, its file name), attached with METHOD=PUBLISH."""
+    `images` maps a content id to (data, image subtype); `calendar` is (the .ics
+    text, its file name, its METHOD), attached as `text/calendar; method=...`: the
+    part's method must be the one inside for Outlook to act on it."""
     top = Message()
     for name, value in headers:
         # compat32 takes a Header (RFC 2047 words) as well as a str; typeshed says str
@@ -101,9 +108,9 @@ def assemble(headers: Sequence[tuple[str, str | Header]], text: str, html: str, 
     if calendar is None:
         container("alternative", parts, into=top)
     else:
-        ics, filename = calendar
+        ics, filename, method = calendar
         container("mixed", [container("alternative", parts),
-                            text_part(ics, "calendar", params={"method": "PUBLISH"},
+                            text_part(ics, "calendar", params={"method": method, "name": filename},
                                       filename=filename)], into=top)
     out = BytesIO()
     BytesGenerator(out, mangle_from_=False, policy=_WIRE).flatten(top)

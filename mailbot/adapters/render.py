@@ -18,6 +18,7 @@ from email.header import Header
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
@@ -25,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from mailbot.adapters.ics import deadline_ics
 from mailbot.adapters.mime_out import addresses, assemble, header
 from mailbot.core.config import Config
-from mailbot.core.values.mail import Outgoing
+from mailbot.core.values.mail import CalendarEntry, Outgoing
 from mailbot.ports import RenderedMail
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -65,6 +66,8 @@ class Renderer:
         self._env.filters["local"] = self.local
         self._env.filters["role_title"] = self.role_title
         self._env.filters["answer_word"] = answer_word
+        self._env.filters["reply_address"] = self.reply_address
+        self._env.filters["mailto"] = self.mailto
 
     # -- filters ---------------------------------------------------------------
 
@@ -141,23 +144,38 @@ class Renderer:
         if out.ref:
             headers.append(("X-Mailbot-Ref", out.ref))
         headers.append(("X-Mailbot-Purpose", out.purpose))
+        if out.rule:   # the procedure's rule id: for an administrator, never in the text
+            headers.append(("X-Mailbot-Rule", out.rule))
         if out.late:
             headers.append(("X-Mailbot-Late", "yes"))
 
         images = {key: (data, _image_subtype(data)) for key, data in (inline_images or {}).items()}
         calendar = None
-        if out.attach_ics is not None:
-            ics = deadline_ics(uid=message_id, ref=out.ref or "", what=_ics_what(out),
-                               at=out.attach_ics, stamp=now,
-                               description=_ics_description(out, self.reply_address_or_bot(out)))
-            calendar = (ics.decode("utf-8"), f"{out.ref or 'alert'}-deadline.ics")
+        entry = out.calendar
+        if entry is None and out.attach_ics is not None:
+            # a deadline the core kept no entry for: one of its own, under this message's id
+            entry = CalendarEntry(uid=message_id, at=out.attach_ics,
+                                  summary=f"{out.ref or ''} {_ics_what(out)}".strip(),
+                                  attendees=tuple(r.email for r in out.to + out.cc))
+        if entry is not None:
+            ics = deadline_ics(entry, organizer=(org.bot_name, org.bot_address), stamp=now,
+                               description=_ics_description(out, self.reply_address_or_bot(out),
+                                                            entry))
+            # named for the alert and typed with its method, so Outlook offers it once
+            calendar = (ics.decode("utf-8"), f"{out.ref or 'alert'}-deadline.ics", entry.method)
         # put together without EmailMessage's header objects: see mime_out (10x faster)
         return RenderedMail(message_id=message_id, envelope_to=envelope(out),
                             data=assemble(headers, text, html, images=images, calendar=calendar))
 
     def reply_address(self, token: str) -> str:
+        if not _TOKEN.fullmatch(token):
+            raise ValueError(f"reply token {token!r} cannot go in an address")
         local, _, domain = self._config.organisation.bot_address.partition("@")
         return f"{local}+{token}@{domain}"
+
+    def mailto(self, token: str, subject: str) -> str:
+        """A link that starts a reply to one step (the "waiting on you" mail's items)."""
+        return f"mailto:{self.reply_address(token)}?subject={quote(subject, safe='')}"
 
     def reply_address_or_bot(self, out: Outgoing) -> str:
         # without plus addressing (Exchange Server) the token still comes back in
@@ -225,7 +243,10 @@ def _ics_what(out: Outgoing) -> str:
     return out.purpose.replace("_", " ")
 
 
-def _ics_description(out: Outgoing, reply_to: str) -> str:
+def _ics_description(out: Outgoing, reply_to: str, entry: CalendarEntry) -> str:
     initials = out.context.get("initials") or "?"
+    if entry.method == "CANCEL":
+        return (f"Alert {out.ref or ''} (child {initials}): this deadline is no longer due. "
+                "Automatic entry from the alerts system.")
     return (f"Alert {out.ref or ''} (child {initials}). Answer by replying to the email "
             f"this came with ({reply_to}). Automatic entry from the alerts system.")

@@ -7,6 +7,12 @@ mailbox the bot can read over IMAP. After a crash the shell asks
 message. Postfix and Exchange deliver asynchronously, so only a "False" that
 is still False after a grace period means "never left" (docs/imap-smtp.md).
 The checker that reads it is `mailbot.adapters.imap.sent_copy.ImapSentCopyChecker`.
+
+One session serves every send until `close()` (the shell closes it at the end of
+each pass): a connection and login cost more than a message. A kept session the
+server dropped meanwhile is found out before the message is handed over (MAIL
+FROM fails), so that message is sent again once on a new session; a session lost
+after the message was handed over is `maybe_sent`, never retried here.
 """
 
 from __future__ import annotations
@@ -80,6 +86,8 @@ class SmtpSender:
         # Recipients who already took a message that was refused for others:
         # the retry goes to the rest only. Lost on restart (a rare duplicate).
         self._accepted: dict[str, set[str]] = {}
+        self._smtp: smtplib.SMTP | None = None      # the session kept between sends
+        self.sessions = 0                           # sessions opened (for tests and logs)
 
     def send(self, mail: RenderedMail) -> None:
         done = self._accepted.get(mail.message_id, set())
@@ -119,24 +127,69 @@ class SmtpSender:
     def already_sent(self, message_id: str) -> bool | None:
         return None if self._checker is None else self._checker.already_sent(message_id)
 
+    def close(self) -> None:
+        """End the kept session (QUIT); the next send opens a new one."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            with contextlib.suppress(Exception):   # the server may have gone first
+                smtp.quit()
+            smtp.close()
+
     # -- helpers ---------------------------------------------------------------------
 
     def _hand_over(self, sender: str, rcpts: list[str], data: bytes,
                    options: list[str]) -> dict[str, tuple[int, bytes]]:
-        token = None
-        if self._oauth_token is not None:
+        while True:
+            kept = self._smtp is not None
+            smtp = self._connection()
             try:
-                token = self._oauth_token()
-            except Exception as e:  # a token helper failing is a reason to retry later
-                raise SmtpSendError(f"no OAuth token for SMTP {self.host}: {e}",
-                                    permanent=False) from e
-        smtp = self._session(token)
+                return self._transfer(smtp, sender, rcpts, data, options)
+            except SmtpSendError:       # gone after DATA: its fate is for already_sent
+                self._drop()
+                raise
+            except (smtplib.SMTPServerDisconnected, OSError):
+                self._drop()
+                if not kept:
+                    raise
+                # the kept session had gone stale (idle timeout, a server restart)
+                # before this message was handed over: once more, on a new session
+                log.info("SMTP %s:%s dropped the kept session; reconnecting", self.host,
+                         self.port)
+            except smtplib.SMTPResponseException as e:
+                if e.smtp_code == 421:      # the server is closing the session
+                    self._drop()
+                else:
+                    self._reset()
+                raise
+            except smtplib.SMTPException:
+                self._reset()
+                raise
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            token = None
+            if self._oauth_token is not None:
+                try:
+                    token = self._oauth_token()
+                except Exception as e:  # a token helper failing is a reason to retry later
+                    raise SmtpSendError(f"no OAuth token for SMTP {self.host}: {e}",
+                                        permanent=False) from e
+            self._smtp = self._session(token)
+            self.sessions += 1
+        return self._smtp
+
+    def _reset(self) -> None:
+        """After a refused transaction: RSET, so the session can take the next message."""
+        if self._smtp is None:
+            return
         try:
-            return self._transfer(smtp, sender, rcpts, data, options)
-        finally:
-            # Once DATA is accepted the message has left: a failed QUIT changes nothing.
-            with contextlib.suppress(Exception):
-                smtp.quit()
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
             smtp.close()
 
     def _transfer(self, smtp: smtplib.SMTP, sender: str, rcpts: list[str], data: bytes,

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailbot.core import ids
+from mailbot.core.clocks import entries
 from mailbot.core.clocks.business_time import add_working_time
 from mailbot.core.config import Config, QaPolicy, Stage
 from mailbot.core.durations import Duration
@@ -73,12 +74,24 @@ class Work:
              rule: str, sensitive: bool, message_id: str | None = None,
              cc: list[Recipient] | None = None, bcc: list[Recipient] | None = None,
              reply_token: str | None = None, late: bool = False,
-             attach_ics: datetime | None = None) -> None:
+             attach_ics: datetime | None = None, calendar: str | None = None) -> None:
+        """`calendar`: the deadline `attach_ics` is, so its calendar entry keeps one UID
+        (clocks/entries.py); a request or reminder for a waiting step carries that
+        step's deadline without being told."""
         if not to:
             return
+        if calendar is None and reply_token and purpose in entries.STEP_MAIL:
+            wait = next((w for w in self.alert.waits if w.token == reply_token), None)
+            if wait is not None:
+                calendar, attach_ics = entries.wait_key(wait), wait.due_at
         if message_id is None:
             n = self.next_attempt("_out")
             message_id = ids.message_id(self.alert.ref, purpose, str(n), self.domain)
+        entry = None
+        if attach_ics is not None:   # a deadline nobody named is this message's own
+            self.alert, entry = entries.stamp(self.alert, self.config,
+                                              calendar or f"message:{message_id}", attach_ics,
+                                              [*to, *(cc or [])], self.domain)
         if sensitive:
             # who holds the alert inside the council (updates and de-alerts go to them);
             # the national custodian list never receives internal updates
@@ -88,7 +101,7 @@ class Work:
             message_id=message_id, purpose=purpose, to=tuple(to), cc=tuple(cc or ()),
             bcc=tuple(bcc or ()),
             ref=self.alert.ref, subject=subject, context=context, reply_token=reply_token,
-            sensitive=sensitive, late=late, attach_ics=attach_ics, rule=rule,
+            sensitive=sensitive, late=late, attach_ics=attach_ics, calendar=entry, rule=rule,
             in_reply_to=self.cause if purpose in ("submitter_receipt",) else None,
             urgent=self.urgent))
 

@@ -1,49 +1,59 @@
 """The clock ticked: what is due at `now`: a pure function of the state, the config and the time.
 
-T-QA reminders, chasers and escalation for every waiting step; the statutory
-and procedural clocks (T-48H, T-72H, T-NAT-3W, T-NAT-6M, T-NAT-12M, T-REVIEW);
-whether this week's digest (T-WEEKLY) is owed; and which forms held as possible
-duplicates (issue 10) have waited out their window. Each thing fires once: the
-returned state records that it fired, and the shell commits that state together
-with the messages, so however often the clock ticks nothing is sent twice.
+T-QA reminders, chasers and escalation for every waiting step (in working hours,
+and at the day's hour in one "waiting on you" mail for a person with several due);
+the statutory and procedural clocks (T-48H, T-72H, T-NAT-3W, T-NAT-6M, T-NAT-12M,
+T-REVIEW); whether this week's digest (T-WEEKLY) is owed; each area's weekly review
+of its open alerts (section 6); which forms held as possible duplicates (issue 10)
+have waited out their window; and a calendar
+CANCEL for each deadline that went. Each thing fires once: the returned state
+records that it fired, and the shell commits that state together with the
+messages, so however often the clock ticks nothing is sent twice.
 After downtime, what fell due is sent once, in due order, marked late.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from mailbot.core.alerts import duplicate
-from mailbot.core.clocks import calendar
+from mailbot.core.clocks import calendar, entries, waiting
 from mailbot.core.clocks import due as clock_due
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx, Work
-from mailbot.core.values.alert import Event
+from mailbot.core.digest import review as area_review
 from mailbot.core.values.mail import Outgoing
 from mailbot.core.values.state import Decision, State
 
 
 def due(state: State, config: Config, ctx: Ctx) -> Decision:
+    before = state
+    # first the day's combined mails: what they list is counted as reminded
+    state, combined, events = waiting.send(state, config, ctx)
     alerts = dict(state.alerts)
-    outgoing: list[tuple[datetime, int, Outgoing]] = []
-    events: list[Event] = []
+    outgoing: list[tuple[datetime, int, Outgoing]] = [(ctx.now, -1, o) for o in combined]
     order = 0
-    for ref in sorted(alerts, key=lambda r: clock_due.next_due_of(alerts[r], config) or ctx.now):
+    holidays = ctx.holidays
+
+    def when(ref: str) -> datetime:
+        return clock_due.next_due_of(alerts[ref], config, holidays) or ctx.now
+
+    for ref in sorted(alerts, key=when):
         alert = alerts[ref]
-        when = clock_due.next_due_of(alert, config)
-        if when is None or when > ctx.now:
+        first = clock_due.next_due_of(alert, config, holidays)
+        if first is None or first > ctx.now:
             continue
         work = Work(config, ctx, alert)
         for _ in range(50):   # bounded: each pass fires at least one thing or stops
-            item = clock_due.earliest(work.alert, config)
+            item = clock_due.earliest(work.alert, config, holidays)
             if item is None or item[0] > ctx.now:
                 break
-            before = len(work.outgoing)
-            clock_due.fire(work, item[1])
+            sent_before = len(work.outgoing)
+            clock_due.fire(work, item[1], item[0])
             # whatever an item acted on after its time brings (a reminder, a task, the
             # request after a gate opened) is marked late, not only the messages that say so
             late = work.is_late(item[0])
-            for out in work.outgoing[before:]:
+            for out in work.outgoing[sent_before:]:
                 if late and not out.late:
                     out = out.model_copy(update={"late": True})
                 outgoing.append((item[0], order, out))
@@ -56,16 +66,27 @@ def due(state: State, config: Config, ctx: Ctx) -> Decision:
     events += expired
     if week:
         new_state = new_state.model_copy(update={"digest_sent": (*state.digest_sent, week)[-60:]})
+    # each area's open alerts for its Service Manager, once a week, as this tick left them
+    new_state, reviews = area_review.send(new_state, config, ctx)
+    outgoing += [(ctx.now, order + i, out) for i, out in enumerate(reviews)]
     outgoing.sort(key=lambda item: (item[0], item[1]))
-    return Decision(state=new_state, outgoing=tuple(o for _, _, o in outgoing),
-                    events=tuple(events), digest_week=week,
-                    note=f"tick: {len(outgoing)} to send" + (f", digest {week}" if week else ""))
+    decision = Decision(state=new_state, outgoing=tuple(o for _, _, o in outgoing),
+                        events=tuple(events), digest_week=week)
+    decision = entries.settle(before, decision, config)
+    return decision.model_copy(update={
+        "note": f"tick: {len(decision.outgoing)} to send" + (f", digest {week}" if week else "")})
 
 
-def next_due(state: State, config: Config, now: datetime) -> datetime | None:
+def next_due(state: State, config: Config, now: datetime,
+             holidays: frozenset[date] = frozenset()) -> datetime | None:
     """The earliest moment anything falls due (for sleeping and simulated clocks)."""
-    times = [t for t in (clock_due.next_due_of(a, config) for a in state.alerts.values()) if t]
+    times = [t for t in (clock_due.next_due_of(a, config, holidays) for a in state.alerts.values())
+             if t]
     times.append(calendar.next_digest_moment(config, now, state))
     if (expiry := duplicate.next_expiry(state, config)) is not None:
         times.append(expiry)
+    if (daily := waiting.next_moment(state, config, now, holidays)) is not None:
+        times.append(daily)
+    if (review := area_review.next_moment(state, config, now, holidays)) is not None:
+        times.append(review)
     return min(times) if times else None

@@ -58,7 +58,8 @@ ALERT_TYPES = {"new": "New alert", "update": "Updated alert", "dealert": "De-ale
 
 def local(when: datetime, config: Config) -> str:
     """A UTC time as people in the council read it (Europe/London, BST/GMT)."""
-    return when.astimezone(ZoneInfo(config.organisation.timezone)).strftime("%a %d %b %Y %H:%M %Z")
+    d = when.astimezone(ZoneInfo(config.organisation.timezone))
+    return f"{d:%a} {d.day} {d:%b %Y %H:%M %Z}"
 
 
 def show(value: Any, config: Config) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from mailbot.adapters.attachments_text import readable_texts
 from mailbot.adapters.bank_holidays import bank_holidays
 from mailbot.adapters.chart import trend_chart
-from mailbot.adapters.digest_mail import digest_outgoing
+from mailbot.adapters.digest_mail import CHART, digest_outgoing
 from mailbot.adapters.render import Renderer as TemplateRenderer
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.adapters.store import Store as FolderStore
@@ -177,7 +177,7 @@ def _digest_builder(service: Service
     def build(week: str, now: datetime) -> tuple[Outgoing, dict[str, bytes]]:
         data = gather_digest(service, now)
         out = digest_outgoing(data, service.config, now)
-        return out, {"trend": trend_chart(data)}
+        return out, {CHART: trend_chart(data)}
 
     return build
 

@@ -29,7 +29,16 @@ from mailbot.core.intake.mail.read import read_message
 from mailbot.core.values.mail import Incoming, MessageKind, Outgoing
 from mailbot.core.values.state import Decision, State
 from mailbot.errors import TransportError
-from mailbot.ports import Clock, InboxMessage, Mailbox, RenderedMail, Renderer, Sender, Store
+from mailbot.ports import (
+    Clock,
+    Folder,
+    InboxMessage,
+    Mailbox,
+    RenderedMail,
+    Renderer,
+    Sender,
+    Store,
+)
 from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
 from mailbot.service.clockwork import Clockwork
 
@@ -87,6 +96,13 @@ class Service:
     observers: list[Observer] = field(default_factory=list)
     resend_grace: timedelta = timedelta(minutes=2)
     retry_backoff: tuple[int, ...] = (60, 300, 900, 3600)
+    # handled messages moved on the server in one call (IMAP UID MOVE of the set)
+    ack_batch: int = 25
+    # the caps' counts, kept through one poll pass (sends are counted in as they go)
+    _counts: dict[str, tuple[int, int]] | None = field(default=None, init=False, repr=False)
+    _in_pass: bool = field(default=False, init=False, repr=False)
+    _asked: set[str] = field(default_factory=set, init=False, repr=False)
+    _unwritten: dict[str, OutboxChange] = field(default_factory=dict, init=False, repr=False)
 
     # -- triggers ---------------------------------------------------------------
 
@@ -95,15 +111,20 @@ class Service:
                    holidays=self.holidays)
 
     def handle(self, message: InboxMessage) -> str:
-        """One message from a watched mailbox, exactly once."""
+        """One message from a watched mailbox, exactly once: committed, then moved."""
+        folder = self._take(message)
+        self.mailboxes[message.mailbox].acknowledge(message, folder)
+        return folder
+
+    def _take(self, message: InboxMessage) -> Folder:
+        """Decide on a message and commit; where it is to be filed. Moving it is the
+        caller's (poll moves a batch at once, after each message's commit)."""
         store = self.store
-        mailbox = self.mailboxes[message.mailbox]
         digest = hashlib.sha256(message.raw).hexdigest()
         seen = store.seen(digest)
         if seen is not None:
             # recorded before, but the move did not happen (crash, or a person put it back)
-            mailbox.acknowledge(message, seen.disposition)
-            return str(seen.disposition)
+            return seen.disposition
         ctx = self.ctx()
         incoming: Incoming | None = None
         try:
@@ -122,7 +143,6 @@ class Service:
         self._observe(ctx.now, decision, incoming)
         log.info("%s %s -> %s: %s", message.mailbox, incoming.kind.value if incoming else "?",
                  decision.disposition, decision.note)
-        mailbox.acknowledge(message, decision.disposition)
         return decision.disposition
 
     def _decide(self, incoming: Incoming, message: InboxMessage, ctx: Ctx) -> Decided:
@@ -143,7 +163,8 @@ class Service:
     def tick(self) -> Decision:
         """Whatever fell due, once."""
         ctx = self.ctx()
-        decision = on_tick.due(self.store.load(), self.config, ctx)
+        loaded = self.store.load()
+        decision = on_tick.due(loaded, self.config, ctx)
         images: dict[str, dict[str, bytes]] = {}
         outgoing = list(decision.outgoing)
         register: RegisterWrite | None = None
@@ -164,7 +185,10 @@ class Service:
                 out, inline = made
                 outgoing.append(out)
                 images[out.message_id] = inline
-        if not outgoing and not decision.events and not decision.digest_week and register is None:
+        # a week's area review with nothing open sends nothing, but is recorded as done
+        reviewed = decision.state.review_sent != loaded.review_sent
+        if not outgoing and not decision.events and not decision.digest_week and \
+                register is None and not reviewed:
             return decision
         decision = decision.model_copy(update={"outgoing": tuple(outgoing)})
         outbox = self._render(decision.outgoing, ctx.now, images)
@@ -177,26 +201,48 @@ class Service:
     def next_due(self) -> datetime | None:
         """The earliest moment anything falls due, the clock hooks' work included."""
         now = self.clock.now()
-        times = [on_tick.next_due(self.store.load(), self.config, now),
+        times = [on_tick.next_due(self.store.load(), self.config, now, self.holidays),
                  *(hook.next_due(now) for hook in self.clock_hooks)]
         return min((t for t in times if t is not None), default=None)
 
     def poll(self) -> int:
-        """One pass over every watched mailbox; returns how many were handled."""
+        """One pass over every watched mailbox; returns how many were handled.
+
+        Each message is committed, then its mail is sent at once (the outbox stays
+        the size of one message's mail, not the backlog's); the messages are moved
+        on the server `ack_batch` at a time, each batch after its messages' commits."""
         handled = 0
-        for mailbox in self.mailboxes.values():
-            try:
-                for message in mailbox.fetch():
-                    self.handle(message)
-                    handled += 1
-            except TransportError as exc:
-                log.warning("mailbox %s unavailable, will retry: %s", mailbox.name, exc)
+        self._counts, self._in_pass = None, True
+        self._asked.clear()
+        try:
+            for mailbox in self.mailboxes.values():
+                done: list[tuple[InboxMessage, Folder]] = []
+                try:
+                    for message in mailbox.fetch():
+                        done.append((message, self._take(message)))
+                        handled += 1
+                        self.flush()
+                        if len(done) >= self.ack_batch:
+                            batch, done = done, []
+                            mailbox.acknowledge_many(batch)
+                    if done:
+                        mailbox.acknowledge_many(done)
+                except TransportError as exc:
+                    # what was committed but not moved is moved at the next pass (seen)
+                    log.warning("mailbox %s unavailable, will retry: %s", mailbox.name, exc)
+        finally:
+            self._counts, self._in_pass = None, False
+            self._asked.clear()
+            self._mark({}, self.clock.now())    # the last "sent" marks of the pass
         return handled
 
     def once(self) -> int:
-        handled = self.poll()
-        self.tick()
-        self.flush()
+        try:
+            handled = self.poll()
+            self.tick()
+            self.flush()
+        finally:
+            self.sender.close()   # one session a pass
         return handled
 
     def run(self, stop: threading.Event, *, tick_every: float = 60.0,
@@ -214,6 +260,8 @@ class Service:
                 self.flush()
             except TransportError as exc:
                 log.warning("transport problem, retrying: %s", exc)
+            finally:
+                self.sender.close()   # one session a pass: none held while waiting
             if not self.mailboxes:
                 stop.wait(tick_every)
             for mailbox in self.mailboxes.values():
@@ -245,7 +293,9 @@ class Service:
         """Send what the outbox holds; never twice, never lost.
 
         The batch is marked "sending" in one durable write before the first
-        send and "sent" in one after the last. An entry found "sending" (a crash,
+        send and "sent" in one after the last (within a poll pass, with the next
+        write instead: see below). The sender keeps one session for all of it
+        until the pass ends (`Sender.close`). An entry found "sending" (a crash,
         or a connection lost after the hand-over) is sent again only when the
         sender shows it did not leave, and still not after a grace period for mail
         in transit, counted from the first check that found no sent copy."""
@@ -254,12 +304,23 @@ class Service:
         confirmed: dict[str, OutboxChange] = {}
         batch: list[OutboxEntry] = []
         deferred: dict[str, OutboxChange] = {}
-        counts = self._recent_counts(now)
+        waiting = store.pending_outbox()
+        if not waiting:
+            return 0
+        counts = self._counts if self._counts is not None else self._recent_counts(now)
+        if self._in_pass:
+            self._counts = counts
         # urgent mail first (a Priority One alert's), then in the order it was decided
-        for entry in sorted(store.pending_outbox(), key=lambda e: not e.urgent):
+        for entry in sorted(waiting, key=lambda e: not e.urgent):
+            if entry.message_id in self._unwritten:
+                continue    # sent this pass; its "sent" rides on the next write
             if entry.retry_at is not None and entry.retry_at > now:
                 continue
             if entry.status == "sending":
+                if entry.message_id in self._asked:
+                    continue    # asked once this pass already: not again for every message
+                if self._in_pass:
+                    self._asked.add(entry.message_id)
                 known = self.sender.already_sent(entry.message_id)
                 if known:
                     confirmed[entry.message_id] = {"status": "sent", "sent_at": now}
@@ -285,10 +346,10 @@ class Service:
                 hour, day = counts.get(address, (0, 0))
                 counts[address] = (hour + 1, day + 1)
             batch.append(entry)
-        store.mark_many({**confirmed, **deferred}, now)
+        self._mark({**confirmed, **deferred}, now)
         if not batch:
             return 0
-        store.mark_many({e.message_id: {"status": "sending", "sending_at": now} for e in batch}, now)
+        self._mark({e.message_id: {"status": "sending", "sending_at": now} for e in batch}, now)
         changes: dict[str, OutboxChange] = {}
         for i, entry in enumerate(batch):
             try:
@@ -308,8 +369,25 @@ class Service:
                 break   # the server is unwell: stop this pass, keep the order
             changes[entry.message_id] = {"status": "sent", "sent_at": self.clock.now(),
                                          "last_error": ""}
-        store.mark_many(changes, self.clock.now())
-        return sum(1 for c in changes.values() if c.get("status") == "sent")
+        done = {mid: c for mid, c in changes.items() if c.get("status") == "sent"}
+        if self._in_pass:
+            # Within a pass the "sent" marks ride on the next durable write (the next
+            # message's "sending"), one write a message fewer; a crash before it leaves
+            # them "sending", which already_sent settles (the sent copy) after a restart.
+            self._unwritten.update(done)
+            self._mark({mid: c for mid, c in changes.items() if mid not in done},
+                       self.clock.now())
+        else:
+            self._mark(changes, self.clock.now())
+        return len(done)
+
+    def _mark(self, changes: dict[str, OutboxChange], now: datetime) -> None:
+        """Outbox changes in one durable write, with any "sent" marks still unwritten."""
+        if changes or not self._in_pass:
+            changes = {**self._unwritten, **changes}
+            self._unwritten.clear()
+        if changes:
+            self.store.mark_many(changes, now)
 
     def _recent_counts(self, now: datetime) -> dict[str, tuple[int, int]]:
         """Messages sent to each address in the last hour and day (the caps)."""

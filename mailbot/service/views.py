@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from mailbot.core import wording
+from mailbot.core import plain, wording
 from mailbot.core.alerts import duplicate
 from mailbot.core.authority import people
 from mailbot.core.authority.refusal import refusals_ref
@@ -98,48 +98,56 @@ def tasks_table(state: State, config: Config, now: datetime,
         for w in alert.waits:
             if w.kind == "task":
                 owner = people.recipient(config, w.owner, w.role, alert).name
-                rows.append((w.role, w.due_at, [w.role, ref, alert.initials, w.task or w.id,
-                                                owner]))
+                rows.append((w.role, w.due_at, [plain.role(config, w.role), ref, alert.initials,
+                                                plain.waiting_on(config, alert, w), owner]))
     for t in desk_tasks:
         holder = config.holder(t.role, None)
         owner = config.person(holder).name if holder else "-"
-        what = f"register: {t.kind}" + (f" x{t.chasers} chased" if t.chasers else "")
-        rows.append((t.role, t.due_at, [t.role, ", ".join(t.entry_ids) or "register", "-", what,
-                                        owner]))
+        what = f"register: {plain.task(t.kind)}" + \
+            (f", chased {t.chasers} time{'' if t.chasers == 1 else 's'}" if t.chasers else "")
+        rows.append((t.role, t.due_at, [plain.role(config, t.role),
+                                        ", ".join(t.entry_ids) or "register", "-", what, owner]))
     if not rows:
         return ""
     order = list(config.roles)
     rows.sort(key=lambda r: (order.index(r[0]) if r[0] in order else len(order), r[1]))
-    return table(["role", "ref", "child", "task", "owner", "due"],
+    return table(["for", "ref", "child", "task", "who", "due"],
                  [[*cells, wording.local(at, config) + (" OVERDUE" if at < now else "")]
                   for _, at, cells in rows])
 
 
 def _alerts_table(state: State, config: Config, now: datetime) -> str:
+    """One row per open alert: what it waits on, the deadline itself, and when the
+    bot next writes about it (a reminder or a notice) as a column of its own. A held
+    national alert "may go" from the end of its hold: that is nobody's deadline."""
     rows: list[list[str]] = []
     for ref in sorted(state.alerts):
         alert = state.alerts[ref]
         waits = [w for w in alert.waits if w.kind == "approval"] + \
                 [w for w in alert.waits if w.kind == "task"]
+        hold = next((c for c in alert.clocks if c.kind == "national_gate_open" and not c.done),
+                    None)
+        deadline, step, owner = "-", "nothing waiting", ""
         if waits:
             w = waits[0]
-            step = w.id if w.kind == "approval" else f"task {w.task}"
+            step = plain.waiting_on(config, alert, w)
             owner = people.recipient(config, w.owner, w.role, alert).name
             if w.escalated_to:
                 owner += " (+" + ", ".join(people.recipient(config, k).name
                                            for k in w.escalated_to) + ")"
-            more = f" +{len(waits) - 1}" if len(waits) > 1 else ""
-            step += more
-        else:
-            step, owner = alert.status, ""
+            if len(waits) > 1:
+                step += f" (and {len(waits) - 1} more)"
+            deadline = wording.local(w.due_at, config) + (" OVERDUE" if w.due_at < now else "")
+        if hold is not None:   # a hold is not a deadline anyone owns: it says when it may go
+            held = f"national alert held: may go on {wording.local(hold.due_at, config)}"
+            step = held if not waits else f"{held}; meanwhile {step}"
         nxt = due.next_due_of(alert, config)
-        overdue = " OVERDUE" if any(w.due_at < now for w in waits) else ""
         rows.append([ref, alert.initials, alert.category, alert.district, alert.status, step,
-                     owner, (wording.local(nxt, config) if nxt else "-") + overdue])
+                     owner, deadline, wording.local(nxt, config) if nxt else "-"])
     if not rows:
         return "No open alerts."
-    return table(["ref", "child", "cat", "district", "status", "waiting on", "owner",
-                  "next deadline"], rows)
+    return table(["ref", "child", "category", "district", "status", "waiting on", "who",
+                  "due by", "bot writes next"], rows)
 
 
 def explain(service: Service, ref: str) -> str:
@@ -147,14 +155,18 @@ def explain(service: Service, ref: str) -> str:
     alert = store.load().alerts.get(ref) or store.archived_alert(ref)
     if alert is None:
         return f"No alert {ref}."
-    rows = [[wording.local(e.at, service.config), e.rule, e.what,
-             ", ".join(f"{k}={v}" for k, v in sorted(e.detail.items(), key=lambda kv: kv[0] != "authority")
-                       if k not in ("to",) and v not in ("", None))[:140]]
+    config = service.config
+
+    def when(t: datetime) -> str:
+        return wording.local(t, config)
+
+    rows = [[when(e.at), plain.event(config, e.what, e.detail, when),
+             plain.words(str(e.detail.get("authority", "")), config), f"[{e.rule}]"]
             for e in sorted([*store.events(ref), *store.events(refusals_ref(ref)),
                              *store.events(duplicate.log_ref(ref))],
                             key=lambda e: (e.at, e.ref))]
     head = f"{ref} ({alert.initials}) {alert.category} {alert.district}: {alert.status}"
-    return head + "\n" + table(["when", "rule", "what", "detail"], rows)
+    return head + "\n" + table(["when", "what happened", "allowed because", "rule"], rows)
 
 
 def register_view(register: Register, action: str, text: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mailbot.adapters.imap.connection import default_tls_context
 from mailbot.cli import main
 from mailbot.service.bootstrap import DEFAULT_CONFIG
 from tests.backends.configs import ADDRESS, ews_account, graph_account, routing_yaml
@@ -114,6 +115,20 @@ def test_check_mailbox_says_so_when_trusted_authserv_id_is_not_set(
     assert "stamped by: mx.kent.test" in report["warning"], "it names what to set it to"
 
 
+def trust_the_stack(monkeypatch: pytest.MonkeyPatch, stack: MailStack) -> None:
+    """The system's trust store with the stack's own CA, as an administrator would set it.
+    The process loads its default TLS context once (and an earlier test may have loaded
+    it without this CA), so it is loaded again now and again after the test."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(stack.dir / "tls" / "cert.pem"))
+    default_tls_context.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tls_context() -> Iterator[None]:
+    yield
+    default_tls_context.cache_clear()   # the next test loads the trust store it sets
+
+
 @pytest.mark.mailstack
 def test_check_mailbox_on_imap_reports_the_server_and_moves_nothing(
         mailstack: MailStack, tmp_path: Path, capsys: pytest.CaptureFixture[str],  # noqa: F811
@@ -121,7 +136,7 @@ def test_check_mailbox_on_imap_reports_the_server_and_moves_nothing(
     user = mailstack.new_address("unit")
     mailstack.imap_client(user).append("INBOX", WAITING)
     monkeypatch.setenv("MAILBOT_TEST_IMAP_PASSWORD", PASSWORD)
-    monkeypatch.setenv("SSL_CERT_FILE", str(mailstack.dir / "tls" / "cert.pem"))  # its own CA
+    trust_the_stack(monkeypatch, mailstack)
     config = routing_yaml(tmp_path, {
         "backend": "imap", "address": user, "host": mailstack.host, "port": mailstack.imap_port,
         "security": "starttls", "username": user, "password": "env:MAILBOT_TEST_IMAP_PASSWORD"})
@@ -147,7 +162,7 @@ def test_check_mailbox_on_imap_reads_the_stamps_in_inbox_and_processed_without_m
     person.logout()
     before = {f: flags(mailstack, user, f) for f in ("INBOX", "Processed")}
     monkeypatch.setenv("MAILBOT_TEST_IMAP_PASSWORD", PASSWORD)
-    monkeypatch.setenv("SSL_CERT_FILE", str(mailstack.dir / "tls" / "cert.pem"))
+    trust_the_stack(monkeypatch, mailstack)
     config = routing_yaml(tmp_path, {
         "backend": "imap", "address": user, "host": mailstack.host, "port": mailstack.imap_port,
         "security": "starttls", "username": user, "password": "env:MAILBOT_TEST_IMAP_PASSWORD"})

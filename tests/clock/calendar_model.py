@@ -60,6 +60,18 @@ def working_days_after(start: datetime, days: int) -> datetime:
     return datetime.combine(day, CLOSES, LONDON).astimezone(UTC)
 
 
+def office_open(when: datetime) -> datetime:
+    """When a reminder or procedural notice due at `when` goes (issue 11): at once in
+    working hours (the closing minute included), else at the next opening."""
+    local = wall(when)
+    day, clock = local.date(), local.timetz().replace(tzinfo=None)
+    if is_working_day(day) and OPENS <= clock <= CLOSES:
+        return when
+    if not (is_working_day(day) and clock < OPENS):
+        day = next_working_day(day)
+    return datetime.combine(day, OPENS, LONDON).astimezone(UTC)
+
+
 def add_months(when: datetime, months: int) -> datetime:
     """Calendar months on the UTC clock, clamped to the month's end."""
     import calendar

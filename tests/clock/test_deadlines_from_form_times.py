@@ -14,6 +14,7 @@ import pytest
 from icalendar import Calendar
 
 from mailbot.adapters.file_sender import FileSender
+from mailbot.adapters.store.store import read_committed
 from mailbot.cli import main
 from mailbot.core.clocks import due
 from mailbot.core.values.alert import Timer
@@ -26,9 +27,10 @@ MISSING = READ - timedelta(hours=40)                    # Sunday 5 July 02:00 UT
 
 
 def stored_clocks(state: Path, ref: str) -> dict[str, str]:
-    """The clocks as the hot file holds them: due times as text, in UTC."""
-    data = json.loads((state / "db.json").read_text())
-    alert = data["state"]["1"]["alerts"][ref]
+    """The clocks as the store holds them (its snapshot and journal): due times as text, in UTC."""
+    committed = read_committed(state)
+    assert committed is not None
+    alert = committed.state.alerts[ref].model_dump(mode="json")
     return {c["id"]: c["due_at"] for c in alert["clocks"]}
 
 

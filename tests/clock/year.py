@@ -39,15 +39,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mailbot.core.clocks import calendar, due
+from mailbot.core.clocks import calendar, due, waiting
+from mailbot.core.digest import review
 from mailbot.core.values.mail import Incoming, Outgoing
 from mailbot.core.values.state import Decision
+from mailbot.service.bootstrap import DEFAULT_CONFIG
+from mailbot.service.config_file import read_config
 from mailbot.simulation import Simulation
 from tests.clock.calendar_model import (
     LONDON,
     add_months,
+    is_working_day,
     london,
     mondays_at,
+    next_working_day,
+    office_open,
     wall,
     working_days_after,
 )
@@ -340,11 +346,17 @@ class YearRun:
         (the core returns unchanged alerts as the very same object)."""
         state = self.sim.service.store.load()
         times: list[datetime] = [calendar.next_digest_moment(self.sim.config, self.now, state)]
+        reviewed = review.next_moment(state, self.sim.config, self.now, self.sim.service.holidays)
+        if reviewed is not None:                        # section 6: each area's weekly review
+            times.append(reviewed)
+        daily = waiting.next_moment(state, self.sim.config, self.now, self.sim.service.holidays)
+        if daily is not None:                           # the day's "waiting on you" mails
+            times.append(daily)
         cache = self._next_due
         for ref, alert in state.alerts.items():
             hit = cache.get(ref)
             if hit is None or hit[0] is not alert:
-                hit = (alert, due.next_due_of(alert, self.sim.config))
+                hit = (alert, due.next_due_of(alert, self.sim.config, self.sim.service.holidays))
                 cache[ref] = hit
             if hit[1] is not None:
                 times.append(hit[1])
@@ -578,9 +590,18 @@ def _email(config: Any, key: str) -> str:
     return key.removeprefix("email:") if key.startswith("email:") else config.people[key].email
 
 
+def year_config() -> Any:
+    """The shipped routing, with each reminder on its own: the oracle follows every
+    step's chasers; the combined daily mail has its own tests (test_waiting_on_you)."""
+    config = read_config(DEFAULT_CONFIG)
+    timers = config.timers.model_copy(update={
+        "waiting_on_you": config.timers.waiting_on_you.model_copy(update={"enabled": False})})
+    return config.model_copy(update={"timers": timers})
+
+
 def run_year(state_dir: Path, alerts: int = 540, seed: int = 2026,
              config: Any = None) -> YearRun:
-    sim = Simulation(state_dir, START, config=config)
+    sim = Simulation(state_dir, START, config=config or year_config())
     plans = make_plans(alerts, seed, sim.config.all_districts())
     run = YearRun(sim, plans)
     sim.service.observers.append(run.observe)
@@ -718,7 +739,7 @@ class Checker:
             told("alert_notice", "update")
         if e.closed is not None:
             told("alert_notice", "dealert")
-        self._reviews(e)
+        self._reviews(plan, e)
         for wait_id, _, _ in e.asks:
             purpose = "task_request" if wait_id in TASKS else "approval_request"
             told(purpose, wait_id)
@@ -782,7 +803,8 @@ class Checker:
             return
         last, attempt = cascaded[0], 0
         while True:                               # T-NAT-6M, from the last notification
-            moment = add_months(last, 6) - self.config.timers.national_reissue_notice.fixed
+            moment = self.office(plan, add_months(last, 6) -
+                                 self.config.timers.national_reissue_notice.fixed)
             notice = fire(moment)
             if notice > END or not self.before(notice, found) or \
                     (e.closed is not None and not self.before(notice, e.closed)):
@@ -795,7 +817,7 @@ class Checker:
                 break
             last = said[0]
         for months, days in ((11, 0), (11, 15)):   # T-NAT-12M warnings
-            due_at = add_months(last, months) + timedelta(days=days)
+            due_at = self.office(plan, add_months(last, months) + timedelta(days=days))
             at = fire(due_at)
             if at <= END and self.before(at, found) and self.before(at, e.closed):
                 told("deadline_notice", "national_lapse_warning")
@@ -819,27 +841,35 @@ class Checker:
                 told("deadline_notice", clock)
                 e.timed.append(("deadline_notice", clock, at, at - due_at > TOLERANCE, due_at))
 
-    def _reviews(self, e: Expected) -> None:
+    def office(self, plan: Plan, t: datetime) -> datetime:
+        """A procedural notice waits for working hours, except on a Priority One alert."""
+        return t if plan.category == "C1" else office_open(t)
+
+    def _reviews(self, plan: Plan, e: Expected) -> None:
         """T-REVIEW every 28 days from the route's end; after a late one, from then."""
         if e.completed is None or (e.closed is not None and e.closed <= e.completed):
             return
         interval = self.config.timers.review_interval.fixed
         due_at = e.completed + interval
         while True:
-            at = fire(due_at)
+            moment = self.office(plan, due_at)
+            at = fire(moment)
             if at > END or not self.before(at, e.closed):
                 return
-            late = at - due_at > TOLERANCE
+            late = at - moment > TOLERANCE
             e.counts[("deadline_notice", "review")] += 1
-            e.timed.append(("deadline_notice", "review", at, late, due_at))
+            e.timed.append(("deadline_notice", "review", at, late, moment))
             due_at = (at if late else due_at) + interval
 
     # -- T-QA: reminders, chasers, hand-overs ---------------------------------------------
 
-    def nudges(self, life: Life, p1: bool) -> list[tuple[datetime, str, bool, datetime]]:
+    def nudges(self, life: Life, p1: bool, urgent: bool
+               ) -> list[tuple[datetime, str, bool, datetime]]:
         """What the waiting step should have brought: a reminder before it is due,
         chasers, the hand-over to the deputy and then the tier above, then chasers
-        doubling up to weekly; a step that fell due while the bot was off is chased once."""
+        doubling up to weekly, and after `max_chasers` in all, one note to the unit that
+        chasing stopped; a step that fell due while the bot was off is chased once.
+        Each goes in working hours unless the alert is Priority One (`urgent`)."""
         cfg = self.config
         policy = cfg.timers.qa_priority_one if p1 else cfg.timers.qa
         owner = life.owner
@@ -849,13 +879,16 @@ class Checker:
         def after(t: datetime, units: int) -> datetime:
             return t + units * H if p1 else working_days_after(t, units)
 
+        def office(t: datetime) -> datetime:
+            return t if urgent or not policy.business_hours else office_open(t)
+
         end = life.end
         found: list[tuple[datetime, str, bool, datetime]] = []
-        reminded, chasers, level, handed = False, 0, 0, set[str]()
+        reminded, chasers, chased, level, handed = False, 0, 0, 0, set[str]()
         nxt = life.due
         for _ in range(400):
-            scheduled = life.due - policy.reminder_before.fixed if not reminded and not chasers \
-                else nxt
+            scheduled = office(life.due - policy.reminder_before.fixed
+                               if not reminded and not chasers else nxt)
             at = fire(scheduled)
             if (end is None and at > END) or (end is not None and not self.before(at, end)):
                 break
@@ -867,7 +900,7 @@ class Checker:
             reminded = True
             if chasers < policy.chasers_before_escalation:
                 found.append((at, "overdue", late, scheduled))
-                chasers += 1
+                chasers, chased = chasers + 1, chased + 1
                 nxt = after(at, 1)
                 continue
             target = "deputy" if level < 1 and deputy and "deputy" not in handed else \
@@ -877,9 +910,12 @@ class Checker:
                 handed.add(target)
                 level, chasers, nxt = level + 1, 0, after(at, 1)
                 continue
+            if chased >= policy.max_chasers:
+                found.append((at, "stopped", late, scheduled))
+                break
             doubling = 2 ** min(chasers - policy.chasers_before_escalation + 1, 8)
             found.append((at, "overdue", late, scheduled))
-            chasers += 1
+            chasers, chased = chasers + 1, chased + 1
             nxt = after(at, min(doubling, 7 * 24) if p1 else min(doubling, 7))
         return found
 
@@ -900,6 +936,8 @@ class Checker:
             elif o.purpose in ("approval_request", "task_request") and \
                     step.get("id") == life.wait_id and _handed_over(o.message_id):
                 found.append((t, "handover", o.late, o.message_id))
+            elif o.purpose == "chasing_stopped":
+                found.append((t, "stopped", o.late, o.message_id))
         return found
 
     def first_request(self, life: Life) -> Outgoing | None:
@@ -941,11 +979,14 @@ class Checker:
             for life in lives:
                 self._check_due(plan, life)
                 # only a Priority One alert's approvals are urgent; its tasks are not
-                want = self.nudges(life, plan.category == "C1" and life.kind == "approval")
+                want = self.nudges(life, plan.category == "C1" and life.kind == "approval",
+                                   plan.category == "C1")
                 have = self.actual_nudges(plan, life)
                 nudges_total += len(want)
                 for _, what, _, _ in want:
-                    if what == "handover":
+                    if what == "stopped":
+                        expected[("chasing_stopped", "")] += 1
+                    elif what == "handover":
                         expected[("reminder", "escalated")] += 1
                         expected[("task_request" if life.kind == "task" else "approval_request",
                                   life.wait_id)] += 1
@@ -987,7 +1028,9 @@ class Checker:
                          f"{out.subject}")
         expected[("weekly_digest", "")] += len(mondays_at(cfg.timers.digest.hour, START, END))
         self._digests()
+        expected[("area_review", "")] += self._area_reviews()
         self._right_people()
+        expected[("calendar_cancel", "")] += self._calendar()
         self._counts(expected)
         self._nothing_twice()
         self._open_alerts()
@@ -1042,6 +1085,60 @@ class Checker:
         self.figures.append(f"recipients checked against the roles the procedure names: {checked} "
                             "messages")
 
+    def _calendar(self) -> int:
+        """One calendar entry per deadline (issue 11): every message about a deadline
+        carries its one UID with SEQUENCE rising; when a step is answered or dropped its
+        CANCEL goes at that moment, with the next SEQUENCE, to everyone who had the
+        entry; a clock's entry (the return interview, the national alert's dates) is
+        cancelled when the interview is recorded or the alert closed. Returns how many
+        CANCELs the scenario implies."""
+        domain = self.config.organisation.bot_address.rsplit("@", 1)[1]
+        closed_at = {ref: t for t, d, _ in self.run.sim.record.decisions for ref in d.closed}
+        implied = requests = 0
+        for plan in self.run.plans:
+            ref = plan.ref or ""
+            by_uid: dict[str, list[tuple[datetime, Outgoing]]] = {}
+            for t, o in self.by_ref.get(ref, []):
+                if o.calendar is not None:
+                    by_uid.setdefault(o.calendar.uid, []).append((t, o))
+            for uid, mails in by_uid.items():
+                seqs = [o.calendar.sequence for _, o in mails if o.calendar]
+                if seqs != sorted(set(seqs)) or seqs[0] != 0:
+                    self.problem(f"{ref} calendar {uid}: SEQUENCE {seqs}, expected 0 and rising")
+                had: set[str] = set()
+                for _, o in mails:
+                    assert o.calendar is not None
+                    if o.calendar.method == "REQUEST":
+                        requests += 1
+                        had |= {r.email.lower() for r in (*o.to, *o.cc)}
+                    elif {r.email.lower() for r in o.to} != had:
+                        self.problem(f"{ref} CANCEL of {uid} went to {sorted(r.email for r in o.to)}"
+                                     f", the entry had gone to {sorted(had)}")
+            for life in self.run.lives_of.get(ref, []):
+                uid = f"{ref.lower()}.{life.wait_id}.{life.attempt}.deadline@{domain}".lower()
+                if uid not in by_uid:
+                    continue
+                ended = life.end if life.end is not None else closed_at.get(ref)
+                cancels = [t for t, o in by_uid.pop(uid)
+                           if o.calendar is not None and o.calendar.method == "CANCEL"]
+                want = [ended] if ended is not None else []
+                implied += len(want)
+                if cancels != want:
+                    self.problem(f"{ref} {life.wait_id}#{life.attempt}: calendar CANCEL at "
+                                 f"{_short(cancels)}, expected {_short(want)}")
+            for uid, mails in by_uid.items():          # the clocks' entries
+                cancels = [t for t, o in mails if o.calendar and o.calendar.method == "CANCEL"]
+                settled = ref in closed_at or (".clock-return_interview." in uid and
+                                               "ri" in plan.learned)
+                implied += 1 if settled else 0
+                if len(cancels) != (1 if settled else 0) or \
+                        (cancels and cancels[0] < mails[0][0]):
+                    self.problem(f"{ref} calendar {uid}: CANCEL at {_short(cancels)}, "
+                                 f"{'one' if settled else 'none'} expected")
+        self.figures.append(f"calendar entries: {requests} messages carried one, "
+                            f"{implied} CANCELs implied")
+        return implied
+
     def _digests(self) -> None:
         digests = [(t, o) for t, o in self.sent if o.purpose == "weekly_digest"]
         want = [(fire(m), fire(m) - m > H) for m in mondays_at(self.config.timers.digest.hour,
@@ -1052,6 +1149,37 @@ class Checker:
         moved = [t for t, _ in have if wall(t).hour != 8 and t not in self.run.restart_times]
         if moved:
             self.problem(f"digests not at 08:00 London time: {_short(moved)}")
+
+    def _area_reviews(self) -> int:
+        """Section 6: each Service Manager's weekly review went at most once a week, on
+        Monday at 09:00 London time (a bank holiday: the next working morning; after
+        downtime: the restart), listing only their own area's alerts. Returns how many."""
+        cfg = self.config
+        sent = [(t, o) for t, o in self.sent if o.purpose == "area_review"]
+        keys = Counter((o.to[0].email, o.message_id.split(".")[2][:8]) for _, o in sent)
+        twice = [k for k, n in keys.items() if n > 1]
+        if twice:
+            self.problem(f"area reviews sent twice in a week: {twice}")
+        for t, o in sent:
+            day = wall(t).date() - timedelta(days=wall(t).weekday())
+            if not is_working_day(day):
+                day = next_working_day(day)
+            moment = datetime.combine(day, datetime.min.time().replace(hour=9), LONDON)
+            self.scheduled[o.message_id] = moment.astimezone(UTC)
+            if t != fire(moment.astimezone(UTC)):
+                self.problem(f"area review to {o.to[0].email} at {wall(t):%a %d %b %H:%M}, "
+                             f"expected {wall(moment):%a %d %b %H:%M}")
+            person = cfg.person_by_email(o.to[0].email)
+            areas = {a for a in cfg.areas if cfg.holder("sm", a) == person}
+            for item in o.context["items"]:
+                plan = self.run.by_ref.get(str(item["ref"]))
+                if plan is not None and cfg.area_of(plan.district) not in areas:
+                    self.problem(f"{item['ref']} ({plan.district}) in the review of {areas}")
+        if not sent:
+            self.problem("no area review went out all year")
+        self.figures.append(f"area reviews: {len(sent)}, to {len({k[0] for k in keys})} "
+                            "Service Managers, none twice in a week")
+        return len(sent)
 
     def _counts(self, expected: Counter[tuple[str, str]]) -> None:
         actual = Counter(kind_of(o) for _, o in self.sent)
@@ -1095,6 +1223,9 @@ class Checker:
                             "owner and a next deadline")
 
     def _catch_up(self) -> None:
+        """What fell due while the bot was off goes at the restart, in the order it fell
+        due, marked late when it fell due more than the tolerance before the restart (a
+        reminder or notice that waited for the restart's working morning is not late)."""
         for back, sent in self.run.restarts:
             start = next(s for s, b in OFF if b == back)
             late = [o for o in sent if o.late]
@@ -1102,15 +1233,22 @@ class Checker:
                                 f"{wall(back):%a %d %b %H:%M %Z}: {len(sent)} caught up on restart "
                                 f"({dict(Counter(kind_of(o)[0] for o in sent))}), {len(late)} marked "
                                 "late, in the order they fell due")
-            if not sent or len(late) != len(sent):
-                self.problem(f"restart {back:%d %b}: {len(sent) - len(late)} of {len(sent)} "
-                             "caught-up messages not marked late")
-            # in the order they fell due (the digest, made by the shell, comes last)
-            moments = [self.scheduled[o.message_id] for o in sent if o.message_id in self.scheduled]
-            placed = sum(1 for o in sent if o.purpose != "weekly_digest")
-            if len(moments) != placed or moments != sorted(moments):
-                self.problem(f"restart {back:%d %b}: caught-up messages not in due order "
-                             f"({len(moments)} of {placed} placed): {_short(moments)}")
+            if not late:
+                self.problem(f"restart {back:%d %b}: nothing caught up was marked late")
+            # a calendar CANCEL goes with the message that settled its deadline
+            placed = [o for o in sent if o.purpose not in ("weekly_digest", "calendar_cancel")]
+            moments = [self.scheduled.get(o.message_id) for o in placed]
+            unplaced = [o.purpose for o, m in zip(placed, moments, strict=True) if m is None]
+            if unplaced:
+                self.problem(f"restart {back:%d %b}: caught up, but not expected: {unplaced}")
+                continue
+            wrong = [(kind_of(o), m) for o, m in zip(placed, moments, strict=True)
+                     if m is not None and o.late != (back - m > TOLERANCE)]
+            if wrong:
+                self.problem(f"restart {back:%d %b}: late marked wrongly on {_short(wrong)}")
+            if moments != sorted(m for m in moments if m is not None):
+                self.problem(f"restart {back:%d %b}: caught-up messages not in due order: "
+                             f"{_short(list(zip((kind_of(o) for o in placed), moments, strict=True)))}")
             if any(o.purpose == "weekly_digest" for o in sent[:-1]):
                 self.problem(f"restart {back:%d %b}: the digest is not the last caught-up message")
 

@@ -90,12 +90,34 @@ BREAKERS: dict[str, tuple[Change, str]] = {
     "digest recipients are roles": (
         lambda d: d["timers"]["digest"].update(to=["unit", "everyone"]),
         "timers.digest.to: unknown role 'everyone'"),
+    # issue 11: section 6, each area's open alerts to its Service Manager
+    "the area review goes to an area role": (
+        lambda d: d["timers"].update(area_review={"role": "director"}),
+        "timers.area_review.role: 'director' is not an area role"),
     "custodians are email addresses": (
         lambda d: d["cascade"].update(custodians=["custodians@alerts.example", "custodians"]),
         "cascade.custodians[1]: 'custodians' is not an email address"),
     "the bot's address is inside the organisation": (
         lambda d: d["organisation"].update(bot_address="alerts@elsewhere.example"),
         "organisation.bot_address: must be inside organisation.domains"),
+    # issue 11: which step needs which field is data, and nothing waits on a misspelling
+    "fields are the form's fields": (
+        lambda d: d["categories"]["C3"].update(requires=["incident_at", "incident_time"]),
+        "categories.C3.requires[1]: 'incident_time' is not a field of the alert form; did you "
+        "mean 'incident_at'?"),
+    "no alert is held back for a later step's field": (
+        lambda d: d["categories"]["C2"].update(requires=["incident_at", "ofsted_required"]),
+        "categories.C2.requires: 'ofsted_required' is needed only by a later step "
+        "(routes.standard_ofsted.stages[2], ofsted); list it in that step's needs and not "
+        "here, so the alert is not held back for it"),
+    "a conditional step needs the field it tests": (
+        lambda d: d["routes"]["standard_ofsted"]["stages"][2].pop("needs"),
+        "routes.standard_ofsted.stages[2].needs: the step runs only when ofsted_required is "
+        "true, so list ofsted_required in its needs"),
+    "someone is asked for the fields still to come": (
+        lambda d: (d["roles"].pop("submitter"), d["escalation"].pop("submitter")),
+        "roles: routes.standard_ofsted has a later step that needs fields; add a role with "
+        "source: sender (the person who sent the alert), who is asked for them"),
 }
 
 

@@ -49,7 +49,7 @@ def test_approve_from_someone_else_changes_nothing_and_is_refused(config: Config
     assert decision.disposition == "rejected"
     assert [(o.purpose, [r.email for r in o.to]) for o in decision.outgoing] == \
         [("reply_refused", [intruder])], "the sender is told once, and nobody else hears of it"
-    assert "only the person the step waits on" in decision.outgoing[0].context["why"]
+    assert "Only the person the step waits on" in decision.outgoing[0].context["why"]
     assert sent(decision, "approval_request") == []
 
 

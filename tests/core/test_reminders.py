@@ -11,6 +11,7 @@ from datetime import datetime
 
 from mailbot.core.clocks import calendar
 from mailbot.core.config import Config
+from mailbot.core.digest import review
 from mailbot.core.values.state import State
 from tests.core.desk import FIRST, at, new_form, request, sent, tick
 
@@ -19,11 +20,13 @@ DEPUTY = "sm.south@kent.test"          # Sue Manager's deputy: Sol South
 
 
 def waiting(config: Config, now: datetime) -> State:
-    """The C8 alert waiting on the SM, with the digest owed at `now` already sent (it
-    is T-WEEKLY's business, not these tests')."""
+    """The C8 alert waiting on the SM, with the digest and the area review owed at `now`
+    already sent (they are T-WEEKLY's and T-REVIEW's business, not these tests')."""
     state = new_form(State(), config, "C8").state
     owed = calendar.owed(state, config, now)
-    return state.model_copy(update={"digest_sent": (owed,)}) if owed else state
+    week = review.owed(state, config, now)
+    return state.model_copy(update={"digest_sent": (owed,) if owed else (),
+                                    "review_sent": (week.key,) if week else ()})
 
 
 def test_a_tick_before_anything_is_due_does_nothing(config: Config) -> None:

@@ -14,7 +14,7 @@ from email.policy import default
 import pytest
 
 from mailbot.adapters.chart import trend_chart
-from mailbot.adapters.digest_mail import digest_outgoing, preview
+from mailbot.adapters.digest_mail import CHART, digest_outgoing, preview
 from mailbot.adapters.render import DEFAULT_TEMPLATES, Renderer
 from mailbot.core.config import Config
 from mailbot.core.digest.compute import compute_digest
@@ -68,15 +68,13 @@ def test_the_rendered_email_carries_text_html_and_the_chart_inline(
         config: Config, digest: Digest) -> None:
     png = trend_chart(digest)
     mail = Renderer(DEFAULT_TEMPLATES, config).render(
-        digest_outgoing(digest, config, NOW), NOW, inline_images={"trend": png})
+        digest_outgoing(digest, config, NOW), NOW, inline_images={CHART: png})
     msg = email.message_from_bytes(mail.data, policy=default)
     parts = {p.get_content_type(): p for p in msg.walk() if not p.is_multipart()}
     assert set(parts) == {"text/plain", "text/html", "image/png"}
-    assert parts["image/png"]["Content-ID"] == "<trend>"
     assert _payload(parts["image/png"]) == png
     html = parts["text/html"].get_content()
     text = parts["text/plain"].get_content()
-    assert 'src="cid:trend"' in html
     assert "Alerts raised: 4 (previous four weeks: 2, 1, 0, 2)" in text
     assert "KA-2026-0009 (child A.R.T.)" in text and "KA-2026-0009" in html
 
@@ -98,7 +96,7 @@ def test_the_chart_is_a_small_png_with_the_same_bytes_every_time(digest: Digest)
     png = trend_chart(digest)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (700, 300)
+    assert (width, height) == (700, 500)
     assert b"Software" not in png and trend_chart(digest) == png
 
 
@@ -113,5 +111,20 @@ def test_a_long_list_in_the_email_ends_by_saying_how_many_more(config: Config) -
                     missing_since=at(2026, 10, 1), found_at=at(2026, 10, 2) + timedelta(days=n))
               for n in range(30)]
     text, html, _ = preview(digest_of(config, alerts, []), config, NOW)
-    assert "  ... and 5 more.\n" in text and "... and 5 more.</p>" in html
+    # all 30 are out of time: listed first, under Needs attention
+    assert "  ... and 5 more.\n" in text and "<li>... and 5 more.</li>" in html
     assert "KA-2026-0024" in text and "KA-2026-0025" not in text
+
+
+def test_an_inline_image_is_always_named_with_its_types_extension(digest: Digest) -> None:
+    """Issue 11: a client that lists or saves the chart gets a .png file, whatever the
+    Content-ID it is found by."""
+    from mailbot.adapters.mime_out import image_part
+
+    png = trend_chart(digest)
+    assert image_part(png, "png", CHART)["Content-Disposition"] == \
+        'inline; filename="weekly-trend.png"'
+    assert image_part(png, "png", "trend")["Content-Disposition"] == 'inline; filename="trend.png"'
+    part = image_part(png, "png", "chart.2026-w47@kent.test")
+    assert (part["Content-ID"], part["Content-Disposition"]) == (
+        "<chart.2026-w47@kent.test>", 'inline; filename="chart.2026-w47.png"')

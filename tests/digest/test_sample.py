@@ -52,9 +52,12 @@ def test_committed_sample_chart_matches_pixel_for_pixel(rendered: dict[str, byte
 
 def test_the_sample_shows_every_section_and_no_child_names(rendered: dict[str, bytes]) -> None:
     text = rendered["weekly-digest.txt"].decode()
-    for heading in ("ALERTS", "CHILDREN IN CARE MISSING (C8)", "RETURN INTERVIEWS",
-                    "NATIONAL ALERTS (C7)", "APPROVALS WAITING LONGEST"):
-        assert heading in text
+    headings = ("NEEDS ATTENTION", "THE WEEK'S FIGURES", "ALERTS",
+                "CHILDREN IN CARE MISSING (CATEGORY C8)", "RETURN INTERVIEWS",
+                "NATIONAL ALERTS (CATEGORY C7)", "APPROVALS WAITING LONGEST")
+    places = [text.find(f"\n{heading}") for heading in headings]
+    assert -1 not in places, dict(zip(headings, places, strict=True))
+    assert places == sorted(places), "what needs attention comes first, then the figures"
     module = _regenerate_module()
     for content in (text, rendered["weekly-digest.html"].decode()):
         leaked = [n for n in (*module.FIRST, *module.LAST) if n in content]

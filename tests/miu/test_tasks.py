@@ -42,8 +42,9 @@ def test_r_miu_the_48_hour_task_is_chased_shown_and_closed_by_done(bot: MiuBot) 
     assert chased[:2] == ["before", "overdue"], "chased like any step (T-QA)"
     status = status_table(bot.service.store.load(), bot.config, bot.now)
     row = next(line for line in status.split("Open tasks")[1].splitlines()
-               if "record_missing_48h" in line)
-    assert row.startswith("miu") and ref in row and "OVERDUE" in row and "Jordan" not in status
+               if "record the 48 hours missing on Liberi" in line)
+    assert row.startswith("Management Information Unit") and ref in row and "OVERDUE" in row
+    assert "Jordan" not in status
     miu_tasks = [t for t in bot.digests()[-1]["tasks_open"] if t["role"] == "miu"]
     assert miu_tasks == [{"role": "miu", "role_title": "Management Information Unit",
                           "open": 1, "overdue": 1}]
@@ -80,7 +81,7 @@ def test_r_miu_a_register_question_is_chased_until_confirm_closes_it(
     bot.close()
     assert main(["status", "--state", str(tmp_path / "state")]) == 0
     status = capsys.readouterr().out
-    assert "register: check_details x1 chased" in status and "OLA-2026-0001" in status
+    assert "register: check details, chased 1 time" in status and "OLA-2026-0001" in status
     assert "Jesse" not in status
 
     bot = miu_bot(tmp_path, datetime(2026, 11, 19, 9, 0, tzinfo=UTC))

@@ -158,7 +158,9 @@ def test_the_first_filled_in_value_wins_and_an_empty_one_waits(config: Config) -
 
 
 def test_two_ticked_boxes_in_one_choice_is_a_problem(config: Config) -> None:
+    """alert-form.md; issue 11: the problem says what the field takes."""
     _, problems = build_form([RawField("whereabouts_known", "Whereabouts known", "☒ Yes ☒ No")],
                              config)
     assert [str(p) for p in problems] == [
-        "Whereabouts known: more than one box is ticked (Yes, No): tick one"]
+        "Whereabouts known: more than one box is ticked (Yes and No). Tick only one. "
+        "Answer Yes or No."]

@@ -91,13 +91,20 @@ def test_sample_06_bad_form_names_every_problem_at_once(samples: dict[str, Incom
     got = samples["06"]
     assert got.kind is MessageKind.NEW_FORM and got.form is not None
     problems = {p.field: str(p) for p in got.form.problems}
+    # issue 11: each problem says what the field takes, in whole sentences
     assert problems["category"].startswith(
-        "Category: 'Lost property' is not one of the categories (C1 Child died in unexpected")
-    assert problems["district"] == "District: this is missing"
-    assert problems["case_id"] == "Liberi ID: 12AB is not a Liberi ID: it is digits only"
-    assert problems["dob"] == "Date of birth: 31/02/2015 is not a real date"
-    assert problems["social_worker"] == "Social worker: this is missing"
-    assert problems["team_manager"] == "Team manager: this is missing"
+        "Category: 'Lost property' is not one of the categories. Write one of the categories, "
+        "by its number or its words: C1 Child died in unexpected circumstances; C2 ")
+    assert problems["district"].startswith(
+        "District: this is missing. Write one of the districts: Dartford, Gravesham, ")
+    assert problems["case_id"].startswith(
+        "Liberi ID: 12AB is not a Liberi ID. Write the child's Liberi ID, in digits only.")
+    assert problems["dob"] == ("Date of birth: 31/02/2015 is not a real date. Write the date "
+                               "as day/month/year, for example 23/11/2026.")
+    assert problems["social_worker"] == (
+        "Social worker: this is missing. Write the name and the council email address, for "
+        "example Sam Worker <sam.worker@kent.test>.")
+    assert problems["team_manager"].startswith("Team manager: this is missing. Write the name")
     assert len(problems) == 6
 
 

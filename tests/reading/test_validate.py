@@ -1,4 +1,5 @@
-"""validate_form: every problem at once, in the form's own words (alert-form.md)."""
+"""validate_form: every problem at once, in the form's own words (alert-form.md), each
+saying what the field takes (issue 11); a field only a later step needs does not block."""
 
 from __future__ import annotations
 
@@ -30,39 +31,69 @@ def test_a_complete_new_form_has_no_problems(config: Config) -> None:
     assert messages(complete(), config) == []
 
 
+HOW = "Write the name and the council email address, for example Sam Worker <sam.worker@kent.test>."
+
+
 def test_an_empty_new_form_names_every_always_required_field_in_form_order(config: Config) -> None:
-    assert messages(Form(), config) == [f"{label}: this is missing" for label in (
+    got = messages(Form(), config)
+    assert [m.split(":", 1)[0] for m in got] == [
         "Category", "District", "Child's name", "Liberi ID", "Date of birth", "Legal status",
-        "Social worker", "Team manager", "Summary of concern")]
+        "Social worker", "Team manager", "Summary of concern"]
+    assert all(": this is missing. " in m and m.endswith(".") for m in got), got
 
 
 def test_a_category_adds_what_routing_yaml_requires(config: Config) -> None:
     assert messages(complete(category="C8"), config) == [
-        "Placement / address: this is missing", "Date and time missing: this is missing",
-        "Whereabouts known: this is missing", "Circumstances of going missing: this is missing",
-        "Reported to police: this is missing", "Out of Hours informed: this is missing",
-        "Actions taken to locate: this is missing"]
+        "Placement / address: this is missing. Write where the child lives or is placed.",
+        "Date and time missing: this is missing. Write the date and time, for example "
+        "23/11/2026 14:30.",
+        "Whereabouts known: this is missing. Answer Yes or No.",
+        "Circumstances of going missing: this is missing. Write how the child came to go missing.",
+        "Reported to police: this is missing. Answer Yes or No.",
+        "Out of Hours informed: this is missing. Answer Yes or No.",
+        "Actions taken to locate: this is missing. Write what has been done to find the child."]
+
+
+def test_a_field_only_a_later_step_needs_does_not_hold_the_form_back(config: Config) -> None:
+    """Issue 11 (R-OFSTED, R-DEATH, T-NAT-3W): Ofsted, Form A and the national
+    notification's details are asked for after routing, not before."""
+    c1 = complete(category="C1", incident_at=WHEN)
+    assert messages(c1, config) == [], "no Ofsted or Form A answer is needed to route a C1"
+    assert messages(complete(category="C2", incident_at=WHEN), config) == []
+    c7 = complete(category="C7", legal_status="CP Plan", missing_since=WHEN,
+                  whereabouts_known=False, circumstances="x", police_informed=True,
+                  actions_taken="x")
+    assert messages(c7, config) == [], "the national details come later"
+    assert messages(complete(category="C1"), config) == [
+        "Date and time of incident: this is missing. Write the date and time, for example "
+        "23/11/2026 14:30."], "what the category needs to route still blocks"
 
 
 def test_problems_use_the_label_the_sender_wrote(config: Config) -> None:
     form = complete(district=None, labels={"district": "Area office"})
-    assert messages(form, config) == ["Area office: this is missing"]
+    got = messages(form, config)
+    assert len(got) == 1 and got[0].startswith("Area office: this is missing. Write one of the "
+                                               "districts: Dartford, ")
 
 
 def test_unknown_category_and_district_list_what_is_allowed(config: Config) -> None:
     got = messages(complete(category="Lost property", district="Atlantis"), config)
-    assert got[0].startswith("Category: 'Lost property' is not one of the categories (C1 Child "
-                             "died in unexpected circumstances; C2 ")
-    assert got[0].endswith("C9 Other case of concern)")
-    assert got[1].startswith("District: 'Atlantis' is not one of the districts (Dartford, ")
+    assert got[0].startswith("Category: 'Lost property' is not one of the categories. Write one "
+                             "of the categories, by its number or its words: C1 Child died in "
+                             "unexpected circumstances; C2 Severe injury, ")
+    assert got[0].endswith("; or C9 Other case of concern.")
+    assert got[1].startswith("District: 'Atlantis' is not one of the districts. Write one of the "
+                             "districts: Dartford, ")
+    assert got[1].endswith(", Tonbridge and Malling or Tunbridge Wells.")
 
 
 def test_a_liberi_id_is_digits_unless_the_child_is_unborn(config: Config) -> None:
-    assert messages(complete(case_id="12AB"), config) == [
-        "Liberi ID: 12AB is not a Liberi ID: it is digits only"]
+    how = ("Write the child's Liberi ID, in digits only. An unborn baby needs none: give the "
+           "expected due date under the label \"Expected due date\".")
+    assert messages(complete(case_id="12AB"), config) == [f"Liberi ID: 12AB is not a Liberi ID. {how}"]
     assert messages(complete(case_id=None, labels={"dob": "Expected due date"}), config) == []
     assert messages(complete(case_id=None, legal_status="CP Plan (unborn)"), config) == []
-    assert messages(complete(case_id=None), config) == ["Liberi ID: this is missing"]
+    assert messages(complete(case_id=None), config) == [f"Liberi ID: this is missing. {how}"]
 
 
 def test_contacts_must_be_council_addresses_with_an_address(config: Config) -> None:
@@ -70,25 +101,45 @@ def test_contacts_must_be_council_addresses_with_an_address(config: Config) -> N
                             team_manager=Contact(name="T", email="t@gmail.example"),
                             submitted_by=Contact(name="S", email="s@@kent.test")), config)
     assert got == [
-        "Social worker: 'Sam' has no email address: write the name and the email address",
-        "Team manager: t@gmail.example is not a council address (kent.test): alerts only go to staff",
-        "Submitted by: s@@kent.test is not a valid email address"]
+        f"Social worker: 'Sam' has no email address. {HOW}",
+        "Team manager: t@gmail.example is not a council address, and alerts only go to staff. "
+        "Write their council email address (at kent.test).",
+        f"Submitted by: s@@kent.test is not a valid email address. {HOW}"]
 
 
 def test_legal_status_and_exceptional_circumstances_come_from_their_lists(config: Config) -> None:
     got = messages(complete(legal_status="Foster", exceptional="other"), config)
-    assert got == ["Legal status: 'Foster' is not one of CP Plan, CIN Plan, Child in Care, UASC, "
-                   "Care Leaver, None",
-                   "Exceptional circumstances: 'other' is not one of s47, care order abduction, "
-                   "removed without notice, none"]
+    assert got == ["Legal status: 'Foster' is not a legal status the form takes. Answer CP Plan, "
+                   "CIN Plan, Child in Care, UASC, Care Leaver or None.",
+                   "Exceptional circumstances: 'other' is not one of the exceptional "
+                   "circumstances the form takes. Answer s47, care order abduction, removed "
+                   "without notice or none."]
 
 
 def test_r_absent_whereabouts_known_is_not_missing(config: Config) -> None:
+    """R-ABSENT: one answer of the form as a whole, saying what to do instead."""
     form = complete(category="C6", missing_since=WHEN, whereabouts_known=True, circumstances="x",
                     police_informed=True, actions_taken="x")
-    assert messages(form, config) == [
-        "Whereabouts known: Yes means the child's whereabouts are known, so the child is not "
-        "missing (an unauthorised absence) and is not alerted as missing (R-ABSENT)"]
+    (problem,) = validate_form(form, config, MessageKind.NEW_FORM)
+    assert problem.field == "" and problem.label == ""
+    assert problem.message.startswith(
+        "The form says the child's whereabouts are known (Whereabouts known: Yes), so this is "
+        "not a missing-child alert.")
+    for words in ("absent without authorisation", "kept under review",
+                  "send the alert again under another category, for example C9 Other case of "
+                  "concern,", "Whereabouts known: No."):
+        assert words in problem.message, words
+    assert "R-ABSENT" not in problem.message
+
+
+def test_r_absent_does_not_ask_for_missing_child_fields(config: Config) -> None:
+    """R-ABSENT, issue 11: a child whose whereabouts are known is not asked for the
+    police, Out of Hours or the circumstances of going missing; the fields every alert
+    needs are still named."""
+    form = complete(category="C8", whereabouts_known=True, district=None)
+    got = messages(form, config)
+    assert len(got) == 2 and got[0].startswith("The form says the child's whereabouts are known")
+    assert got[1].startswith("District: this is missing.")
 
 
 def test_c7_for_a_family_in_a_known_locality_does_not_meet_the_national_threshold(
@@ -98,17 +149,20 @@ def test_c7_for_a_family_in_a_known_locality_does_not_meet_the_national_threshol
                     actions_taken="x", national_alert=True, attempts_to_locate="x",
                     known_locality=True, exceptional="none")
     assert messages(form, config) == [
-        "Family known to be in a particular locality: Yes means the family is known to be in a "
-        "particular locality, so the threshold for a national alert is not met: send it under "
-        "another category"]
+        "Family known to be in a particular locality: you answered Yes: a family known to be in "
+        "a particular locality is not missing in the sense of a national alert, so the threshold "
+        "for one is not met. Send the alert under another category such as C6 Child In Need or "
+        "Child Protection Plan child missing, or answer No if the family's locality is not known."]
 
 
 def test_an_update_needs_only_a_well_formed_reference(config: Config) -> None:
     update = MessageKind.UPDATE
-    assert messages(Form(alert_type="update"), config, update) == ["Alert reference: this is missing"]
+    how = "Write the reference the alerts inbox gave, for example KA-2026-0042."
+    assert messages(Form(alert_type="update"), config, update) == [
+        f"Alert reference: this is missing. {how}"]
     assert messages(Form(alert_type="update", reference="KA-2026-0001"), config, update) == []
     assert messages(Form(alert_type="dealert", reference="KA-26-1"), config, MessageKind.DEALERT) == [
-        "Alert reference: KA-26-1 is not an alert reference (they look like KA-2026-0042)"]
+        f"Alert reference: KA-26-1 is not an alert reference. {how}"]
 
 
 def test_an_update_still_checks_the_values_it_gives(config: Config) -> None:

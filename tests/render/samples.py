@@ -55,7 +55,8 @@ def contexts() -> dict[str, dict[str, Any]]:
             **basics("you are the Service Manager for Canterbury."),
             "alert": alert(),
             "step": {
-                "id": "sm_qa", "asks": "quality assurance", "role_title": "Service Manager",
+                "id": "sm_qa", "asks": "quality assurance", "asked": "for quality assurance",
+                "role_title": "Service Manager",
                 "answers": ["approve", "return", "forward", "dealert"],
                 "may_forward_to": [
                     {"role": "director",
@@ -65,13 +66,14 @@ def contexts() -> dict[str, dict[str, Any]]:
                 ],
             },
             "due_at": DUE, "escalated": False, "escalation_reason": "", "original_owner": "",
+            "still_to_come": "",
         },
         "task_request": {
             **basics("the Management Information Unit records missing and found dates.",
                      rule="R-MIU"),
             "alert": alert(),
             "task": {"id": "miu_dates", "task": "record_missing_dates",
-                     "description": "Record the date missing on Liberi."},
+                     "description": "Record the date missing on Liberi.", "still_to_come": []},
             "due_at": DUE,
         },
         "alert_notice": {
@@ -84,6 +86,7 @@ def contexts() -> dict[str, dict[str, Any]]:
         "submitter_receipt": {
             **basics("you sent this alert form."),
             "next_step": "Sue Manager (Service Manager) has been asked for quality assurance.",
+            "still_to_come": [], "still_to_come_intro": "", "reply_lines": [],
         },
         "submitter_returned": {
             **basics("you sent this alert form."),
@@ -94,6 +97,7 @@ def contexts() -> dict[str, dict[str, Any]]:
         "form_problems": {
             **basics("you sent a message to the alerts inbox.", rule="R-FORM", ref=None,
                      initials="?"),
+            "advice": [],
             "problems": ["District: 'Canterbry' is not a district we know",
                          "Date of birth: 31/02/2011 is not a real date"],
             "unsupported": ["alert form.doc"],
@@ -101,14 +105,79 @@ def contexts() -> dict[str, dict[str, Any]]:
         },
         "reminder": {
             **basics("you were asked for quality assurance of this alert.", rule="T-QA"),
-            "what": "Quality assurance by the Service Manager is awaited.",
+            "what": f"You were asked for quality assurance on alert {REF} (J.L.S.).",
             "due_at": DUE, "stage": "overdue", "chasers": 1,
+        },
+        "waiting_on_you": {
+            **basics("You have more than one alert waiting on you today; they come in one "
+                     "email rather than one each.", rule="", ref=None, initials="?"),
+            "items": [
+                {"ref": REF, "initials": "J.L.S.", "stage": "chase", "due_at": DUE,
+                 "what": "the Service Manager's answer: quality assurance",
+                 "token": "t0k3n-abc", "answers": ["approve", "return"], "fields": False,
+                 "subject": f"{REF} (J.L.S.)"},
+                {"ref": "KA-2026-0043", "initials": "R.S.", "stage": "before",
+                 "due_at": "2026-11-16T16:00:00+00:00",
+                 "what": "the Service Manager's answer: check actions to locate, meeting "
+                         "dates, and that Police and Out of Hours were told",
+                 "token": "t0k3n-def", "answers": ["approve", "return"], "fields": False,
+                 "subject": "KA-2026-0043 (R.S.)"},
+                {"ref": "KA-2026-0044", "initials": "A.E.", "stage": "before",
+                 "due_at": "2026-11-16T17:00:00+00:00",
+                 "what": "Complete and send the Ofsted notification (consult the area PDO on "
+                         "the template)",
+                 "token": "t0k3n-ghi", "answers": ["done"], "fields": False,
+                 "subject": "KA-2026-0044 (A.E.)"},
+            ],
+        },
+        "chasing_stopped": {
+            **basics(f"Chasing has stopped on alert {REF}.", rule="T-QA"),
+            "what": "the Service Manager's answer: quality assurance", "due_at": DUE,
+            "chased": 8, "asked": ["Sue Manager", "Sol South", "Ed East"],
+        },
+        "calendar_cancel": {
+            **basics(f"You had a calendar entry for a deadline on alert {REF}.", rule=""),
+            "what": "Service Manager's answer due", "due_at": DUE,
+            "why": "it has been answered, or is no longer needed",
+        },
+        "area_review": {
+            **basics("you are the Service Manager for East. The procedure asks each Service "
+                     "Management Team to review its current alerts, so the area's open alerts "
+                     "come to you every Monday.", rule="", ref=None, initials="?"),
+            "areas": ["East"], "where": "East", "open": 3, "overdue": 1, "yours": 1,
+            "answerable": 1,
+            "items": [
+                {"ref": REF, "initials": "J.L.S.", "district": "Canterbury",
+                 "category": "C8 Child in Care (including UASC) missing", "status": "in quality "
+                 "assurance", "hold_until": None, "overdue": True,
+                 "deadline": {"at": DUE, "what": "Service Manager quality assurance due",
+                              "overdue": True, "step": True},
+                 "steps": [{"what": "Service Manager quality assurance", "owner": "you",
+                            "yours": True, "due_at": DUE, "overdue": True,
+                            "token": "t0k3n-abc", "answers": ["approve", "return"],
+                            "fields": False, "subject": f"{REF} (J.L.S.)"}]},
+                {"ref": "KA-2026-0031", "initials": "R.S.", "district": "Thanet",
+                 "category": "C8 Child in Care (including UASC) missing", "status": "open",
+                 "hold_until": None, "overdue": False,
+                 "deadline": {"at": "2026-11-18T17:00:00+00:00", "what": "Return interview due",
+                              "overdue": False, "step": False},
+                 "steps": [{"what": "Quality assurance and contact with the district",
+                            "owner": "Pam East", "yours": False,
+                            "due_at": "2026-11-19T17:00:00+00:00", "overdue": False,
+                            "token": None, "answers": ["done"], "fields": False,
+                            "subject": "KA-2026-0031 (R.S.)"}]},
+                {"ref": "KA-2026-0027", "initials": "A.E.", "district": "Swale",
+                 "category": "C7 Child subject to Child Protection Plan missing, national "
+                             "alert required", "status": "held", "overdue": False,
+                 "hold_until": "2026-11-30T10:00:00+00:00", "deadline": None, "steps": []},
+            ],
         },
         "deadline_notice": {
             **basics("you are the Team Manager named on the alert.", rule="T-72H"),
             "clock": "return_interview_due",
             "what": "A return interview must be completed within 72 hours of being found.",
             "due_at": "2026-11-19T08:10:00+00:00", "since": "2026-11-16T08:10:00+00:00",
+            "opens_at": None,
         },
         "reply_refused": {
             **basics("you replied to the alerts inbox.", rule="R-AUTH"),
@@ -144,6 +213,8 @@ RECIPIENTS = {
     "reminder": (SUE,), "deadline_notice": (SW,), "reply_refused": (SW,),
     "reply_question": (SUE,),
     "delivery_problem": (UNIT,), "duplicate_question": (SW,),
+    "waiting_on_you": (SUE,), "chasing_stopped": (UNIT,), "calendar_cancel": (SUE,),
+    "area_review": (SUE,),
 }
 ANSWERABLE = {"approval_request", "task_request", "reminder", "duplicate_question",
               "reply_question"}

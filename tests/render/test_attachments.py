@@ -37,7 +37,7 @@ def ics_part(msg: EmailMessage) -> EmailMessage:
 
 @pytest.mark.parametrize("purpose", ["reminder", "approval_request", "task_request"])
 def test_a_deadline_carries_a_calendar_entry_at_the_right_utc_time(
-        renderer: Renderer, purpose: str) -> None:
+        renderer: Renderer, config: Config, purpose: str) -> None:
     out = outgoing(purpose, attach_ics=DEADLINE)
     msg = parse(renderer.render(out, NOW).data)
 
@@ -45,10 +45,12 @@ def test_a_deadline_carries_a_calendar_entry_at_the_right_utc_time(
     assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
     part = ics_part(msg)
     assert part.get_filename() == f"{REF}-deadline.ics"
-    assert part.get_param("method") == "PUBLISH"
+    # an iTIP request (RFC 5546), the part's method the same as the one inside, so
+    # Outlook offers it once and updates it in place
+    assert part.get_param("method") == "REQUEST"
 
     calendar = Calendar.from_ical(part.get_content())
-    assert str(calendar["METHOD"]) == "PUBLISH"
+    assert str(calendar["METHOD"]) == "REQUEST"
     (event,) = calendar.walk("VEVENT")
     start = event.decoded("DTSTART")
     assert start == datetime(2026, 7, 2, 13, 30, tzinfo=UTC)
@@ -61,6 +63,10 @@ def test_a_deadline_carries_a_calendar_entry_at_the_right_utc_time(
     (alarm,) = event.walk("VALARM")
     assert alarm.decoded("TRIGGER") == -timedelta(minutes=15)
     assert "Jamie" not in part.get_content()
+    # nobody is asked to answer it, so accepting sends no "Accepted:" mail to the inbox
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    assert attendees and all(a.params["RSVP"] == "FALSE" for a in attendees)
+    assert str(event["ORGANIZER"]).lower() == f"mailto:{config.organisation.bot_address.lower()}"
 
 
 def test_no_calendar_entry_unless_asked(renderer: Renderer) -> None:

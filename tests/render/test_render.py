@@ -14,6 +14,8 @@ from mailbot.core.values.mail import Outgoing, Recipient
 from tests.render.samples import ANSWERABLE, NOW, REF, SENSITIVE, alert, contexts, outgoing
 
 PURPOSES = sorted(contexts())
+# the daily "waiting on you" mail and the weekly area review: one reply address per item
+EACH_ITEM_ITS_ADDRESS = {"waiting_on_you", "area_review"}
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -66,6 +68,11 @@ def test_reply_to_carries_the_token_only_when_an_answer_is_expected(
     if purpose in ANSWERABLE:
         assert msg["Reply-To"] == "safeguardingunitalerts+t0k3n-abc@kent.test"
         assert "write your answer on the first line" in parts(msg)[0].lower()
+    elif purpose in EACH_ITEM_ITS_ADDRESS:
+        # a list of items, each with its own reply address; the mail itself answers none
+        assert msg["Reply-To"] is None
+        assert "write to the reply address given for the alert" in parts(msg)[0]
+        assert "safeguardingunitalerts+t0k3n-abc@kent.test" in parts(msg)[0]
     else:
         assert msg["Reply-To"] is None
         assert "You do not need to reply" in parts(msg)[0]
@@ -107,7 +114,10 @@ def test_html_escapes_a_child_name_that_looks_like_markup(renderer: Renderer) ->
 
 @pytest.mark.parametrize(("purpose", "path"), [
     ("approval_request", ("due_at",)),
-    ("approval_request", ("step", "asks")),
+    ("approval_request", ("step", "asked")),
+    ("approval_request", ("still_to_come",)),
+    ("submitter_receipt", ("still_to_come",)),
+    ("form_problems", ("advice",)),
     ("approval_request", ("alert", "fields")),
     ("task_request", ("task", "description")),
     ("alert_notice", ("changes",)),
@@ -136,8 +146,8 @@ def test_a_missing_context_key_is_an_error_not_a_blank(
 
 def test_approval_request_lists_exactly_the_answers_the_step_allows(renderer: Renderer) -> None:
     text, _ = parts(parse(renderer.render(outgoing("approval_request"), NOW).data))
-    for line in ("APPROVE", "RETURN followed by your reasons", "FORWARD director",
-                 "FORWARD ad_sqa", "DE-ALERT followed by the reason"):
+    for line in ("APPROVE", "RETURN followed by your reasons", "FORWARD DIRECTOR",
+                 "FORWARD AD SQA", "DE-ALERT followed by the reason"):
         assert f"  {line}\n" in text
     ctx = contexts()["approval_request"]
     ctx["step"] = {**ctx["step"], "answers": ["approve", "return"], "may_forward_to": []}
@@ -209,6 +219,19 @@ def test_a_deadline_notice_without_dates_omits_them(renderer: Renderer) -> None:
     text, _ = parts(parse(renderer.render(outgoing("deadline_notice", context=ctx), NOW).data))
     assert "National alert: three weeks have passed" in text
     assert "Since:" not in text and "Due by:" not in text
+
+
+def test_a_hold_reads_may_go_on_and_is_not_a_deadline_the_reader_owns(renderer: Renderer) -> None:
+    """Issue 11 §6, T-NAT-3W: the national alert's three-week gate is not the reader's deadline."""
+    ctx = contexts()["deadline_notice"]
+    ctx.update(clock="national_held", since=None, due_at=None, opens_at="2026-11-30T10:00:00Z",
+               what="The national alert is held. It may go on Mon 30 Nov 2026 10:00 GMT.")
+    text, html = parts(parse(renderer.render(outgoing("deadline_notice", context=ctx), NOW).data))
+    assert text.startswith("National alert held: alert KA-2026-0042")
+    assert "May go on: Mon 30 Nov 2026 10:00 GMT" in text
+    assert "May go on: <strong>Mon 30 Nov 2026 10:00 GMT</strong>" in html
+    assert "Due by" not in text and "Due by" not in html
+    assert "deadline" not in text.lower()
 
 
 def test_a_purpose_is_a_template_name_not_a_path(renderer: Renderer) -> None:

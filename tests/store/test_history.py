@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.adapters.store import Store
+from mailbot.adapters.store.store import read_committed
 
 from .conftest import T0, closed, decide, make_alert, make_event
 
@@ -46,8 +47,8 @@ def test_an_alert_closed_without_change_still_leaves_a_readable_hot_file(folder:
     with Store.open(folder) as store:
         store.commit(decide([alert]))
         store.commit(decide([alert], closed_refs=(REF,)))
-        on_disk = json.loads((folder / "db.json").read_bytes())
-        assert list(on_disk["closing"].values()) == [alert.model_dump(mode="json")]
+        on_disk = read_committed(folder)     # the snapshot and the journal, as committed
+        assert on_disk is not None and list(on_disk.closing.values()) == [alert]
     with Store.open(folder) as store:
         assert store.archived_alert(REF) == alert
         assert store.load().alerts == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from mailbot.core.clocks import office_hours
 from mailbot.core.durations import add_months
 from tests.workflow.conftest import MONDAY, ROOT, Bot
 
@@ -39,12 +40,15 @@ def test_t_nat_3w_national_alert_held_until_three_weeks_then_back_to_sm(bot: Bot
 
 
 def test_t_nat_3w_held_without_recorded_attempts_until_an_update_gives_them(bot: Bot) -> None:
+    """T-NAT-3W, issue 11: the reasonable attempts are what the national step needs, so
+    the alert goes at once, the sender is asked for them, and the national step waits."""
     ref = bot.send_form("C7", sender="Dee Lead <dee.lead@kent.test>",
                         **{"Date and time missing": "01/10/2026 10:00",
                            "Agencies contacted / reasonable attempts": None})
     bot.answer("sm.south@kent.test", ref, "APPROVE")
     assert bot.alert(ref).status == "held"
-    assert "attempts" in bot.alert(ref).national.held_reason
+    wait = bot.alert(ref).wait("still_to_come")
+    assert wait is not None and wait.still_to_come == ("attempts_to_locate",)
     bot.update("Dee Lead <dee.lead@kent.test>", ref,
                "Alert type: Updated alert\r\nAgencies contacted / reasonable attempts: Police, GP.")
     assert bot.request("sm.south@kent.test", ref).context["step"]["id"] == "nat_sm_qa"
@@ -66,14 +70,17 @@ def test_t_nat_6m_pdo_asked_to_reissue_ahead_of_six_months_with_original_date(bo
     ref = signed_off(bot)
     issued = bot.alert(ref).national.issued_at
     six_months = add_months(issued, 6)
-    bot.at(six_months - timedelta(days=14, minutes=1))
+    # a procedural notice, not a real-time clock: it waits for working hours (issue 11)
+    asked = in_hours(bot, six_months - timedelta(days=14))
+    assert asked != six_months - timedelta(days=14), "this one falls on a Sunday"
+    bot.at(asked - timedelta(minutes=1))
     assert "task_request" not in [o.purpose for o in bot.record.to("pdo.south@kent.test", ref=ref)
                                   if o.context.get("task", {}).get("task") == "national_reissue"]
-    bot.at(six_months - timedelta(days=14))
+    bot.at(asked)
     reissue = [o for o in bot.record.to("pdo.south@kent.test", "task_request", ref)
                if o.context["task"]["task"] == "national_reissue"]
     assert len(reissue) == 1 and reissue[0].context["due_at"] == six_months.isoformat()
-    assert "09 Nov 2026 10:00" in str(reissue[0].context["alert"]["fields"]), "original missing date"
+    assert "9 Nov 2026 10:00" in str(reissue[0].context["alert"]["fields"]), "original missing date"
     bot.answer("pdo.south@kent.test", ref, "DONE re-issued", purpose="task_request")
     assert bot.alert(ref).national.reissues == 1
 
@@ -87,8 +94,13 @@ def test_t_nat_12m_warnings_well_before_lapse(bot: Bot) -> None:
     assert [o.rule for o in warnings] == ["T-NAT-12M", "T-NAT-12M"]
     assert all("sm.sqa@kent.test" in {r.email for r in o.cc} for o in warnings)
     sent_at = [t for t, o in bot.record.sent if o in warnings]
-    assert sent_at[0] == add_months(issued, 11)
-    assert sent_at[1] == add_months(issued, 11) + timedelta(days=15)
+    # each at its day, or the next working-hours opening when that is out of hours
+    assert sent_at[0] == in_hours(bot, add_months(issued, 11))
+    assert sent_at[1] == in_hours(bot, add_months(issued, 11) + timedelta(days=15))
+
+
+def in_hours(bot: Bot, when: datetime) -> datetime:
+    return office_hours.next_open(when, bot.config, bot.service.holidays)
 
 
 def test_t_nat_found_after_issue_asks_miu_to_cascade_found(bot: Bot) -> None:

@@ -76,6 +76,19 @@ def test_r_std_approval_counts_only_from_the_person_asked_or_their_deputy(bot: B
     assert bot.alert(ref).wait("ad_review") is not None
 
 
+def test_r_auth_the_refusal_says_who_can_answer_and_how_in_sentences(bot: Bot) -> None:
+    """Issue 11 §2: a refused reply names who can answer (from the directory) and what to do."""
+    ref = bot.send_form("C3", sender="Kim Lead <kim.lead@kent.test>")
+    bot.answer("sm.west@kent.test", ref, "APPROVE", sender="ad.west@kent.test")
+    [refused] = bot.record.to("ad.west@kent.test", "reply_refused", ref)
+    why = refused.context["why"]
+    assert why.startswith("Only the person the step waits on") and why.endswith(".")
+    assert "For this alert that is Wyn West, or their deputy." in why
+    assert "ask them to reply to the request they were sent" in why
+    assert ".." not in why
+    assert "Alex" not in why and "Sample" not in why, "no case data in a refusal"
+
+
 def test_r_std_return_goes_back_to_the_submitter_and_an_update_asks_again(bot: Bot) -> None:
     ref = bot.send_form("C3", sender="Kim Lead <kim.lead@kent.test>")
     first = bot.request("sm.west@kent.test", ref)

@@ -12,7 +12,7 @@ import imaplib
 import logging
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from imapclient import IMAPClient
@@ -26,7 +26,7 @@ from mailbot.adapters.imap.connection import (
     token_getter,
 )
 from mailbot.adapters.imap.idle import idle_until, new_mail_waiting
-from mailbot.adapters.imap.moves import locate, move
+from mailbot.adapters.imap.moves import locate_many, move
 from mailbot.errors import TransportError
 from mailbot.ports import Folder, InboxMessage
 
@@ -102,27 +102,48 @@ class ImapMailbox:
         target = self.targets[folder]
         client = self._connection()
         try:
-            uids = locate(client, message, self._uidvalidity)
-            if not uids:
-                log.info("mailbox %s: %s is no longer in the inbox; nothing to move",
-                         self.name, message.uid)
-                return
-            self._ensure_folder(client, target)
-            try:
-                move(client, uids, target, use_move=self.use_move)
-            except imaplib.IMAP4.abort:
-                raise
-            except imaplib.IMAP4.error:
-                # e.g. NO [EXPUNGEISSUED]: a person removed it after our SEARCH.
-                client.noop()  # take in their expunges
-                if locate(client, message, self._uidvalidity):
-                    raise
-                log.info("mailbox %s: %s left the inbox while being moved", self.name,
-                         message.uid)
-                return
+            moved = self._move_present(client, [message], target)
         except IMAP_ERRORS as e:
             raise self._fail(f"moving {message.uid} to {target}", e) from e
-        log.info("mailbox %s: moved %s to %s", self.name, message.uid, target)
+        if moved:
+            log.info("mailbox %s: moved %s to %s", self.name, message.uid, target)
+        else:
+            log.info("mailbox %s: %s is no longer in the inbox; nothing to move",
+                     self.name, message.uid)
+
+    def acknowledge_many(self, handled: Sequence[tuple[InboxMessage, Folder]]) -> None:
+        """One UID SEARCH and one UID MOVE (or COPY + EXPUNGE) per target folder."""
+        by_target: dict[str, list[InboxMessage]] = {}
+        for message, folder in handled:
+            by_target.setdefault(self.targets[folder], []).append(message)
+        if not by_target:
+            return
+        client = self._connection()
+        try:
+            for target, messages in by_target.items():
+                moved = self._move_present(client, messages, target)
+                log.info("mailbox %s: moved %d message(s) to %s", self.name, moved, target)
+        except IMAP_ERRORS as e:
+            raise self._fail(f"moving {len(handled)} message(s)", e) from e
+
+    def _move_present(self, client: Any, messages: Sequence[InboxMessage], target: str) -> int:
+        """Move those of `messages` still in the inbox to `target`; how many moved. A
+        message a person removed meanwhile (NO [EXPUNGEISSUED] after our SEARCH) is
+        passed over: their expunges are taken in and what is still there moves."""
+        uids = locate_many(client, messages, self._uidvalidity)
+        if not uids:
+            return 0
+        self._ensure_folder(client, target)
+        try:
+            move(client, uids, target, use_move=self.use_move)
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error:
+            client.noop()
+            uids = locate_many(client, messages, self._uidvalidity)
+            if uids:
+                move(client, uids, target, use_move=self.use_move)
+        return len(uids)
 
     def wait(self, timeout: float) -> None:
         timeout = max(0.0, min(timeout, self.rescan_every))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -93,19 +93,32 @@ class EwsMailbox:
                     bytes(item.mime_content or b""), item.item_class))
 
     def acknowledge(self, message: InboxMessage, folder: Folder) -> None:
+        self._move([message.uid], folder)
+
+    def acknowledge_many(self, handled: Sequence[tuple[InboxMessage, Folder]]) -> None:
+        """One MoveItem call (bulk_move) per target folder."""
+        by_folder: dict[Folder, list[str]] = {}
+        for message, folder in handled:
+            by_folder.setdefault(folder, []).append(message.uid)
+        for folder, uids in by_folder.items():
+            self._move(uids, folder)
+
+    def _move(self, uids: list[str], folder: Folder) -> None:
         from exchangelib.errors import ErrorFolderNotFound, ErrorItemNotFound, ErrorToFolderNotFound
 
         account = self.connection.account()
         for attempt in (1, 2):
             target = self._target(folder)
-            with self.connection.errors(f"moving a message to {self._names[folder]}"):
+            with self.connection.errors(f"moving {len(uids)} message(s) to {self._names[folder]}"):
                 try:
-                    result = account.bulk_move(ids=[(message.uid,)], to_folder=target)
+                    result = account.bulk_move(ids=[(uid,) for uid in uids], to_folder=target)
                 except (ErrorToFolderNotFound, ErrorFolderNotFound) as e:  # raised, not returned
                     result = [e]
-            failure = next((r for r in result if isinstance(r, Exception)), None)
-            if failure is None or isinstance(failure, ErrorItemNotFound):
-                return  # moved, or a person already moved or deleted it
+            # ErrorItemNotFound: a person already moved or deleted that one
+            failure = next((r for r in result if isinstance(r, Exception)
+                            and not isinstance(r, ErrorItemNotFound)), None)
+            if failure is None:
+                return
             if isinstance(failure, ErrorToFolderNotFound | ErrorFolderNotFound) and attempt == 1:
                 self._targets.pop(folder, None)  # someone removed the folder: make it again
                 continue

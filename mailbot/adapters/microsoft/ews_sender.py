@@ -36,3 +36,6 @@ class EwsSender:
         account = self.connection.account()
         with self.connection.errors("searching Sent Items"):
             return bool(account.sent.filter(message_id=f"<{message_id}>").exists())
+
+    def close(self) -> None:
+        """The client stays: it is the mailbox's own, one per process, reused by every send."""

@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -115,6 +115,12 @@ class GraphMailbox:
             self._targets.pop(folder, None)  # the folder itself went away: make it again
         if self._sync is not None:
             self._sync.inbox.pop(message.uid, None)
+
+    def acknowledge_many(self, handled: Sequence[tuple[InboxMessage, Folder]]) -> None:
+        """One move call a message, on the one kept client (Graph's JSON $batch, up to
+        20 moves a request, is not used yet: the local Graph fake does not answer it)."""
+        for message, folder in handled:
+            self.acknowledge(message, folder)
 
     def wait(self, timeout: float) -> None:
         self._closing.wait(timeout)

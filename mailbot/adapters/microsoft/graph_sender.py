@@ -36,3 +36,6 @@ class GraphSender:
             "GET", "/mailFolders/sentitems/messages",
             params={"$filter": f"internetMessageId eq '{quoted}'", "$select": "id", "$top": "1"})
         return bool(found.json().get("value"))
+
+    def close(self) -> None:
+        """The client stays: it is the mailbox's own, one per process, reused by every send."""

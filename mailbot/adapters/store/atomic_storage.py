@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +35,22 @@ def fsync_dir(folder: Path) -> None:
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Replace `path` with `data` all at once. `durable=False` skips the fsyncs:
     only for bulk loads that sync once at the end."""
+    atomic_write_chunks(path, (data,), durable=durable)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, durable: bool = True) -> int:
+    """`atomic_write_bytes` of the pieces joined, never holding them all in memory
+    (a large snapshot); returns the bytes written."""
     temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    total = 0
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            for block in _blocks(chunks):
+                view = memoryview(block)
+                total += len(view)
+                while view:
+                    view = view[os.write(fd, view):]
             if durable:
                 os.fsync(fd)
         finally:
@@ -52,6 +62,21 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
         raise
     if durable:
         fsync_dir(path.parent)
+    return total
+
+
+def _blocks(chunks: Iterable[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    """The pieces joined into writes of about `size` bytes (one write for one piece)."""
+    pending: list[bytes] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= size:
+            yield b"".join(pending) if len(pending) > 1 else pending[0]
+            pending, held = [], 0
+    if pending:
+        yield b"".join(pending) if len(pending) > 1 else pending[0]
 
 
 def remove_stale_temps(folder: Path) -> None:

@@ -40,9 +40,9 @@ class ColdFiles:
         self.sent = MonthlyLog(folder / "sent", "message_id", outbox_from_json)
 
     def load(self) -> None:
-        """Index seen and sent keys, reading (and so checking) every line once."""
-        self.seen.load_index()
-        self.sent.load_index()
+        """What opening needs of the cold side: nothing is read (the seen and sent
+        indexes are asked lazily, one bucket a question), only a crash's temp
+        files in the archive's recent months are cleared."""
         self.archive.tidy()
 
     def move_out(self, old: Hot, new: Hot, cutoff: datetime | None) -> Hot:

@@ -1,8 +1,9 @@
-"""The hot file's contents and its TinyDB layout (`state/db.json`).
+"""The hot state's contents, and its snapshot's TinyDB layout (`state/db.json`).
 
 Tables, each a TinyDB table of documents keyed "1", "2", ...:
   meta     {"schema_version": 1, "secret": base64, "latest": ISO time,
-            "register_commit": n (once the register has changed)}
+            "register_commit": n (once the register has changed),
+            "journal": n (the last journal segment this snapshot includes, once any)}
   state    the State (open alerts, counters, ...)
   cursors  {mailbox name: opaque sync state}
   closing  closed alerts not yet written to the archive
@@ -10,24 +11,27 @@ Tables, each a TinyDB table of documents keyed "1", "2", ...:
   seen     recent seen-records
   outbox   outgoing mail: pending, sending, and recently sent
 
-The file is read and written whole through the storage, not table by table:
-TinyDB rewrites the file on every table operation, so a commit made of
-several table updates would be several writes and could be torn between
-them. One document, one atomic write. Any TinyDB can still open a copy.
+The snapshot is written whole (temp file, fsync, rename) only when the journal
+is compacted into it (journal.py, store.py); between snapshots each write is a
+journal segment of what changed. Any TinyDB can still open a copy of db.json.
+
+Values are written without the fields that hold their default (a missing
+field reads back as its default): an open alert is a third smaller on disk and
+in memory, where pydantic keeps a field-set per model.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from mailbot.adapters.store.atomic_storage import dumps
+from mailbot.adapters.store.atomic_storage import dumps, read_json_file
 from mailbot.adapters.store.record_json import (
     outbox_from_json,
     outbox_to_json,
@@ -60,20 +64,68 @@ class Hot:
     register_commit: int = 0
 
 
-def parse(path: Path, data: dict[str, dict[str, Any]]) -> tuple[bytes, Hot]:
-    """(secret, contents) of a hot file, or StoreCorrupt saying what is wrong."""
-    meta = data.get("meta", {}).get("1")
-    if not isinstance(meta, dict) or "schema_version" not in meta:
-        raise StoreCorrupt(f"{path}: no schema version: not a mailbot store, or damaged")
-    if meta["schema_version"] != SCHEMA_VERSION:
-        raise StoreCorrupt(
-            f"{path}: schema version {meta['schema_version']!r}; "
-            f"this mailbot reads version {SCHEMA_VERSION}"
-        )
+@dataclass(frozen=True)
+class Snapshot:
+    secret: bytes
+    hot: Hot
+    journal: int        # the last journal segment folded into this snapshot
+
+
+class _Tables(BaseModel):
+    """The snapshot's tables, for pydantic to read and validate in one pass."""
+
+    meta: dict[str, dict[str, Any]]
+    state: dict[str, State]
+    cursors: dict[str, dict[str, str]]
+    closing: dict[str, Alert]
+    events: dict[str, Event]
+    seen: dict[str, dict[str, Any]]
+    outbox: dict[str, dict[str, Any]]
+
+
+
+def read(path: Path) -> Snapshot | None:
+    """The snapshot at `path` (None if there is none), or StoreCorrupt saying what is wrong.
+
+    The bytes are validated in one pass by pydantic's JSON reader; only when that
+    fails is the file read again as plain JSON, to say precisely what is wrong."""
     try:
-        secret = base64.b64decode(meta["secret"], validate=True)
-        if len(secret) != 32:
-            raise ValueError("the secret is not 32 bytes")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise StoreCorrupt(f"{path}: cannot be read ({error.strerror})") from error
+    try:
+        tables = _Tables.model_validate_json(raw)
+    except (ValidationError, ValueError):
+        tables = None
+    del raw
+    if tables is None:
+        return parse(path, read_json_file(path))
+    meta = _meta(path, tables.meta)
+    try:
+        secret, hot = _secret(meta), Hot(
+            state=_first(tables.state),
+            closing={a.ref: a for a in _in_order(tables.closing)},
+            events=tuple(_in_order(tables.events)),
+            seen={r.sha256: r for r in map(seen_from_json, _in_order(tables.seen))},
+            outbox={e.message_id: e for e in map(outbox_from_json, _in_order(tables.outbox))},
+            cursors=dict(_first(tables.cursors)),
+            latest=None if meta.get("latest") is None else _utc(meta["latest"]),
+            register_commit=int(meta.get("register_commit", 0)),
+        )
+    except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
+        raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
+    return Snapshot(secret, hot, int(meta.get("journal", 0)))
+
+
+def parse(path: Path, data: Any) -> Snapshot:
+    """A snapshot from its parsed JSON, or StoreCorrupt saying what is wrong."""
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise StoreCorrupt(f"{path}: not a TinyDB database (expected tables of documents)")
+    meta = _meta(path, data.get("meta", {}))
+    try:
+        secret = _secret(meta)
         missing = [name for name in TABLES if name not in data]
         if missing:
             raise ValueError(f"missing tables {missing}")
@@ -89,81 +141,99 @@ def parse(path: Path, data: dict[str, dict[str, Any]]) -> tuple[bytes, Hot]:
         )
     except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
-    return secret, hot
+    return Snapshot(secret, hot, int(meta.get("journal", 0)))
+
+
+def _meta(path: Path, table: dict[str, Any]) -> dict[str, Any]:
+    meta = table.get("1")
+    if not isinstance(meta, dict) or "schema_version" not in meta:
+        raise StoreCorrupt(f"{path}: no schema version: not a mailbot store, or damaged")
+    if meta["schema_version"] != SCHEMA_VERSION:
+        raise StoreCorrupt(
+            f"{path}: schema version {meta['schema_version']!r}; "
+            f"this mailbot reads version {SCHEMA_VERSION}"
+        )
+    return meta
+
+
+def _secret(meta: dict[str, Any]) -> bytes:
+    secret = base64.b64decode(meta["secret"], validate=True)
+    if len(secret) != 32:
+        raise ValueError("the secret is not 32 bytes")
+    return secret
 
 
 def _utc(text: str) -> datetime:
     return utc(datetime.fromisoformat(text))
 
 
+def _in_order(table: dict[str, Any]) -> list[Any]:
+    return [doc for _, doc in sorted(table.items(), key=lambda item: int(item[0]))]
+
+
+def _first(table: dict[str, Any]) -> Any:
+    return _in_order(table)[0]
+
+
 def _docs(data: dict[str, dict[str, Any]], table: str) -> list[dict[str, Any]]:
     return [doc for _, doc in sorted(data[table].items(), key=lambda item: int(item[0]))]
 
 
-T = TypeVar("T")
+# -- writing ------------------------------------------------------------------------
 
 
-class Encoded:
-    """The JSON of each value written last time, reused while the value is the
-    very same object. The core returns unchanged alerts untouched, so a commit
-    encodes only what changed; encoding 300 open alerts afresh every time
-    would cost more than the write itself."""
-
-    def __init__(self) -> None:
-        self._done: dict[tuple[int, object], tuple[object, bytes]] = {}
-        self._next: dict[tuple[int, object], tuple[object, bytes]] = {}
-
-    def __call__(self, value: T, encode: Callable[[T], bytes]) -> bytes:
-        key = (id(value), encode)
-        hit = self._done.get(key)
-        text = hit[1] if hit is not None and hit[0] is value else encode(value)
-        self._next[key] = (value, text)
-        return text
-
-    def written(self) -> None:
-        self._done, self._next = self._next, {}
+def alert_json(alert: Alert) -> bytes:
+    return alert.model_dump_json(exclude_defaults=True).encode("utf-8")
 
 
-def _model(value: Alert | Event) -> bytes:
-    return value.model_dump_json().encode("utf-8")
+def event_json(event: Event) -> bytes:
+    return event.model_dump_json(exclude_defaults=True).encode("utf-8")
 
 
-def _keyed(alert: Alert) -> bytes:
-    return dumps(alert.ref) + b":" + _model(alert)
+def state_json(state: State) -> bytes:
+    """The State but its alerts (kept document by document)."""
+    return state.model_dump_json(exclude={"alerts"}).encode("utf-8")
 
 
-def _seen(record: SeenRecord) -> bytes:
+def seen_json(record: SeenRecord) -> bytes:
     return dumps(seen_to_json(record))
 
 
-def _entry(entry: OutboxEntry) -> bytes:
+def entry_json(entry: OutboxEntry) -> bytes:
     return dumps(outbox_to_json(entry))
 
 
-def encode(secret: bytes, hot: Hot, cache: Encoded) -> bytes:
-    """The hot file's bytes: the same JSON as `dumps` of the whole document,
-    put together from cached pieces."""
-    meta: dict[str, dict[str, Any]] = {"1": {
+def encode(secret: bytes, hot: Hot, journal: int) -> Iterator[bytes]:
+    """The snapshot's bytes, piece by piece (a large store is never one string in
+    memory): the same JSON document as `dumps` of the TinyDB tables."""
+    meta: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "secret": base64.b64encode(secret).decode("ascii"),
-        "latest": None if hot.latest is None else hot.latest.isoformat()}}
+        "latest": None if hot.latest is None else hot.latest.isoformat()}
     if hot.register_commit:   # absent until the register first changes: older files read the same
-        meta["1"]["register_commit"] = hot.register_commit
-    # model_dump always has the other State fields, so "alerts" follows a comma
-    state = dumps(hot.state.model_dump(mode="json", exclude={"alerts"}))[:-1]
-    alerts = b",".join(cache(alert, _keyed) if ref == alert.ref else dumps(ref) + b":" + _model(alert)
-                       for ref, alert in hot.state.alerts.items())
-    return b"".join([
-        b'{"meta":', dumps(meta),
-        b',"state":{"1":', state, b',"alerts":{', alerts, b"}}}",
-        b',"cursors":', dumps({"1": hot.cursors}),
-        b',"closing":', _table(cache(a, _model) for a in hot.closing.values()),
-        b',"events":', _table(cache(e, _model) for e in hot.events),
-        b',"seen":', _table(cache(r, _seen) for r in hot.seen.values()),
-        b',"outbox":', _table(cache(e, _entry) for e in hot.outbox.values()),
-        b"}",
-    ])
+        meta["register_commit"] = hot.register_commit
+    if journal:
+        meta["journal"] = journal
+    yield b'{"meta":' + dumps({"1": meta}) + b',"state":{"1":' + state_json(hot.state)[:-1]
+    yield b',"alerts":{'
+    first = True
+    for ref, alert in hot.state.alerts.items():
+        yield (b"" if first else b",") + dumps(ref) + b":" + alert_json(alert)
+        first = False
+    yield b"}}}"
+    yield b',"cursors":' + dumps({"1": hot.cursors})
+    yield b',"closing":'
+    yield from _table(alert_json(a) for a in hot.closing.values())
+    yield b',"events":'
+    yield from _table(event_json(e) for e in hot.events)
+    yield b',"seen":'
+    yield from _table(seen_json(r) for r in hot.seen.values())
+    yield b',"outbox":'
+    yield from _table(entry_json(e) for e in hot.outbox.values())
+    yield b"}"
 
 
-def _table(docs: Iterable[bytes]) -> bytes:
-    rows = b",".join(b'"%d":%s' % (number, doc) for number, doc in enumerate(docs, start=1))
-    return b"{" + rows + b"}"
+def _table(docs: Iterable[bytes]) -> Iterator[bytes]:
+    yield b"{"
+    for number, doc in enumerate(docs, start=1):
+        yield (b"," if number > 1 else b"") + b'"%d":' % number + doc
+    yield b"}"

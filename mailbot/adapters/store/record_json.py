@@ -70,6 +70,11 @@ def seen_from_json(doc: dict[str, Any]) -> SeenRecord:
 
 
 def outbox_to_json(entry: OutboxEntry) -> dict[str, Any]:
+    return {**outbox_fields_json(entry), "data": base64.b64encode(entry.data).decode("ascii")}
+
+
+def outbox_fields_json(entry: OutboxEntry) -> dict[str, Any]:
+    """Every field but the message's bytes: what a change of status rewrites."""
     # message_id first: it is the key a reader of the log looks for
     return {
         "message_id": entry.message_id,
@@ -85,7 +90,6 @@ def outbox_to_json(entry: OutboxEntry) -> dict[str, Any]:
         "sending_at": _iso(entry.sending_at),
         "urgent": entry.urgent,
         "deadline": _iso(entry.deadline),
-        "data": base64.b64encode(entry.data).decode("ascii"),
     }
 
 

@@ -1,30 +1,40 @@
-"""The store: a small hot file for what is in hand, append-only cold files for history.
+"""The store: a hot state journalled write by write, append-only cold files for history.
 
 Layout of a state folder:
   lock                    flock held by the one process using the folder
-  db.json                 hot TinyDB file, rewritten atomically on every write
+  db.json                 the hot state's snapshot: a TinyDB file (hotfile.py)
+  db.json.NNNNNNNN        journal segments: what each write since the snapshot changed
   events/<REF>.jsonl      each alert's event log, append-only
   archive/YYYY-MM/<REF>.json   closed alerts by closing month
-  seen/YYYY-MM.jsonl, sent/YYYY-MM.jsonl   finished seen-records and sent mail
+  seen/YYYY-MM.jsonl, sent/YYYY-MM.jsonl   finished seen-records and sent mail,
+  seen/index/, sent/index/                 and their key indexes (keyindex.py)
   register/               the register of other councils' alerts (store/register.py)
 
-Every write first moves what the hot file already holds durably and no
-longer needs (flushed events, closed alerts, old seen-records and sent mail)
-to the cold files, then rewrites the hot file without it. Cold appends are
-idempotent, so a crash between the two loses and duplicates nothing, and the
-hot file stays the size of the work in hand however long the history grows.
+A write is one journal segment holding what changed (journal.py), fsynced and
+renamed into place before the write returns: the segment's rename is the
+commit point, and its size follows the change, not the number of open or
+archived alerts. When the segments outgrow half the snapshot (or at close,
+while the snapshot is small) they are folded into a new snapshot, written
+whole and atomically; opening reads the snapshot and replays the segments.
 
-A commit that changes the register writes two files, and the hot file's
+Every write first moves what the hot state already holds durably and no
+longer needs (flushed events, closed alerts, old seen-records and sent mail)
+to the cold files, then commits the hot state without it. Cold appends are
+idempotent, so a crash between the two loses and duplicates nothing, and the
+hot state stays the size of the work in hand however long the history grows.
+
+A commit that changes the register writes two files, and the segment's
 rename is the one commit point: the register file is written first, stamped
-with the number of the register change the hot file is about to carry and
-keeping the register as it was; the hot write carries that number. At open, a
-register stamped ahead of the hot file is put back as it was, so a crash
-between the two writes leaves neither applied (docs/decisions.md).
+with the number of the register change the segment is about to carry and
+keeping the register as it was. At open, a register stamped ahead of the hot
+state is put back as it was, so a crash between the two writes leaves
+neither applied (docs/decisions.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -32,10 +42,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from mailbot.adapters.store import cold, hotfile
+from mailbot.adapters.store import cold, hotfile, journal
 from mailbot.adapters.store.appendlog import ensure_folder
-from mailbot.adapters.store.atomic_storage import AtomicJSONStorage, remove_stale_temps
+from mailbot.adapters.store.atomic_storage import atomic_write_chunks, remove_stale_temps
 from mailbot.adapters.store.cold import ColdFiles
+from mailbot.adapters.store.journal import Journal
 from mailbot.adapters.store.lock import FolderLock
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
@@ -44,22 +55,32 @@ from mailbot.core.values.state import Decision, State
 from mailbot.errors import StoreCorrupt, StoreError
 from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
 
+log = logging.getLogger(__name__)
+
 HOT_NAME = "db.json"
 # finished seen-records and sent mail stay hot this long (then cold in one batch)
 COLD_AFTER = timedelta(days=1)
+# the journal is folded into a new snapshot once it holds more than this share of
+# the snapshot's size (at least COMPACT_MIN bytes), or this many segments
+COMPACT_SHARE = 0.5
+COMPACT_MIN = 256 * 1024
+COMPACT_SEGMENTS = 4096
+# at close, a snapshot this small is rewritten whatever the journal holds
+SMALL_SNAPSHOT = 1 << 20
 
 
 class Store:
     secret: bytes
 
-    def __init__(self, folder: Path, lock: FolderLock, storage: AtomicJSONStorage,
-                 secret: bytes, hot: hotfile.Hot) -> None:
+    def __init__(self, folder: Path, lock: FolderLock, secret: bytes, hot: hotfile.Hot,
+                 storage: Journal, snapshot_bytes: int) -> None:
         self.folder = folder
         self.secret = secret
         self._lock = lock
+        # the journal: its write_encoded is the commit point of every write
         self._storage = storage
+        self._snapshot_bytes = snapshot_bytes
         self._hot = hot
-        self._encoded = hotfile.Encoded()
         self._broken = False
         self._cold = ColdFiles(folder)
         self._register = RegisterStore(folder)
@@ -84,25 +105,28 @@ class Store:
     def _open_locked(cls, folder: Path, lock: FolderLock, create: bool) -> Store:
         path = folder / HOT_NAME
         remove_stale_temps(folder)
-        storage = AtomicJSONStorage(path)
-        data = storage.read()
-        if data is None:
+        snapshot = hotfile.read(path)
+        if snapshot is None:
             if not create:
                 raise StoreError(f"{folder}: no mailbot store here ({HOT_NAME} is missing)")
-            if any(any((folder / name).iterdir()) for name in cold.FOLDERS
-                   if (folder / name).is_dir()):
+            if journal.segments(folder) or any(
+                    any((folder / name).iterdir()) for name in cold.FOLDERS
+                    if (folder / name).is_dir()):
                 raise StoreCorrupt(
                     f"{path} is missing but {folder} holds history: refusing to start an "
                     f"empty store in its place; restore {HOT_NAME} from a backup"
                 )
-            secret, hot = os.urandom(32), hotfile.Hot()
+            snapshot = hotfile.Snapshot(os.urandom(32), hotfile.Hot(), 0)
+            size = write_snapshot(path, snapshot)
         else:
-            secret, hot = hotfile.parse(path, data)
-        store = cls(folder, lock, storage, secret, hot)
+            size = path.stat().st_size
+        hot, replayed = replay_journal(folder, snapshot)
+        journal.drop_through(folder, snapshot.journal)    # a compaction cut short
+        store = cls(folder, lock, snapshot.secret, hot,
+                    Journal(folder, replayed[-1][0] if replayed else snapshot.journal,
+                            [s for _, s in replayed]), size)
         for name in cold.FOLDERS:
             ensure_folder(folder / name)
-        if data is None:
-            store._write(hot)
         store._cold.load()
         store._register.recover(hot.register_commit)
         return store
@@ -111,9 +135,9 @@ class Store:
     def read_register(folder: Path) -> RegisterStore:
         """The register as last committed, to read without taking the folder's lock
         (`mailbot register` while the bot runs): a change in flight is skipped."""
-        data = AtomicJSONStorage(Path(folder) / HOT_NAME).read()
-        committed = 0 if data is None else hotfile.parse(Path(folder) / HOT_NAME, data)[1].register_commit
-        return RegisterStore.reader(Path(folder), committed)
+        committed = read_committed(Path(folder))
+        return RegisterStore.reader(Path(folder), 0 if committed is None
+                                    else committed.register_commit)
 
     @property
     def register(self) -> RegisterStore:
@@ -126,9 +150,14 @@ class Store:
         if not self._lock.held:
             return
         try:
-            # leave the hot file holding only the work in hand
-            if not self._broken and (self._hot.events or self._hot.closing):
-                self._write(self._hot)
+            if not self._broken:
+                # leave the hot state holding only the work in hand, and a small
+                # store as one snapshot (a large one keeps its journal for next time)
+                if self._hot.events or self._hot.closing:
+                    self._write(self._hot)
+                if self._storage.sizes and (self._snapshot_bytes <= SMALL_SNAPSHOT
+                                            or self._compaction_due()):
+                    self._compact()
         finally:
             self._storage.close()
             self._register.close()
@@ -285,7 +314,11 @@ class Store:
         hot = self._hot
         return {
             "open_alerts": len(hot.state.alerts),
-            "hot_file_bytes": (self.folder / HOT_NAME).stat().st_size,
+            # what the snapshot would weigh, written now: the live hot state
+            "hot_file_bytes": sum(map(len, hotfile.encode(self.secret, hot, 0))),
+            "snapshot_bytes": self._snapshot_bytes,
+            "journal_segments": len(self._storage.sizes),
+            "journal_bytes": self._storage.size,
             "archived_alerts": self._cold.archive.count(),
             "alerts_awaiting_archive": len(hot.closing),
             "events_hot": len(hot.events),
@@ -316,17 +349,32 @@ class Store:
             new = self._cold.move_out(self._hot, new, cutoff)
             if register is not None:
                 self._register.stage(register, new.register_commit)
-            # the commit point: until this rename lands, an open puts the register back
-            self._storage.write_encoded(hotfile.encode(self.secret, new, self._encoded))
-            self._encoded.written()
+            change = journal.encode_change(self._hot, new, self._storage.next)
+            # the commit point: until this segment's rename lands, an open puts the register back
+            self._storage.write_encoded(change)
             self._hot = new
             if register is not None:
                 self._register.settle(register)
+            if self._compaction_due():
+                self._compact()
         except BaseException:
             # disk and memory may now disagree (a cold append half done, the
             # rename done but not its fsync): only a fresh open knows the truth
             self._broken = self._register.broken = True
             raise
+
+    def _compaction_due(self) -> bool:
+        sizes = self._storage.sizes
+        return (sum(sizes) > COMPACT_SHARE * max(self._snapshot_bytes, COMPACT_MIN)
+                or len(sizes) > COMPACT_SEGMENTS)
+
+    def _compact(self) -> None:
+        """Fold the journal into a new snapshot, then delete its segments. Not a
+        commit: the snapshot holds what the segments already committed."""
+        through = self._storage.last
+        self._snapshot_bytes = write_snapshot(
+            self.folder / HOT_NAME, hotfile.Snapshot(self.secret, self._hot, through))
+        self._storage.folded(through)
 
     def _bulk_cold(self, alerts: Iterable[Alert] = (), events: Iterable[Event] = (),
                    seen: Iterable[SeenRecord] = (), sent: Iterable[OutboxEntry] = ()) -> None:
@@ -334,3 +382,42 @@ class Store:
         needs 100,000 closed alerts in seconds rather than 100,000 commits."""
         self._usable()
         self._cold.bulk(alerts, events, seen, sent)
+
+
+def write_snapshot(path: Path, snapshot: hotfile.Snapshot) -> int:
+    """Write db.json whole and atomically; its size."""
+    return atomic_write_chunks(path, hotfile.encode(snapshot.secret, snapshot.hot,
+                                                    snapshot.journal))
+
+
+def replay_journal(folder: Path, snapshot: hotfile.Snapshot
+                   ) -> tuple[hotfile.Hot, list[tuple[int, int]]]:
+    """The hot state: the snapshot with the segments after it applied, in order;
+    and (number, size) of each segment replayed."""
+    hot, replayed = snapshot.hot, []
+    expected = snapshot.journal + 1
+    for number, path in journal.segments(folder):
+        if number <= snapshot.journal:
+            continue
+        if number != expected:
+            raise StoreCorrupt(f"{journal.segment_path(folder, expected)} is missing: the "
+                               f"journal jumps to {path.name}; restore the folder from a backup")
+        hot = journal.replay(hot, path, number)
+        replayed.append((number, path.stat().st_size))
+        expected += 1
+    return hot, replayed
+
+
+def read_committed(folder: Path, *, attempts: int = 5) -> hotfile.Hot | None:
+    """The hot state as last committed, read without the folder's lock (the bot may
+    be running, and folding segments into a new snapshot meanwhile: then read again)."""
+    for attempt in range(attempts):
+        snapshot = hotfile.read(folder / HOT_NAME)
+        if snapshot is None:
+            return None
+        try:
+            return replay_journal(folder, snapshot)[0]
+        except (StoreCorrupt, FileNotFoundError):
+            if attempt == attempts - 1:
+                raise
+    return None

@@ -1,25 +1,35 @@
 """A new alert form (R-ALL): an alert with a reference, routed at once; or one answer
-naming every problem in the form's own words, and nothing routed."""
+naming every problem in the form's own words, and nothing routed.
+
+A field only a later step needs does not stop it (issue 11): the receipt asks the
+submitter for what is still to come (`chain/later.py`), and is the follow-up's request."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from mailbot.core import ids, wording
 from mailbot.core.alerts import duplicate
 from mailbot.core.authority import people, policy, refusal
-from mailbot.core.chain import route
+from mailbot.core.chain import asking, later, route
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx, Work
+from mailbot.core.intake.form.accepts import counted
 from mailbot.core.values.alert import Alert
 from mailbot.core.values.base import Disposition
-from mailbot.core.values.form import Contact, Form
+from mailbot.core.values.form import Contact, Form, Problem
 from mailbot.core.values.mail import Incoming, Outgoing, Recipient
 from mailbot.core.values.state import Decision, State
 
 
-def answer_problems(state: State, inc: Incoming, config: Config, problems: list[str],
-                    disposition: Disposition) -> Decision:
-    """One reply naming every problem, in the form's own words. The original is kept
-    (moved to Rejected), nothing is routed."""
+def answer_problems(state: State, inc: Incoming, config: Config,
+                    problems: Sequence[Problem | str], disposition: Disposition) -> Decision:
+    """One reply naming every problem, in the form's own words, each saying what to
+    write; a problem of the form as a whole (a child whose whereabouts are known) is a
+    paragraph of advice, not a list item. The original is kept (moved to Rejected),
+    nothing is routed."""
+    advice = [p.message for p in problems if isinstance(p, Problem) and not p.field]
+    listed = [str(p) for p in problems if not (isinstance(p, Problem) and not p.field)]
     domain = config.organisation.bot_address.rsplit("@", 1)[1]
     out = Outgoing(
         message_id=ids.message_id(None, "problems", inc.sha256[:20], domain),
@@ -28,7 +38,7 @@ def answer_problems(state: State, inc: Incoming, config: Config, problems: list[
         subject=f"Your alert could not be accepted: {inc.subject or '(no subject)'}"[:200],
         context={"ref": None, "initials": "?", "rule": "R-ALL",
                  "reason": "The alert you sent could not be routed as it stands.",
-                 "problems": problems, "unsupported": list(inc.unsupported),
+                 "advice": advice, "problems": listed, "unsupported": list(inc.unsupported),
                  "original_subject": inc.subject},
         in_reply_to=inc.message_id, auto="auto-replied", rule="R-ALL")
     return Decision(state=state, outgoing=(out,), disposition=disposition,
@@ -44,7 +54,7 @@ def new_form(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
         return refusal.refuse(state, inc, config, ctx, f"{verdict.why}.", about="form",
                               rule=verdict.rule)
     if reading.problems or inc.unsupported:
-        return answer_problems(state, inc, config, [str(p) for p in reading.problems], "rejected")
+        return answer_problems(state, inc, config, reading.problems, "rejected")
     existing = duplicate.same_child(state, form, config, ctx.now)
     if existing is not None:   # the same alert twice is one alert (issue 10)
         return duplicate.hold(state, inc, config, ctx, existing)
@@ -74,6 +84,9 @@ def open_alert(state: State, form: Form, sender: Contact, config: Config, ctx: C
     policy.record(work, verdict)
     work.event("R-ALL", "raised", category=form.category, district=form.district,
                area=alert.area, route=config.categories[form.category].route, route_rule=rule)
+    # what a later step needs and the form lacks is asked for at once, by the receipt
+    # itself, and shown to each approver as still to come (issue 11)
+    later.ask(work, send=False)
     route.advance(work)
     receipt(work)
     state = state.model_copy(update={
@@ -92,15 +105,25 @@ def receipt(work: Work) -> None:
         who = people.recipient(cfg, pending[0].owner, pending[0].role, work.alert)
         title = cfg.roles[pending[0].role].title
         step = next(s for s in work.stages if s.id == pending[0].id)
-        next_step = f"{who.name} ({title}) has been asked for {getattr(step, 'asks', 'approval')}."
-    elif work.alert.status == "held":
+        next_step = f"{who.name} ({title}) has been asked {asking.asked(getattr(step, 'asks', 'approval'))}."
+    elif work.alert.status == "held" and work.alert.national.held_reason:
         next_step = f"The alert is held: {work.alert.national.held_reason}."
     else:
         next_step = "The alert has been recorded and shared with the people the procedure names."
+    wait = later.follow_up(work)
     context = {**wording.basics(work.alert, "R-ALL", f"Your alert is recorded as {work.alert.ref}."),
-               "next_step": next_step}
+               "next_step": next_step,
+               # what a later step needs and the form did not say (issue 11)
+               "still_to_come": later.items(work) if wait else [],
+               "still_to_come_intro": later.intro(work) if wait else "",
+               "reply_lines": later.reply_lines(work) if wait else []}
     to = Recipient(name=work.alert.submitter.name or work.alert.submitter.email,
                    email=work.alert.submitter.email, role="submitter")
-    work.send("submitter_receipt", [to],
-              wording.subject(work.alert, cfg, "Alert received", details=False), context,
-              rule="R-ALL", sensitive=False)
+    what = "Alert received"
+    if wait is not None:
+        what += f", {counted(len(wait.still_to_come), 'answer')} still to come"
+    work.send("submitter_receipt", [to], wording.subject(work.alert, cfg, what, details=False),
+              context, rule="R-ALL", sensitive=False,
+              reply_token=wait.token if wait else None,
+              message_id=ids.request_id(work.alert.ref, wait.id, wait.attempt, wait.token,
+                                        work.domain, "receipt") if wait else None)

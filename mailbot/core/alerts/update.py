@@ -7,7 +7,7 @@ from mailbot.core import wording
 from mailbot.core.alerts import closing, found
 from mailbot.core.alerts import new as new_alert
 from mailbot.core.authority import policy, refusal
-from mailbot.core.chain import route
+from mailbot.core.chain import later, route
 from mailbot.core.clocks import return_interview
 from mailbot.core.config import Config
 from mailbot.core.config.authority import Action
@@ -75,13 +75,16 @@ def apply_update(work: Work, given: dict[str, object], *, by: str) -> None:
                    "by": by, "changes": diff, "note": ""}
         work.send("alert_notice", to, wording.subject(work.alert, cfg, "Updated alert"), context,
                   rule="R-UPD", sensitive=True)
+    route.run_deferred(work)   # side steps that waited for fields this update brings
     if alert.status == "returned":
         resume_after_return(work)
     elif alert.status == "held":
-        route.advance(work)   # the update may carry what the national gate waited for
+        # the update may carry what the national gate, or a step waiting for a field, waited for
+        route.advance(work)
     elif cfg.route_of(alert.category).update_requalifies and alert.status == "open":
         work.update(stage=0)
         route.advance(work)
+    later.settle(work)         # the follow-up lists only what is still to come (issue 11)
 
 
 def resume_after_return(work: Work) -> None:

@@ -109,7 +109,39 @@ def judge(action: Action, inc: Incoming, config: Config, *, alert: Alert | None 
         if sender in addresses_of(party, config, alert, wait, tuple(asked)):
             return Verdict(True, action, f"{action}: {party}", by=sender, delegate=inc.on_behalf)
     return Verdict(False, action, f"{action}: not a party",
-                   why=f"only {who_may(action, config)} can {ACTION_WORDS[action]}")
+                   why=_not_a_party(action, config, alert, wait, tuple(asked)))
+
+
+_HOW = {
+    "answer": "If they should answer, ask them to reply to the request they were sent; "
+              "a reply from them (or their deputy) counts",
+    "task_done": "If the task is done, ask them to reply DONE to the task email they were sent",
+    "register_answer": "If they should answer, ask them to reply to the question they were sent",
+    "update": "If the alert needs changing, ask one of them to send the updated form",
+    "found": "If the child has been found, ask one of them to send the update saying so",
+    "dealert": "If the alert should be closed, ask one of them to send the de-alert form",
+}
+
+
+def _not_a_party(action: Action, config: Config, alert: Alert | None, wait: Wait | None,
+                 asked: tuple[str, ...]) -> str:
+    """Why a message was refused, in whole sentences: who may take the action, by name
+    where the directory knows them (council staff, never the child), and how to go on.
+    Without the last full stop, as every `why` (the callers end the sentence)."""
+    why = f"Only {who_may(action, config)} can {ACTION_WORDS[action]}"
+    names: list[str] = []
+    for party in config.authority.parties(action):
+        if party in ("staff", "unit", "route", "deputies"):
+            continue
+        for key in sorted(_keys(party, config, alert, wait, asked)):
+            if key in config.people and (name := config.people[key].name) not in names:
+                names.append(name)
+    if names:
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        why += f". For this alert that is {listed}" + \
+            (", or their deputy" if "deputies" in config.authority.parties(action) else "")
+    how = _HOW.get(action)
+    return f"{why}. {how}" if how else why
 
 
 def separation_applies(config: Config, stage: ApprovalStage) -> bool:

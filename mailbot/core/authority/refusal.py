@@ -69,9 +69,19 @@ def refuse(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str,
         subject=(f"Please reply again: your {what} was not clear{f' [{ref}]' if ref else ''}"
                  if asking else f"Your {what} could not be accepted{f' [{ref}]' if ref else ''}"),
         context={"ref": ref, "initials": "?", "rule": rule, "what": what,
-                 "reason": f"A {what} to the alerts inbox could not be accepted.", "why": why},
+                 "reason": f"A {what} to the alerts inbox could not be accepted.",
+                 "why": sentence(why)},
         in_reply_to=inc.message_id, auto="auto-replied", rule=rule, reply_token=token,
         urgent=bool(alert and config.categories[alert.category].priority_one))
     state = state.model_copy(update={"refused_notice": {**state.refused_notice, inc.sender: today}})
     return Decision(state=state, outgoing=(out,), events=events, disposition="rejected",
                     note=note)
+
+
+def sentence(text: str) -> str:
+    """A reason as a sentence people read: a capital first, a full stop last."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".?!" else text + "."

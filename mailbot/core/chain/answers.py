@@ -14,7 +14,7 @@ import re
 from mailbot.core import wording
 from mailbot.core.alerts import closing
 from mailbot.core.authority import people, policy, refusal, sender_check
-from mailbot.core.chain import notices, route
+from mailbot.core.chain import later, notices, route
 from mailbot.core.clocks import review
 from mailbot.core.config import ApprovalStage, Config
 from mailbot.core.context import Ctx, Work, finish
@@ -45,6 +45,10 @@ def reply(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
     if inc.command is not None and inc.command.unclear:
         return unclear(state, inc, config, ctx, alert, wait)
     command = inc.command.command if inc.command else None
+    if wait.still_to_come:
+        # the follow-up closes when the fields arrive (an update), not on a word (issue 11)
+        return refusal.ask(state, inc, config, ctx, later.still_wanted(wait, alert.ref),
+                           alert, rule="fields still to come", token=wait.token)
     if wait.kind == "task":
         if command not in (Command.DONE, Command.APPROVE):
             return refusal.ask(state, inc, config, ctx,
@@ -77,7 +81,7 @@ def reply(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
                           f"FORWARD needs one of: {names}", alert=alert)
         work.update(forwarded_to=tuple(dict.fromkeys([*work.alert.forwarded_to, *roles])))
         notices.notice(work, roles, "forwarded", stage.rule,
-                     f"{by.name} forwarded this alert to you at their discretion ({stage.rule}).",
+                     f"{by.name} forwarded this alert to you at their discretion.",
                      by=by.name)
         approved(work, wait, by.name, forwarded=roles)
     elif command is Command.DEALERT:

@@ -5,9 +5,21 @@ from __future__ import annotations
 
 from mailbot.core import ids, wording
 from mailbot.core.authority import people, policy
+from mailbot.core.chain import later
 from mailbot.core.config import ApprovalStage
 from mailbot.core.context import Work
 from mailbot.core.values.alert import Wait
+
+# routing.yaml's `asks` is either what is wanted ("quality assurance") or what to do
+# ("check all actions to locate were taken"): these first words say it is the latter
+_VERBS = frozenset({"check", "decide", "note", "sign", "review", "confirm", "approve", "record",
+                    "contact", "consider", "agree", "make", "send", "tell", "complete"})
+
+
+def asked(asks: str) -> str:
+    """"for quality assurance" or "to check all actions ...": `asks` after "asked"."""
+    first = asks.split(" ", 1)[0].strip(";,.").lower()
+    return f"to {asks}" if first in _VERBS else f"for {asks}"
 
 
 def ask(work: Work, stage: ApprovalStage, *, reason: str = "") -> None:
@@ -56,7 +68,7 @@ def send_request(work: Work, wait: Wait, key: str, *, reason: str = "", escalate
                          f"Alert {work.alert.ref} waits on the {title}: {stage.asks}."),
         "alert": wording.alert_context(work.alert, cfg),
         "step": {
-            "id": stage.id, "asks": stage.asks, "role_title": title,
+            "id": stage.id, "asks": stage.asks, "asked": asked(stage.asks), "role_title": title,
             "answers": list(stage.answers),
             "may_forward_to": [{"role": r, "title": cfg.roles[r].title} for r in stage.may_forward_to],
         },
@@ -64,6 +76,8 @@ def send_request(work: Work, wait: Wait, key: str, *, reason: str = "", escalate
         "escalated": escalated,
         "escalation_reason": reason if escalated else "",
         "original_owner": original,
+        # fields a later step needs that the sender has been asked for (issue 11)
+        "still_to_come": later.for_approver(work),
     }
     what = f"Alert for {stage.short}"
     work.send("approval_request", to, wording.subject(work.alert, cfg, what), context,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mailbot.core import wording
+from mailbot.core import plain, wording
 from mailbot.core.authority import people
+from mailbot.core.config import Config
 from mailbot.core.context import Work
 
 
@@ -21,7 +22,7 @@ def notice(work: Work, roles: tuple[str, ...] | list[str], kind: str, rule: str,
              "update": "Updated alert", "dealert": "De-alert", "found": "Child found",
              "cascaded": "National alert cascaded"}
     context = {
-        **wording.basics(work.alert, rule, why or f"You are told of alert {work.alert.ref} ({rule})."),
+        **wording.basics(work.alert, rule, why or f"You are told of alert {work.alert.ref}."),
         "alert": wording.alert_context(work.alert, cfg),
         "notice": kind, "by": by, "changes": changes or [], "note": why,
     }
@@ -32,17 +33,22 @@ def notice(work: Work, roles: tuple[str, ...] | list[str], kind: str, rule: str,
 
 def deadline(work: Work, roles: tuple[str, ...], clock: str, rule: str, what: str, *,
              cc_roles: tuple[str, ...] = (), due_at: datetime | None = None,
-             since: datetime | None = None, late: bool = False, ics: bool = False) -> None:
-    """A procedural or statutory clock message: reference and initials only."""
+             since: datetime | None = None, opens_at: datetime | None = None,
+             late: bool = False, ics: bool = False, calendar: str = "") -> None:
+    """A procedural or statutory clock message: reference and initials only. With `ics`,
+    the calendar entry of the deadline `calendar` names (default: `clock`), one UID
+    across every notice about it. `opens_at` is a hold's end ("may go on"), never shown
+    as a deadline the reader owns."""
     cfg = work.config
     to = people.role_recipients(cfg, roles, work.alert)
     cc = [r for r in people.role_recipients(cfg, cc_roles, work.alert)
           if r.email not in {t.email for t in to}]
     context = {
-        **wording.basics(work.alert, rule, what),
+        **wording.basics(work.alert, rule, _told_as(cfg, roles, work.alert.ref)),
         "clock": clock, "what": what,
         "due_at": due_at.isoformat() if due_at else None,
         "since": since.isoformat() if since else None,
+        "opens_at": opens_at.isoformat() if opens_at else None,
     }
     titles = {"return_interview_due": "Return interview due", "return_interview_overdue":
               "Return interview overdue", "national_held": "National alert held",
@@ -52,5 +58,13 @@ def deadline(work: Work, roles: tuple[str, ...], clock: str, rule: str, what: st
     work.send("deadline_notice", to, wording.subject(work.alert, cfg, titles.get(clock, clock),
                                                      details=False),
               context, rule=rule, sensitive=False, cc=cc, late=late,
-              attach_ics=due_at if ics and due_at else None)
+              attach_ics=due_at if ics and due_at else None,
+              calendar=f"clock:{calendar or clock}" if ics and due_at else None)
     work.event(rule, "deadline_notice", clock=clock, to=[r.email for r in to + cc], late=late)
+
+
+def _told_as(config: Config, roles: tuple[str, ...], ref: str) -> str:
+    """Why a clock's notice comes to its readers, by the part they play in the alert."""
+    names = [plain.role(config, r) for r in roles]
+    parts = " or ".join(names) if names else "a person on its route"
+    return f"You are told of alert {ref}'s dates as its {parts}."

@@ -84,6 +84,15 @@ def is_working_moment(when: datetime, hours: BusinessHours, holidays: frozenset[
     return next_working_moment(when, hours, holidays, tz) == _utc(when)
 
 
+def working_day(day: date, hours: BusinessHours, holidays: frozenset[date],
+                tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The local `day`'s opening and closing (aware UTC), or None: not a working day."""
+    _check(hours)
+    if day.weekday() not in hours.days or day in holidays:
+        return None
+    return _at(day, hours.start, tz), _at(day, hours.end, tz)
+
+
 def working_time_between(start: datetime, end: datetime, hours: BusinessHours,
                          holidays: frozenset[date], tz: ZoneInfo) -> timedelta:
     """Working time elapsed from `start` to `end` (zero if `end` is not later)."""

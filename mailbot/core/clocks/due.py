@@ -1,48 +1,72 @@
 """What falls due on one alert, and firing it: the earliest of its steps' reminders and
-chasers (T-QA) and its timers (T-48H, T-72H, T-NAT-3W, T-NAT-6M, T-NAT-12M, T-REVIEW)."""
+chasers (T-QA) and its timers (T-48H, T-72H, T-NAT-3W, T-NAT-6M, T-NAT-12M, T-REVIEW).
+
+An item falls due at its own time, moved to working hours when it is a reminder or a
+procedural notice (`clocks/office_hours.py`); it is fired with that moment, so a
+reminder that waited for Monday morning is not marked late for it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from mailbot.core.chain import route
-from mailbot.core.clocks import missing, reminders, return_interview, review
+from mailbot.core.clocks import missing, office_hours, reminders, return_interview, review
 from mailbot.core.config import Config
 from mailbot.core.context import Work
 from mailbot.core.national import renewal
 from mailbot.core.values.alert import Alert, Timer, Wait
 
 
-def next_due_of(alert: Alert, config: Config) -> datetime | None:
-    item = earliest(alert, config)
+def next_due_of(alert: Alert, config: Config,
+                holidays: frozenset[date] = frozenset()) -> datetime | None:
+    item = earliest(alert, config, holidays)
     return item[0] if item else None
 
 
-def earliest(alert: Alert, config: Config) -> tuple[datetime, Wait | Timer] | None:
+def nominal(alert: Alert, config: Config, wait: Wait) -> datetime | None:
+    """When a waiting step's next reminder or chaser is due by the clock alone."""
+    policy = config.qa_policy(alert.category, wait.kind)
+    if not wait.reminded and wait.chasers == 0:
+        return policy.reminder_before.before(wait.due_at)
+    return wait.next_nudge_at
+
+
+def moment(alert: Alert, config: Config, item: Wait | Timer, when: datetime,
+           holidays: frozenset[date]) -> datetime:
+    """When an item due at `when` goes: working hours for reminders and notices."""
+    if not office_hours.waits_for_office(alert, config, item):
+        return when
+    if isinstance(item, Timer):
+        return office_hours.next_open(when, config, holidays)
+    return office_hours.reminder_moment(when, config, holidays)
+
+
+def earliest(alert: Alert, config: Config,
+             holidays: frozenset[date] = frozenset()) -> tuple[datetime, Wait | Timer] | None:
     found: list[tuple[datetime, int, Wait | Timer]] = []
     for wait in alert.waits:
-        policy = config.qa_policy(alert.category, wait.kind)
-        if not wait.reminded and wait.chasers == 0:
-            found.append((policy.reminder_before.before(wait.due_at), 0, wait))
-        elif wait.next_nudge_at is not None:
-            found.append((wait.next_nudge_at, 1, wait))
-    found += [(c.due_at, 2, c) for c in alert.clocks if not c.done]
+        when = nominal(alert, config, wait)
+        if when is not None:
+            order = 0 if not wait.reminded and wait.chasers == 0 else 1
+            found.append((moment(alert, config, wait, when, holidays), order, wait))
+    found += [(moment(alert, config, c, c.due_at, holidays), 2, c)
+              for c in alert.clocks if not c.done]
     if not found:
         return None
     when, _, item = min(found, key=lambda f: (f[0], f[1]))
     return when, item
 
 
-
-def fire(work: Work, item: Wait | Timer) -> None:
+def fire(work: Work, item: Wait | Timer, at: datetime | None = None) -> None:
+    """Fire `item`, which fell due at `at` (its own time when not given)."""
     if isinstance(item, Timer):
-        fire_timer(work, item)
+        fire_timer(work, item, at or item.due_at)
     else:
-        reminders.nudge(work, item)
+        reminders.nudge(work, item, at)
 
 
-def fire_timer(work: Work, timer: Timer) -> None:
-    late = work.is_late(timer.due_at)
+def fire_timer(work: Work, timer: Timer, at: datetime | None = None) -> None:
+    late = work.is_late(at or timer.due_at)
     work.update(clocks=tuple(c.model_copy(update={"done": True, "fired_at": work.ctx.now})
                              if c.id == timer.id else c for c in work.alert.clocks))
     if timer.kind == "missing_notice":

@@ -40,7 +40,7 @@ def fire(work: Work, timer: Timer, late: bool) -> None:
     alert = work.alert
     if alert.found_at is None:
         missing_48h(work, timer.id, timer.roles, timer.rule,
-                    "This Child in Care has been missing for 48 hours (T-48H).", late=late)
+                    "This Child in Care has been missing for 48 hours.", late=late)
     else:
         # say so: a timer that fires with nothing to send still changes the state,
         # and the shell commits a tick only when it has something to show for it

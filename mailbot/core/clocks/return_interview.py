@@ -30,7 +30,8 @@ def start(work: Work, found_at: datetime) -> None:
                      f"{alert.ref} ({alert.initials}) was found. The return interview is due within "
                      f"72 hours, by {wording.local(t.return_interview.after(found_at), cfg)}; "
                      "record the found date on Liberi.", cc_roles=("pdo",),
-                     due_at=t.return_interview.after(found_at), since=found_at, ics=True)
+                     due_at=t.return_interview.after(found_at), since=found_at, ics=True,
+                     calendar="return_interview")
 
 
 def recorded(work: Work, on: date) -> None:
@@ -53,4 +54,4 @@ def fire(work: Work, timer: Timer, late: bool) -> None:
             "alert with the return interview date.")
     notices.deadline(work, timer.roles, timer.kind, timer.rule, what,
                      cc_roles=timer.cc_roles, due_at=interview_due, since=alert.found_at,
-                     late=late, ics=True)
+                     late=late, ics=True, calendar="return_interview")

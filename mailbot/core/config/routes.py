@@ -2,6 +2,11 @@
 
 A route is a list of stages of five kinds. routing.yaml need not say which kind
 a stage is: the key only that kind has (`gate`, `clock`, `task`, `roles`) tells.
+
+Any stage may name the form's fields it `needs` (alert-form.md's names). Those of
+the first approval step, and of any before it, must be on the form before it is
+routed; a later step's are not: the alert goes at once, the submitter is asked for
+them, and only that step waits (issue 11).
 """
 
 from __future__ import annotations
@@ -15,9 +20,18 @@ from mailbot.core.config.base import Frozen, as_duration
 from mailbot.core.durations import Duration
 
 Answer = Literal["approve", "return", "forward", "dealert", "done"]
+# the id of the wait that asks the submitter for the fields later steps need; no
+# stage may take it (checks/fields.py)
+STILL_TO_COME = "still_to_come"
 
 
-class ApprovalStage(Frozen):
+class Step(Frozen):
+    """What every kind of stage has: the form's fields it needs before it can act."""
+
+    needs: tuple[str, ...] = ()
+
+
+class ApprovalStage(Step):
     """A step that waits on one person (the role's holder, or their deputy)."""
 
     kind: Literal["approval"] = "approval"
@@ -35,7 +49,7 @@ class ApprovalStage(Frozen):
     separation_of_duties: bool | None = None
 
 
-class NotifyStage(Frozen):
+class NotifyStage(Step):
     """Send the alert to roles; `after_missing` delays it until the child has
     been missing that long (T-48H), and drops it if found before."""
 
@@ -50,7 +64,7 @@ class NotifyStage(Frozen):
         lambda v: None if v is None else as_duration(v))
 
 
-class TaskStage(Frozen):
+class TaskStage(Step):
     """Ask a role to do something outside the bot; closed by a DONE reply.
 
     `when_field`/`when_value` make the task conditional on the form
@@ -68,7 +82,7 @@ class TaskStage(Frozen):
     _v = field_validator("due", mode="before")(lambda v: None if v is None else as_duration(v))
 
 
-class GateStage(Frozen):
+class GateStage(Step):
     """Hold the alert until a named threshold is met (T-NAT-3W)."""
 
     kind: Literal["gate"] = "gate"
@@ -77,7 +91,7 @@ class GateStage(Frozen):
     gate: Literal["national_threshold"]
 
 
-class ClockStage(Frozen):
+class ClockStage(Step):
     """Start a named procedural clock (T-NAT-6M / T-NAT-12M)."""
 
     kind: Literal["clock"] = "clock"
@@ -123,10 +137,29 @@ class Route(Frozen):
     # the statutory return interview clock applies (missing categories)
     missing: bool = False
 
+    def first_approval(self) -> int:
+        """The index of the first approval step (len(stages) when there is none)."""
+        return next((i for i, s in enumerate(self.stages) if isinstance(s, ApprovalStage)),
+                    len(self.stages))
+
+    def routing_needs(self) -> tuple[str, ...]:
+        """The fields the first approval step (and any stage before it) needs: a new
+        form without them is not routed."""
+        first = self.first_approval()
+        return tuple(dict.fromkeys(f for s in self.stages[:first + 1] for f in s.needs))
+
+    def later_needs(self) -> tuple[tuple[int, Stage], ...]:
+        """(index, stage) of every stage after the first approval that needs fields:
+        they may come after the alert is routed, and only that stage waits for them."""
+        first = self.first_approval()
+        return tuple((i, s) for i, s in enumerate(self.stages) if i > first and s.needs)
+
 
 class Category(Frozen):
     name: str
     words: tuple[str, ...] = ()
     route: str
     priority_one: bool = False
+    # fields this category's form must carry before it is routed, besides those every
+    # alert needs; a field only a later step uses is that step's `needs` instead
     requires: tuple[str, ...] = ()

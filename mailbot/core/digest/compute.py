@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.core.clocks.calendar import digest_week, midnight
 from mailbot.core.config import Config
-from mailbot.core.digest import lists
+from mailbot.core.digest import attention, lists
 from mailbot.core.digest.facts import Facts
 from mailbot.core.digest.values import Digest, RegisterFigures
 from mailbot.core.digest.week import week_figures
@@ -54,9 +54,18 @@ def compute_digest(*, now: datetime, open_alerts: Sequence[Alert], closed_alerts
             buckets[index].append(event)
     clocked = frozenset(k for k, c in config.categories.items() if config.routes[c.route].missing)
     facts = [Facts.of(a, recorded, clocked, tz) for a in alerts.values()]
+    answered: list[list[bool]] = [[] for _ in range(weeks)]
+    for when, on_time in attention.answers(events):
+        index = bisect_right(edges, when.timestamp()) - 1
+        if 0 <= index < weeks:
+            answered[index].append(on_time)
     figures = tuple(week_figures(buckets[i], last_days[i + 1], ends[i + 1], alerts, facts,
-                                 recorded, config, tz) for i in range(weeks))
+                                 recorded, config, tz).model_copy(update={
+                                     "answers_on_time": sum(answered[i]),
+                                     "answers_late": len(answered[i]) - sum(answered[i])})
+                    for i in range(weeks))
     outstanding, outstanding_total = lists.interviews_outstanding(facts, now, config)
+    overdue, overdue_total = attention.overdue_work(open_alerts, now, config)
     national = lists.by_ref(a for a in alerts.values() if a.national.status == "issued")
     return Digest(
         key=week.key, week_start=week.start, week_end=week.end, generated_at=now.astimezone(UTC),
@@ -72,4 +81,8 @@ def compute_digest(*, now: datetime, open_alerts: Sequence[Alert], closed_alerts
         national_nearing_lapse=lists.national_due(national, now, config, lapse=True),
         waiting_longest=lists.waiting_longest(alerts.values(), now, config),
         tasks_open=lists.tasks_open(open_alerts, other_tasks, now, config),
-        ola_register=ola_register)
+        ola_register=ola_register,
+        interviews_overdue_total=lists.interviews_overdue(facts, now, config),
+        overdue_work=overdue, overdue_work_total=overdue_total,
+        chasing_stopped=attention.chasing_stopped(events, alerts, week.start, week.end, config),
+        register_overdue=sum(1 for _, due in other_tasks if due < now))

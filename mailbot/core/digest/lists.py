@@ -1,6 +1,7 @@
 """The digest's lists: children missing again and again, the longest missing, return
-interviews outstanding (T-72H), national alerts open, due for re-issue (T-NAT-6M) or
-nearing lapse (T-NAT-12M), the approvals waiting longest and the tasks open (T-QA)."""
+interviews outstanding and out of time (T-72H), national alerts open, due for re-issue
+(T-NAT-6M) or nearing lapse (T-NAT-12M), the approvals waiting longest and the tasks
+open (T-QA)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from mailbot.core.config import Config
+from mailbot.core.digest import steps
 from mailbot.core.digest.facts import Facts
 from mailbot.core.digest.values import Flagged, RepeatMissing, TaskCount, WaitingApproval
 from mailbot.core.durations import Duration
@@ -58,6 +60,13 @@ def interviews_outstanding(facts: Iterable[Facts], now: datetime,
                  for due, _, alert in found[:LIST_LIMIT]), len(found)
 
 
+def interviews_overdue(facts: Iterable[Facts], now: datetime, config: Config) -> int:
+    """Return interviews out of time: not recorded, and past 72 hours from the finding."""
+    late = config.timers.return_interview.fixed
+    return sum(1 for f in facts if f.alert.found_at is not None and
+               f.interview_outstanding(now.timestamp()) and f.alert.found_at + late <= now)
+
+
 def last_notice(alert: Alert) -> datetime:
     return alert.national.last_notice_at or alert.national.issued_at or alert.created_at
 
@@ -91,7 +100,8 @@ def waiting_longest(alerts: Iterable[Alert], now: datetime,
     return tuple(WaitingApproval(
         ref=a.ref, initials=a.initials, step=w.id, role=w.role,
         role_title=config.roles[w.role].title if w.role in config.roles else w.role,
-        since=w.asked_at, waiting=span(now - w.asked_at))
+        since=w.asked_at, waiting=span(now - w.asked_at),
+        what=steps.step_words(config, a, w.id, w))
         for _, _, _, a, w in waits)
 
 

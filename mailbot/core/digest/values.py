@@ -32,6 +32,8 @@ class WeekFigures(Value):
     interviews_late: int
     interviews_outstanding: int   # found, no interview recorded by the week's end
     national_notices: int         # national alerts issued or re-issued
+    answers_on_time: int = 0      # T-QA: approvals and tasks answered this week by their deadline
+    answers_late: int = 0
 
 
 class RepeatMissing(Value):
@@ -57,6 +59,29 @@ class WaitingApproval(Value):
     role_title: str
     since: datetime
     waiting: str                  # "3d 4h"
+    what: str = ""                # the step in words: "Service Manager quality assurance"
+
+
+class Overdue(Value):
+    """A step (an approval or a task) past its deadline, most overdue first."""
+
+    ref: str
+    initials: str
+    what: str                     # the step in words
+    owner: str                    # who it waits on, by name
+    due: datetime
+    overdue: str                  # "3d 4h"
+
+
+class Stopped(Value):
+    """T-QA: a step nobody answered after every chaser, so chasing stopped this week."""
+
+    ref: str
+    initials: str
+    what: str
+    owner: str
+    at: datetime
+    still_open: bool              # the step still waits (False: answered or closed since)
 
 
 class TaskCount(Value):
@@ -96,6 +121,12 @@ class Digest(Value):
     waiting_longest: tuple[WaitingApproval, ...]
     tasks_open: tuple[TaskCount, ...] = ()
     ola_register: RegisterFigures | None = None
+    # what needs attention first: shown before the figures
+    interviews_overdue_total: int = 0             # return interviews out of time
+    overdue_work: tuple[Overdue, ...] = ()        # the first LIST_LIMIT, most overdue first
+    overdue_work_total: int = 0
+    chasing_stopped: tuple[Stopped, ...] = ()     # this week, in the order it stopped
+    register_overdue: int = 0                     # the register's questions past their deadline
 
     @property
     def this_week(self) -> WeekFigures:

@@ -27,9 +27,9 @@ def national_gate(work: Work, stage: GateStage) -> bool:
         reasons.append("reasonable attempts to locate the family are not yet recorded on the form")
     if opens is None:
         reasons.append("the date the family went missing is not on the form")
-    elif opens > work.ctx.now:
-        reasons.append(f"three weeks will have passed since the family went missing on "
-                       f"{wording.local(opens, cfg)}")
+    elif opens > work.ctx.now and form.missing_since is not None:
+        reasons.append("the procedure waits three weeks from the day the family went missing ("
+                       f"{wording.local(form.missing_since, cfg)})")
     if not reasons:
         if national.status == "held":
             work.event(stage.rule, "national_gate_open")
@@ -48,9 +48,9 @@ def national_gate(work: Work, stage: GateStage) -> bool:
         work.event(stage.rule, "national_held", why=why,
                    opens_at=opens.isoformat() if opens else None)
         notices.deadline(work, ("sm",), "national_held", stage.rule,
-                 f"The national alert for {work.alert.ref} is held: {why}. It can go "
-                 + (f"from {wording.local(opens, cfg)}" if opens else "once that is on the form")
-                 + " (T-NAT-3W).", due_at=opens)
+                 f"The national alert for {work.alert.ref} is held: {why}. It may go "
+                 + (f"on {wording.local(opens, cfg)}" if opens else "once that is on the form")
+                 + ". Nothing is needed from you until then.", opens_at=opens)
     return False
 
 

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from mailbot.core.values.base import Value
 from mailbot.core.values.form import Contact, Form
+from mailbot.core.values.mail import CalendarEntry
 
 
 class Wait(Value):
@@ -26,11 +27,14 @@ class Wait(Value):
     next_nudge_at: datetime | None = None
     reminded: bool = False
     chasers: int = 0
+    chased: int = 0              # chasers in all, across hand-overs (T-QA's max_chasers)
     escalation: int = 0          # 0 owner, 1 deputy, 2 next tier
     escalated_to: tuple[str, ...] = ()  # person keys now also asked
     answers: tuple[str, ...] = ()
     task: str | None = None
     out_of_office: bool = False
+    # a follow-up to the submitter: the form's fields a later step still waits for
+    still_to_come: tuple[str, ...] = ()
 
 
 class Timer(Value):
@@ -69,6 +73,8 @@ class Alert(Value):
     created_at: datetime
     updated_at: datetime
     stage: int = 0               # index of the route stage now in hand
+    # side steps (tasks, notices) passed over until the fields they need arrive
+    deferred: tuple[str, ...] = ()
     waits: tuple[Wait, ...] = ()
     clocks: tuple[Timer, ...] = ()
     national: National = National()
@@ -76,6 +82,8 @@ class Alert(Value):
     told: tuple[str, ...] = ()
     forwarded_to: tuple[str, ...] = ()   # roles added by FORWARD
     attempts: dict[str, int] = Field(default_factory=dict)
+    # deadline key -> its calendar entry as last sent (clocks/entries.py)
+    calendar: dict[str, CalendarEntry] = Field(default_factory=dict)
     event_seq: int = 0
     missing_episodes: int = 0
     found_at: datetime | None = None

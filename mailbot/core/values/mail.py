@@ -95,6 +95,20 @@ class Recipient(Value):
     role: str = ""
 
 
+class CalendarEntry(Value):
+    """One deadline's calendar entry (RFC 5546, iTIP): the same UID on every message
+    about that deadline, SEQUENCE up by one each time it is sent, METHOD:REQUEST
+    while it stands and CANCEL once it is met or no longer needed (issue 11)."""
+
+    uid: str
+    sequence: int = 0
+    method: Literal["REQUEST", "CANCEL"] = "REQUEST"
+    at: datetime
+    summary: str                 # reference and initials at most: calendars reach lock screens
+    # everyone who has had it: the attendees, and who a CANCEL goes to
+    attendees: tuple[str, ...] = ()
+
+
 class Outgoing(Value):
     """A message to send. `message_id` is stable: the same decision always
     produces the same id, which is how nothing is sent twice."""
@@ -112,7 +126,8 @@ class Outgoing(Value):
     auto: Literal["auto-generated", "auto-replied"] = "auto-generated"
     sensitive: bool = False      # carries the child's details
     late: bool = False           # fell due while the bot was off
-    attach_ics: datetime | None = None   # a calendar entry for this deadline
+    attach_ics: datetime | None = None   # the deadline this message is about
+    calendar: CalendarEntry | None = None   # its calendar entry, attached as .ics
     rule: str = ""
     # a Priority One alert's mail: never held by the sending caps, first in every flush
     urgent: bool = False

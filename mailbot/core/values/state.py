@@ -32,6 +32,8 @@ class State(Value):
     alerts: dict[str, Alert] = Field(default_factory=dict)
     counters: dict[str, int] = Field(default_factory=dict)   # year -> last number issued
     digest_sent: tuple[str, ...] = ()   # ISO week keys of digests already sent
+    # ISO week keys of the weekly reviews of each area's open alerts already sent
+    review_sent: tuple[str, ...] = ()
     # sender -> ISO date of the last "we could not accept that reply" answer
     refused_notice: dict[str, str] = Field(default_factory=dict)
     # ref -> last seq of its refusals log (`<REF>.refused`): messages that named the
@@ -41,6 +43,8 @@ class State(Value):
     held_forms: dict[str, HeldForm] = Field(default_factory=dict)
     # ref -> last seq of its duplicates log (`<REF>.duplicates`): forms held, answered, expired
     duplicate_seq: dict[str, int] = Field(default_factory=dict)
+    # address -> ISO date of the last daily "waiting on you" mail (clocks/waiting.py)
+    waiting_sent: dict[str, str] = Field(default_factory=dict)
 
 
 class Decision(Value):

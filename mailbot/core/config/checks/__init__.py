@@ -24,6 +24,12 @@ from mailbot.core.config.checks.directory import (
     role_holders_are_people,
     the_bots_address_is_inside_the_organisation,
 )
+from mailbot.core.config.checks.fields import (
+    a_conditional_step_needs_the_field_it_tests,
+    fields_are_the_forms_fields,
+    no_alert_is_held_back_for_a_later_steps_field,
+    someone_is_asked_for_the_fields_still_to_come,
+)
 from mailbot.core.config.checks.procedure import (
     categories_name_a_known_route,
     category_ids_look_like_c1,
@@ -32,6 +38,7 @@ from mailbot.core.config.checks.procedure import (
     forwarding_steps_allow_forward,
     stage_ids_are_unique_in_a_route,
     stage_roles_exist,
+    the_area_review_goes_to_an_area_role,
     the_working_day_ends_after_it_starts,
     time_limits_are_not_negative,
 )
@@ -59,8 +66,13 @@ CHECKS: tuple[Check, ...] = (
     time_limits_are_not_negative,
     the_working_day_ends_after_it_starts,
     digest_recipients_are_roles,
+    the_area_review_goes_to_an_area_role,
     custodians_are_email_addresses,
-    the_bots_address_is_inside_the_organisation,)
+    the_bots_address_is_inside_the_organisation,
+    fields_are_the_forms_fields,
+    no_alert_is_held_back_for_a_later_steps_field,
+    a_conditional_step_needs_the_field_it_tests,
+    someone_is_asked_for_the_fields_still_to_come,)
 
 
 def run_checks(config: Config, checks: Iterable[Check] = CHECKS) -> list[tuple[str, str]]:

@@ -112,3 +112,15 @@ def digest_recipients_are_roles(config: Config) -> Iterator[str]:
     for role in config.timers.digest.to:
         if role not in config.roles:
             yield f"timers.digest.to: unknown role {role!r}"
+
+
+@check("the area review goes to an area role",
+       "each area's open alerts go to the holder of that role in the area (section 6)")
+def the_area_review_goes_to_an_area_role(config: Config) -> Iterator[str]:
+    role = config.timers.area_review.role
+    if role is None:
+        return
+    if role not in config.roles:
+        yield f"timers.area_review.role: unknown role {role!r}"
+    elif config.roles[role].scope != "area":
+        yield f"timers.area_review.role: {role!r} is not an area role"

@@ -16,7 +16,7 @@ from typing import Literal
 from mailbot.core.config import Config
 from mailbot.core.intake.form import vocab
 from mailbot.core.intake.form.blocks import Block, Para, read_blocks
-from mailbot.core.intake.form.fields import BY_ID, ORDER, RawField
+from mailbot.core.intake.form.fields import BY_ID, RawField
 from mailbot.core.intake.form.ticks import ticked_options
 from mailbot.core.intake.form.typed import build_form
 from mailbot.core.intake.form.validate import validate_form
@@ -105,7 +105,4 @@ def find_form(candidates: Iterator[tuple[Source, list[Block]]], config: Config,
 def _merge(typed: list[Problem], form: Form, config: Config,
            kind: MessageKind) -> tuple[Problem, ...]:
     """Typing problems, then validation's for fields typing had nothing to say about."""
-    by_field = {p.field: p for p in reversed(typed)}
-    for problem in validate_form(form, config, kind):
-        by_field.setdefault(problem.field, problem)
-    return tuple(sorted(by_field.values(), key=lambda p: ORDER.get(p.field, -1)))
+    return validate_form(form, config, kind, typed)

@@ -14,6 +14,7 @@ from typing import Any
 from mailbot.core.config import Config
 from mailbot.core.dates import Invalid, parse_date, parse_datetime
 from mailbot.core.intake.form import vocab
+from mailbot.core.intake.form.accepts import accepts, in_words, sentence
 from mailbot.core.intake.form.fields import BY_ID, RawField
 from mailbot.core.intake.form.ticks import ticked_options
 from mailbot.core.values.form import Contact, Form, Problem
@@ -22,7 +23,6 @@ from mailbot.core.values.form import Contact, Form, Problem
 _EMPTY = frozenset({"", "n/a", "na", "n.a.", "-", "--", "–", "—", "tbc", "tba", "not applicable",
                     "not known yet"})
 _EMAIL = re.compile(r"(?:mailto:)?([^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+\.[^\s<>()\[\],;:\"']+)")
-_ALERT_TYPES = "New alert / Updated alert / De-alert"
 
 
 def parse_contact(text: str) -> Contact:
@@ -54,7 +54,8 @@ def build_form(raws: list[RawField], config: Config) -> tuple[Form, list[Problem
         labels[raw.field] = raw.label
         value, message = _typed(raw, config)
         if message:
-            problems.append(Problem(field=raw.field, label=raw.label, message=message))
+            problems.append(Problem(field=raw.field, label=raw.label,
+                                    message=_what_to_do(raw.field, message, config)))
         elif value is not None:
             values[raw.field] = value
     return Form(labels=labels, **values), problems
@@ -66,7 +67,7 @@ def _typed(raw: RawField, config: Config) -> tuple[Any, str]:
     ticked = ticked_options(text)
     if ticked is not None:
         if len(ticked) > 1:
-            return None, f"more than one box is ticked ({', '.join(ticked)}): tick one"
+            return None, f"more than one box is ticked ({in_words(ticked)}). Tick only one"
         text = ticked[0] if ticked else ""
     if text.lower() in _EMPTY:
         return None, ""
@@ -81,13 +82,21 @@ def _typed(raw: RawField, config: Config) -> tuple[Any, str]:
         return (None, when.message) if isinstance(when, Invalid) else (when, "")
     if kind == "bool":
         answer = vocab.yes_no(text)
-        return (answer, "") if answer is not None else (None, f"'{text}' is not yes or no")
+        return (answer, "") if answer is not None else (None, f"'{text}' is not Yes or No")
     if kind == "contact":
         return parse_contact(text), ""
     if kind == "alert_type":
         chosen = vocab.alert_type(text)
-        return (chosen, "") if chosen else (None, f"'{text}' is not one of {_ALERT_TYPES}")
+        return (chosen, "") if chosen else (None, f"'{text}' is not an alert type")
     return _NORMALISE[kind](text, config), ""
+
+
+def _what_to_do(field: str, message: str, config: Config) -> str:
+    """The problem, then what the field takes, unless the problem already says what to
+    write ("write the year in full", "add GMT or BST")."""
+    if any(word in message.lower() for word in ("write ", "add ")):
+        return sentence(message)
+    return f"{sentence(message)} {accepts(field, config)}"
 
 
 _NORMALISE: dict[str, Any] = {

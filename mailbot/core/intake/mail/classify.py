@@ -31,11 +31,12 @@ def bot_domain(config: Config) -> str:
 
 def is_bot_message_id(message_id: str, config: Config) -> bool:
     """Ids the bot makes start with the lower-cased reference, at the bot's domain
-    (`ka-2026-0042.sm_qa.1.TOKEN@kent.test`)."""
+    (`ka-2026-0042.sm_qa.1.TOKEN@kent.test`); the daily "waiting on you" mail, which
+    lists several alerts, is answerable too (`noref.waiting_on_you.…`, clocks/waiting.py)."""
     prefix = config.organisation.reference_prefix.lower()
     local, _, domain = message_id.lower().rpartition("@")
-    return domain == bot_domain(config) and re.match(rf"{prefix}-\d{{4}}-\d{{4}}(?:\.|$)", local) \
-        is not None
+    return domain == bot_domain(config) and re.match(
+        rf"(?:{prefix}-\d{{4}}-\d{{4}}|noref\.waiting_on_you)(?:\.|$)", local) is not None
 
 
 def _bare(address: str) -> str:

@@ -1,0 +1,202 @@
+"""A backlog of forms on the real Dovecot + Postfix stack: the bot against the I/O floor.
+
+Run on demand as root (not part of the tests; it prints figures and asserts nothing):
+
+    .venv/bin/python bench/backlog.py                 # 1,000 forms, half Word, half text
+    .venv/bin/python bench/backlog.py --forms 200
+
+In one run it
+1. starts the private stack of the tests (tests/support/mailstack.py: Dovecot and
+   Postfix on free loopback ports) and writes a county's routing.yaml for it, as
+   the real-stack tests do (tests/mailstack/bot.py: IMAP inboxes, SMTP with a sent
+   copy), with the sending caps raised so every mail goes out in the one pass;
+2. builds `--forms` valid alert forms for different children, every other one a
+   Word (.docx) attachment and the rest `Label: value` text, and sends them by
+   SMTP to the unit inbox, waiting until Dovecot holds them all;
+3. measures the floor: one IMAP session fetching every message (BODY.PEEK[], in
+   the adapter's batches) and reading each with `read_message` (MIME, the form,
+   the Word file): what any bot must do to know what it was sent;
+4. runs `mailbot once` on the backlog (a new process, as cron would) and measures
+   its wall time and peak memory, then counts what it did: alerts opened, the
+   inbox emptied, and the SMTP connections Postfix logged during the pass.
+
+The figure is the bot's time over the floor's, both measured here, on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import smtplib
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mailbot.adapters.store import Store  # noqa: E402  (after the path is set)
+from mailbot.core.intake.mail.read import read_message  # noqa: E402
+from mailbot.service.config_file import read_config  # noqa: E402
+from tests.mailstack.bot import PASSWORD_ENV, County  # noqa: E402
+from tests.support.mailstack import PASSWORD, MailStack, unavailable_reason  # noqa: E402
+
+MAILBOT = ROOT / ".venv" / "bin" / "mailbot"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# the category, and the form's team manager, who sends it
+KINDS = (("C8", "tara.manager"), ("C6", "morgan.lead"), ("C3", "kim.lead"))
+
+
+def form_fields(county: County, category: str, n: int) -> dict[str, str]:
+    text = county.form(category, **{"Child's name": f"Backlog{n} Child",
+                                    "Liberi ID": f"{6100000 + n}"})
+    return dict(line.split(": ", 1) for line in text.split("\r\n"))
+
+
+def docx_form(fields: dict[str, str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("KENT ALERT FORM")
+    table = document.add_table(rows=0, cols=2)
+    for label, value in fields.items():
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = label, value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def forms(county: County, count: int) -> list[tuple[str, bytes]]:
+    """(sender, raw) for each form."""
+    made = []
+    for n in range(count):
+        category, manager = KINDS[n % len(KINDS)]
+        sender = county.email(manager)
+        fields = form_fields(county, category, n)
+        msg = EmailMessage()
+        msg["From"], msg["To"] = sender, county.bot
+        msg["Subject"] = f"Alert {category}"
+        msg["Date"] = format_datetime(datetime.now(UTC))
+        msg["Message-ID"] = make_msgid("backlog", domain="kent.test")
+        if n % 2 == 0:
+            msg.set_content("Form attached.\n")
+            msg.add_attachment(docx_form(fields), maintype="application",
+                               subtype=DOCX.split("/")[1], filename=f"alert-{n}.docx")
+        else:
+            msg.set_content("\r\n".join(f"{k}: {v}" for k, v in fields.items()) + "\r\n")
+        made.append((sender, msg.as_bytes()))
+    return made
+
+
+def send_all(stack: MailStack, county: County, messages: list[tuple[str, bytes]]) -> None:
+    with smtplib.SMTP(stack.host, stack.smtp_port, timeout=30) as smtp:
+        for sender, raw in messages:
+            smtp.sendmail(sender, [county.bot], raw)
+    deadline = time.monotonic() + 300
+    while True:
+        client = stack.imap_client(county.bot)
+        try:
+            held = client.select_folder("INBOX", readonly=True)[b"EXISTS"]
+        finally:
+            client.logout()
+        if held >= len(messages) or time.monotonic() > deadline:
+            return
+        time.sleep(0.5)
+
+
+def floor(stack: MailStack, county: County, batch: int = 25) -> tuple[float, int]:
+    """Seconds to fetch every message over IMAP and read each; how many were forms."""
+    config = read_config(county.config_path)
+    read_message(forms(county, 2)[0][1], config)   # imports (python-docx) before timing
+    began = time.perf_counter()
+    client = stack.imap_client(county.bot)
+    found = 0
+    try:
+        client.select_folder("INBOX", readonly=True)
+        uids = sorted(client.search("ALL"))
+        for start in range(0, len(uids), batch):
+            fetched = client.fetch(uids[start:start + batch], [b"BODY.PEEK[]"])
+            for uid in uids[start:start + batch]:
+                incoming = read_message(bytes(fetched[uid][b"BODY[]"]), config)
+                found += incoming.form is not None
+    finally:
+        client.logout()
+    return time.perf_counter() - began, found
+
+
+def smtp_connections(log: Path, since: int) -> int:
+    with log.open("rb") as f:
+        f.seek(since)
+        text = f.read().decode(errors="replace")
+    return len(re.findall(r"smtpd\[\d+\]: connect from", text))
+
+
+def run_bot(county: County) -> tuple[float, float, str]:
+    env = {**os.environ, PASSWORD_ENV: PASSWORD}
+    began = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", str(MAILBOT), "once", "--config",
+                           str(county.config_path), "--state", str(county.state)],
+                          env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - began
+    if done.returncode != 0:
+        raise SystemExit(f"mailbot once failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    lines = done.stderr.strip().splitlines()
+    return wall, int(lines[-1]) / 1024, done.stdout.strip()
+
+
+def raise_caps(data: dict[str, Any]) -> None:
+    data["limits"].update(per_address_per_hour=1_000_000, per_address_per_day=1_000_000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forms", type=int, default=1000)
+    parser.add_argument("--keep", action="store_true", help="keep the stack's folder")
+    args = parser.parse_args()
+    if (reason := unavailable_reason()) is not None:
+        raise SystemExit(f"the mail stack cannot run here: {reason}")
+    os.environ[PASSWORD_ENV] = PASSWORD
+    stack = MailStack().start()
+    try:
+        county = County.create(stack, stack.dir / "county", edit=raise_caps)
+        messages = forms(county, args.forms)
+        words = sum(1 for _, raw in messages if DOCX.encode() in raw)
+        t = time.perf_counter()
+        send_all(stack, county, messages)
+        print(f"{len(messages)} forms ({words} Word, {len(messages) - words} text) delivered "
+              f"in {time.perf_counter() - t:.1f} s")
+        floor_s, read = floor(stack, county)
+        print(f"floor (IMAP fetch + read_message, one session): {floor_s:6.1f} s "
+              f"({read} forms read)")
+        log = stack.dir / "postfix.log"
+        mark = log.stat().st_size
+        bot_s, peak, said = run_bot(county)
+        time.sleep(1)   # Postfix logs the last disconnects a moment later
+        print(f"mailbot once:                                   {bot_s:6.1f} s "
+              f"({said}; peak memory {peak:.0f} MB)")
+        print(f"bot / floor: {bot_s / floor_s:.2f} x")
+        with Store.open(county.state) as store:
+            stats = store.stats()
+        client = stack.imap_client(county.bot)
+        try:
+            left = client.select_folder("INBOX", readonly=True)[b"EXISTS"]
+        finally:
+            client.logout()
+        print(f"after: {stats['open_alerts']} open alerts, {left} left in the inbox, "
+              f"{smtp_connections(log, mark)} SMTP connections during the pass")
+    finally:
+        stack.stop(keep=args.keep)
+        if args.keep:
+            print(f"kept {stack.dir}")
+
+
+if __name__ == "__main__":
+    main()
