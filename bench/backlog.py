@@ -139,10 +139,12 @@ def smtp_connections(log: Path, since: int) -> int:
     return len(re.findall(r"smtpd\[\d+\]: connect from", text))
 
 
-def run_bot(county: County) -> tuple[float, float, str]:
+def run_bot(county: County, profile: Path | None = None) -> tuple[float, float, str]:
     env = {**os.environ, PASSWORD_ENV: PASSWORD}
+    command = [str(MAILBOT)] if profile is None else [
+        sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "mailbot"]
     began = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", str(MAILBOT), "once", "--config",
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command, "once", "--config",
                            str(county.config_path), "--state", str(county.state)],
                           env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - began
@@ -160,6 +162,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forms", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="keep the stack's folder")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="run the bot under cProfile, writing its statistics here "
+                             "(its time is then not the figure)")
     args = parser.parse_args()
     if (reason := unavailable_reason()) is not None:
         raise SystemExit(f"the mail stack cannot run here: {reason}")
@@ -178,7 +183,7 @@ def main() -> None:
               f"({read} forms read)")
         log = stack.dir / "postfix.log"
         mark = log.stat().st_size
-        bot_s, peak, said = run_bot(county)
+        bot_s, peak, said = run_bot(county, args.profile)
         time.sleep(1)   # Postfix logs the last disconnects a moment later
         print(f"mailbot once:                                   {bot_s:6.1f} s "
               f"({said}; peak memory {peak:.0f} MB)")

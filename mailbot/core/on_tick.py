@@ -35,14 +35,14 @@ def due(state: State, config: Config, ctx: Ctx) -> Decision:
     order = 0
     holidays = ctx.holidays
 
-    def when(ref: str) -> datetime:
-        return clock_due.next_due_of(alerts[ref], config, holidays) or ctx.now
-
-    for ref in sorted(alerts, key=when):
+    # only an alert whose clock-alone soonest time has come can have anything due;
+    # those fire in the order of their first item's real moment
+    firsts = {ref: first for ref, alert in alerts.items()
+              if (soon := clock_due.soonest(alert, config)) is not None and soon <= ctx.now
+              and (first := clock_due.next_due_of(alert, config, holidays)) is not None
+              and first <= ctx.now}
+    for ref in sorted(firsts, key=lambda r: firsts[r]):
         alert = alerts[ref]
-        first = clock_due.next_due_of(alert, config, holidays)
-        if first is None or first > ctx.now:
-            continue
         work = Work(config, ctx, alert)
         for _ in range(50):   # bounded: each pass fires at least one thing or stops
             item = clock_due.earliest(work.alert, config, holidays)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from mailbot.adapters.store.archive import Archive
 from mailbot.adapters.store.coldlog import MonthlyLog
@@ -30,6 +31,8 @@ from mailbot.core.values.alert import Alert, Event
 from mailbot.records import OutboxEntry, SeenRecord
 
 FOLDERS = ("events", "archive", "seen", "sent")
+# how far the cold cutoff moves on before the hot seen-records and sent mail are swept
+SWEEP_EVERY = timedelta(hours=1)
 
 
 class ColdFiles:
@@ -38,6 +41,7 @@ class ColdFiles:
         self.archive = Archive(folder / "archive")
         self.seen = MonthlyLog(folder / "seen", "sha256", seen_from_json)
         self.sent = MonthlyLog(folder / "sent", "message_id", outbox_from_json)
+        self._swept: datetime | None = None     # the cutoff of the last sweep
 
     def load(self) -> None:
         """What opening needs of the cold side: nothing is read (the seen and sent
@@ -48,24 +52,36 @@ class ColdFiles:
     def move_out(self, old: Hot, new: Hot, cutoff: datetime | None) -> Hot:
         """Write to the cold files what `old` (the hot file as on disk) holds and
         no longer needs: all its events and closed alerts, and seen-records and
-        sent mail older than `cutoff`. Return `new` without them."""
+        sent mail older than `cutoff`. Return `new` without them.
+
+        The hot seen-records and sent mail are swept only when `cutoff` has moved
+        on by SWEEP_EVERY since the last sweep (they stay hot that much longer):
+        a write costs what it changed, not a pass over the day's mail."""
         self.events.flush(old.events)
         self.archive.put(old.closing.values())
-        old_seen = [r for r in old.seen.values() if cutoff is not None and r.at < cutoff]
-        old_sent = [e for e in old.outbox.values() if e.status == "sent" and cutoff is not None
-                    and e.sent_at is not None and e.sent_at < cutoff]
-        self.put_seen(old_seen)
-        self.put_sent(old_sent)
+        gone_seen: set[str] = set()
+        gone_sent: set[str] = set()
+        if cutoff is not None and (self._swept is None or cutoff - self._swept >= SWEEP_EVERY):
+            old_seen = [r for r in old.seen.values() if r.at < cutoff]
+            old_sent = [e for e in old.outbox.values() if e.status == "sent"
+                        and e.sent_at is not None and e.sent_at < cutoff]
+            self.put_seen(old_seen)
+            self.put_sent(old_sent)
+            self._swept = cutoff
+            gone_seen = {r.sha256 for r in old_seen}
+            gone_sent = {e.message_id for e in old_sent}
         flushed = {(e.ref, e.seq) for e in old.events}
-        gone_seen = {r.sha256 for r in old_seen}
-        gone_sent = {e.message_id for e in old_sent}
-        return dataclasses.replace(
-            new,
-            events=tuple(e for e in new.events if (e.ref, e.seq) not in flushed),
-            closing={ref: a for ref, a in new.closing.items() if old.closing.get(ref) is not a},
-            seen={sha: r for sha, r in new.seen.items() if sha not in gone_seen},
-            outbox={mid: e for mid, e in new.outbox.items() if mid not in gone_sent},
-        )
+        changes: dict[str, Any] = {}
+        if flushed:
+            changes["events"] = tuple(e for e in new.events if (e.ref, e.seq) not in flushed)
+        if old.closing:
+            changes["closing"] = {ref: a for ref, a in new.closing.items()
+                                  if old.closing.get(ref) is not a}
+        if gone_seen:
+            changes["seen"] = {sha: r for sha, r in new.seen.items() if sha not in gone_seen}
+        if gone_sent:
+            changes["outbox"] = {mid: e for mid, e in new.outbox.items() if mid not in gone_sent}
+        return dataclasses.replace(new, **changes) if changes else new
 
     def put_seen(self, records: Iterable[SeenRecord], *, durable: bool = True) -> None:
         self.seen.append([(_month(r.at), seen_to_json(r)) for r in records], durable=durable)

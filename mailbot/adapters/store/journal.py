@@ -111,14 +111,24 @@ def drop_through(folder: Path, through: int) -> None:
 # -- what a write changed ----------------------------------------------------------
 
 
+_ABSENT = object()
+
+
 def _changed(old: Any, new: Any) -> bool:
     return old is not new and old != new
 
 
 def _keyed(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(keys put, keys dropped) between two versions of a table."""
-    put = [k for k, v in new.items() if k not in old or _changed(old[k], v)]
-    return put, [k for k in old if k not in new]
+    """(keys put, keys dropped) between two versions of a table. A write replaces
+    what it changes and keeps every other value as the same object, so the pass
+    is an identity check a key; only the few that differ are compared."""
+    if old is new:
+        return [], []
+    get = old.get
+    differ = [k for k, v in new.items() if get(k, _ABSENT) is not v]
+    put = [k for k in differ if k not in old or old[k] != new[k]]
+    dropped = [k for k in old if k not in new] if len(old) + len(differ) > len(new) else []
+    return put, dropped
 
 
 def _part(name: str, puts: Iterable[bytes], drops: list[Any]) -> bytes:

@@ -31,6 +31,15 @@ def nominal(alert: Alert, config: Config, wait: Wait) -> datetime | None:
     return wait.next_nudge_at
 
 
+def soonest(alert: Alert, config: Config) -> datetime | None:
+    """The earliest time anything of the alert's could fire, by the clock alone. Working
+    hours only ever move a moment later (`moment`), so an alert whose soonest time is
+    still ahead has nothing due: the tick passes it over without the calendar's sums."""
+    times = [when for wait in alert.waits if (when := nominal(alert, config, wait)) is not None]
+    times += [c.due_at for c in alert.clocks if not c.done]
+    return min(times, default=None)
+
+
 def moment(alert: Alert, config: Config, item: Wait | Timer, when: datetime,
            holidays: frozenset[date]) -> datetime:
     """When an item due at `when` goes: working hours for reminders and notices."""
