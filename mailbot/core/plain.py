@@ -14,7 +14,7 @@ from datetime import datetime
 
 from mailbot.core.chain.tasks import TASKS
 from mailbot.core.config import ApprovalStage, Config, TaskStage
-from mailbot.core.values.alert import Alert, Wait
+from mailbot.core.values.alert import Wait
 
 PURPOSES = {
     "approval_request": "request for approval", "task_request": "task",
@@ -76,6 +76,12 @@ def message(name: str, context: dict[str, object]) -> str:
     return purpose(name)
 
 
+def clock_title(clock: str) -> str:
+    """A clock's words as a subject line starts: "Return interview due"."""
+    words_ = CLOCKS.get(clock, clock.replace("_", " "))
+    return words_[:1].upper() + words_[1:]
+
+
 def kind(name: str) -> str:
     return KINDS.get(name, name.replace("_", " "))
 
@@ -100,9 +106,8 @@ def stage(config: Config, stage_id: str) -> str:
     return stage_id.replace("_", " ")
 
 
-def waiting_on(config: Config, alert: Alert, wait: Wait) -> str:
+def waiting_on(config: Config, wait: Wait) -> str:
     """What a waiting step is, for `status`."""
-    del alert
     return task(wait.task) if wait.kind == "task" and wait.task else stage(config, wait.id)
 
 

@@ -99,7 +99,7 @@ def tasks_table(state: State, config: Config, now: datetime,
             if w.kind == "task":
                 owner = people.recipient(config, w.owner, w.role, alert).name
                 rows.append((w.role, w.due_at, [plain.role(config, w.role), ref, alert.initials,
-                                                plain.waiting_on(config, alert, w), owner]))
+                                                plain.waiting_on(config, w), owner]))
     for t in desk_tasks:
         holder = config.holder(t.role, None)
         owner = config.person(holder).name if holder else "-"
@@ -130,7 +130,7 @@ def _alerts_table(state: State, config: Config, now: datetime) -> str:
         deadline, step, owner = "-", "nothing waiting", ""
         if waits:
             w = waits[0]
-            step = plain.waiting_on(config, alert, w)
+            step = plain.waiting_on(config, w)
             owner = people.recipient(config, w.owner, w.role, alert).name
             if w.escalated_to:
                 owner += " (+" + ", ".join(people.recipient(config, k).name

@@ -50,12 +50,7 @@ def deadline(work: Work, roles: tuple[str, ...], clock: str, rule: str, what: st
         "since": since.isoformat() if since else None,
         "opens_at": opens_at.isoformat() if opens_at else None,
     }
-    titles = {"return_interview_due": "Return interview due", "return_interview_overdue":
-              "Return interview overdue", "national_held": "National alert held",
-              "national_gate_open": "National alert may now go", "national_reissue":
-              "National alert re-issue due", "national_lapse_warning": "National alert nearing lapse",
-              "review": "Alert review due", "missing_48h": "Missing 48 hours"}
-    work.send("deadline_notice", to, wording.subject(work.alert, cfg, titles.get(clock, clock),
+    work.send("deadline_notice", to, wording.subject(work.alert, cfg, plain.clock_title(clock),
                                                      details=False),
               context, rule=rule, sensitive=False, cc=cc, late=late,
               attach_ics=due_at if ics and due_at else None,
