@@ -4,6 +4,8 @@ Run on demand (not part of the tests; it prints figures and asserts nothing):
 
     .venv/bin/python bench/large_store.py                     # 100 vs 10,000 open, 100,000 archived
     .venv/bin/python bench/large_store.py --open 2000 --archived 10000 --forms 10
+    .venv/bin/python bench/large_store.py --keep --dir /tmp/x    # then, to measure again:
+    .venv/bin/python bench/large_store.py --seeded /tmp/x/large-store-XXXX
 
 It seeds two state folders with `bench/seed_store.py` (copies of real alerts the
 bot produced): a small one (`--small-open` open, `--small-archived` archived) and a
@@ -156,22 +158,26 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=3, help="status and once runs")
     parser.add_argument("--dir", type=Path, default=None, help="where to build (default: temp)")
     parser.add_argument("--keep", action="store_true", help="keep the seeded folders")
+    parser.add_argument("--seeded", type=Path, default=None,
+                        help="measure again on folders a --keep run left (no seeding; each "
+                             "run adds its few forms to them)")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="large-store-", dir=args.dir))
+    root = args.seeded or Path(tempfile.mkdtemp(prefix="large-store-", dir=args.dir))
     try:
-        templates: Templates = make_templates(root)
         small, large = root / "small", root / "large"
-        for folder, opened, archived in ((small, args.small_open, args.small_archived),
-                                         (large, args.open, args.archived)):
-            made = seed(folder, templates, archived=archived, open_alerts=opened)
-            print(f"seeded {folder.name}: {opened:,} open, {archived:,} archived in "
-                  f"{made['seconds']:.0f} s, {made['bytes'] / 1e6:.0f} MB on disk")
+        if args.seeded is None:
+            templates: Templates = make_templates(root)
+            for folder, opened, archived in ((small, args.small_open, args.small_archived),
+                                             (large, args.open, args.archived)):
+                made = seed(folder, templates, archived=archived, open_alerts=opened)
+                print(f"seeded {folder.name}: {opened:,} open, {archived:,} archived in "
+                      f"{made['seconds']:.0f} s, {made['bytes'] / 1e6:.0f} MB on disk")
         few = measure(f"{args.small_open:,} open / {args.small_archived:,} archived", small, args)
         many = measure(f"{args.open:,} open / {args.archived:,} archived", large, args)
         ratio = statistics.median(many["form"]) / statistics.median(few["form"])
         print(f"\none new form, {args.open:,} open vs {args.small_open:,} open: {ratio:.2f} x")
     finally:
-        if args.keep:
+        if args.keep or args.seeded:
             print(f"kept {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)

@@ -48,7 +48,7 @@ from mailbot.adapters.store.record_json import (
     utc,
 )
 from mailbot.core.values.alert import Alert, Event
-from mailbot.core.values.state import State
+from mailbot.core.values.state import State, changed_keys
 from mailbot.errors import StoreCorrupt
 from mailbot.records import OutboxEntry
 
@@ -111,7 +111,6 @@ def drop_through(folder: Path, through: int) -> None:
 # -- what a write changed ----------------------------------------------------------
 
 
-_ABSENT = object()
 
 
 def _changed(old: Any, new: Any) -> bool:
@@ -124,8 +123,7 @@ def _keyed(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[st
     is an identity check a key; only the few that differ are compared."""
     if old is new:
         return [], []
-    get = old.get
-    differ = [k for k, v in new.items() if get(k, _ABSENT) is not v]
+    differ = changed_keys(old, new)
     put = [k for k in differ if k not in old or old[k] != new[k]]
     dropped = [k for k in old if k not in new] if len(old) + len(differ) > len(new) else []
     return put, dropped

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from mailbot.core import ids
@@ -26,20 +27,30 @@ from mailbot.core.context import Ctx
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.form import Contact, Form
 from mailbot.core.values.mail import Incoming, Outgoing, Recipient
-from mailbot.core.values.state import Decision, HeldForm, State
+from mailbot.core.values.state import Decision, HeldForm, KeyedLookup, State
 
 RULE = "R-ALL"
 DUPLICATES_LOG = ".duplicates"
 STEP = "duplicate"   # the step slot of the question's request-style Message-ID
 Choice = Literal["update", "new"]
+_SPACE = re.compile(r"\s+")
 
 
 def log_ref(ref: str) -> str:
     return f"{ref}{DUPLICATES_LOG}"
 
 
+@lru_cache(maxsize=65536)
 def _liberi(value: str | None) -> str:
-    return re.sub(r"\s+", "", value or "").casefold()
+    return _SPACE.sub("", value or "").casefold()
+
+
+def _child(alert: Alert) -> tuple[str, str] | None:
+    key = _liberi(alert.form.case_id)
+    return (alert.category, key) if key and alert.status != "closed" else None
+
+
+_BY_CHILD = KeyedLookup(_child)
 
 
 def same_child(state: State, form: Form, config: Config, now: datetime) -> Alert | None:
@@ -49,9 +60,9 @@ def same_child(state: State, form: Form, config: Config, now: datetime) -> Alert
     if not key or not form.category:
         return None
     window = config.authority.duplicate_window
-    matches = [a for a in state.alerts.values()
-               if a.status != "closed" and a.category == form.category
-               and _liberi(a.form.case_id) == key and window.after(a.created_at) > now]
+    alerts = state.alerts
+    matches = [a for a in map(alerts.__getitem__, _BY_CHILD.refs(alerts, (form.category, key)))
+               if window.after(a.created_at) > now]
     return max(matches, key=lambda a: (a.created_at, a.ref), default=None)
 
 

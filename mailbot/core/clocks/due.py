@@ -7,6 +7,7 @@ reminder that waited for Monday morning is not marked late for it."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import date, datetime
 
 from mailbot.core.chain import route
@@ -31,10 +32,29 @@ def nominal(alert: Alert, config: Config, wait: Wait) -> datetime | None:
     return wait.next_nudge_at
 
 
+# soonest() of each alert as last asked, while that alert object lives: alerts are
+# immutable values and a write replaces only what it changes, so a tick over 10,000
+# open alerts recomputes only the few that changed since the last (a memo: the
+# answer is the same as computing it afresh)
+_SOONEST: dict[str, tuple[weakref.ref[Alert], Config, datetime | None]] = {}
+_SOONEST_MAX = 200_000
+
+
 def soonest(alert: Alert, config: Config) -> datetime | None:
     """The earliest time anything of the alert's could fire, by the clock alone. Working
     hours only ever move a moment later (`moment`), so an alert whose soonest time is
     still ahead has nothing due: the tick passes it over without the calendar's sums."""
+    hit = _SOONEST.get(alert.ref)
+    if hit is not None and hit[0]() is alert and hit[1] is config:
+        return hit[2]
+    found = _soonest(alert, config)
+    if len(_SOONEST) >= _SOONEST_MAX:
+        _SOONEST.clear()
+    _SOONEST[alert.ref] = (weakref.ref(alert), config, found)
+    return found
+
+
+def _soonest(alert: Alert, config: Config) -> datetime | None:
     times = [when for wait in alert.waits if (when := nominal(alert, config, wait)) is not None]
     times += [c.due_at for c in alert.clocks if not c.done]
     return min(times, default=None)

@@ -19,7 +19,7 @@ from mailbot.core import ids
 from mailbot.core.config import Config
 from mailbot.core.values.alert import Alert, Wait
 from mailbot.core.values.mail import CalendarEntry, Outgoing, Recipient
-from mailbot.core.values.state import Decision, State
+from mailbot.core.values.state import Decision, State, changed_keys
 
 # the messages that are about a waiting step's deadline, and carry its entry
 STEP_MAIL = frozenset({"approval_request", "task_request", "reminder"})
@@ -88,11 +88,12 @@ def standing(alert: Alert, key: str) -> bool:
 def settle(before: State, decision: Decision, config: Config) -> Decision:
     """CANCEL every entry whose deadline went in this decision, to all who had it."""
     domain = config.organisation.bot_address.rsplit("@", 1)[1]
-    alerts = dict(decision.state.alerts)
+    alerts = decision.state.alerts
     outgoing = list(decision.outgoing)
     changed = False
-    for ref, alert in decision.state.alerts.items():
-        if before.alerts.get(ref) is alert or not alert.calendar:
+    for ref in changed_keys(before.alerts, decision.state.alerts):
+        alert = decision.state.alerts[ref]
+        if not alert.calendar:
             continue
         gone = [k for k, e in alert.calendar.items() if e.method == "REQUEST"
                 and not standing(alert, k)]
@@ -101,6 +102,8 @@ def settle(before: State, decision: Decision, config: Config) -> Decision:
             if out is not None:
                 outgoing.append(out)
         if gone:
+            if not changed:
+                alerts = dict(alerts)
             alerts[ref], changed = alert, True
     if not changed:
         return decision

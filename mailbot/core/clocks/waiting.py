@@ -38,17 +38,26 @@ class Item:
     to: tuple[Recipient, ...]     # who that reminder goes to
 
 
-def items(state: State, config: Config, now: datetime, holidays: frozenset[date]) -> list[Item]:
+def items(state: State, config: Config, now: datetime, holidays: frozenset[date],
+          *, before: datetime | None = None, asked_before: datetime | None = None) -> list[Item]:
     """Every reminder or chaser that may be combined: not urgent, in working hours,
-    and a plain reminder (passing a step on, or stopping, goes on its own)."""
+    and a plain reminder (passing a step on, or stopping, goes on its own); only
+    those going before `before` and asked before `asked_before`, when given (working
+    hours only move a moment later, so the clock-alone time bounds it cheaply)."""
     found: list[Item] = []
     ctx = Ctx(now=now, secret=b"", holidays=holidays)
     for alert in state.alerts.values():
+        if before is not None and ((soon := due.soonest(alert, config)) is None
+                                   or soon >= before):
+            continue
         if office_hours.urgent(alert, config):
             continue
         for wait in alert.waits:
+            if asked_before is not None and wait.asked_at >= asked_before:
+                continue
             when = due.nominal(alert, config, wait)
-            if when is None or not office_hours.waits_for_office(alert, config, wait):
+            if when is None or (before is not None and when >= before) or \
+                    not office_hours.waits_for_office(alert, config, wait):
                 continue
             work = Work(config, ctx, alert)
             if reminders.plan(work, wait) not in ("before", "chase"):
@@ -75,7 +84,7 @@ def groups(state: State, config: Config, now: datetime,
         return {}
     starts, closes = window
     by_person: dict[str, list[Item]] = defaultdict(list)
-    for item in items(state, config, now, holidays):
+    for item in items(state, config, now, holidays, before=closes, asked_before=starts):
         if item.at < closes and item.asked_at < starts:
             for r in item.to:
                 by_person[r.email.lower()].append(item)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
+from itertools import compress
+from operator import is_not
+from typing import Any
 
 from pydantic import Field
 
@@ -57,3 +61,56 @@ class Decision(Value):
     closed: tuple[str, ...] = ()       # refs to move out of the hot state
     note: str = ""                     # one line for the log (references, never names)
     digest_week: str | None = None     # T-WEEKLY: this week's digest is owed (ISO week key)
+
+
+def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The keys of `after` whose value is not the very object `before` holds (new keys
+    included). Values are immutable and a decision replaces only what it changes, so
+    this is what changed; the pass runs in C, a fraction of a millisecond for 10,000
+    open alerts."""
+    keys = after.keys()
+    return list(compress(keys, map(is_not, after.values(), map(before.get, keys))))
+
+
+class KeyedLookup:
+    """Which open alerts have a given key (a child's Liberi ID and category, say),
+    derived from a state's alerts and kept up to date by what changed since the
+    last question, not rebuilt: a lookup on 10,000 open alerts costs a pass in C
+    (`changed_keys`) instead of a Python pass over every alert.
+
+    It keeps its own copy of the mapping it last answered for, so a dict changed
+    in place after a question is still compared value by value. The answer is the
+    same as scanning every alert (a memo; the core stays a pure function)."""
+
+    def __init__(self, key: Callable[[Alert], Hashable | None]) -> None:
+        self._key = key
+        self._last: dict[str, Alert] = {}
+        self._key_of: dict[str, Hashable] = {}
+        self._refs: dict[Hashable, set[str]] = {}
+
+    def refs(self, alerts: Mapping[str, Alert], key: Hashable) -> frozenset[str]:
+        self._sync(alerts)
+        return frozenset(self._refs.get(key, ()))
+
+    def _sync(self, alerts: Mapping[str, Alert]) -> None:
+        last = self._last
+        changed = changed_keys(last, alerts)
+        dropped = (last.keys() - alerts.keys()) if len(last) + len(changed) > len(alerts) else ()
+        for ref in dropped:
+            self._forget(ref)
+        for ref in changed:
+            self._forget(ref)
+            key = self._key(alerts[ref])
+            if key is not None:
+                self._key_of[ref] = key
+                self._refs.setdefault(key, set()).add(ref)
+        if changed or dropped:
+            self._last = dict(alerts)
+
+    def _forget(self, ref: str) -> None:
+        key = self._key_of.pop(ref, None)
+        if key is not None:
+            refs = self._refs[key]
+            refs.discard(ref)
+            if not refs:
+                del self._refs[key]

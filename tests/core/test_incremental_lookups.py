@@ -1,0 +1,109 @@
+"""Issue 12: the lookups that let one message or one tick cost what changed, not the
+number of open alerts, give exactly the answers of a pass over every alert.
+
+- `changed_keys`: what a decision replaced (values are immutable; a decision keeps
+  every other alert as the same object);
+- `KeyedLookup`: which open alerts are about a child (R-ALL, the same alert twice),
+  kept up to date from what changed, even when a dict is changed in place after
+  it was asked about;
+- the `soonest` memo (T-QA and the clocks): the same time as computed afresh, and a
+  new one as soon as the alert is replaced;
+- the "waiting on you" mail's cheap bound (T-QA): the same people and items as the
+  unbounded pass."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from mailbot.core.alerts import duplicate
+from mailbot.core.clocks import due, waiting
+from mailbot.core.config import Config
+from mailbot.core.values.alert import Alert
+from mailbot.core.values.state import KeyedLookup, State, changed_keys
+from tests.core.desk import NOW, new_form
+
+
+def raised(config: Config, n: int, category: str = "C8", liberi: str | None = None) -> State:
+    state = State()
+    for i in range(n):
+        state = new_form(state, config, category,
+                         {"Liberi ID": liberi or f"77{i:05d}", "Child's name": f"Child{i} Test"},
+                         now=NOW + timedelta(minutes=i)).state
+    return state
+
+
+def test_changed_keys_names_replaced_and_new_values_only() -> None:
+    a, b, c = object(), object(), object()
+    before = {"x": a, "y": b}
+    assert changed_keys(before, dict(before)) == [], "a copy changed nothing"
+    assert changed_keys(before, {"x": a, "y": c}) == ["y"], "a replaced value is a change"
+    assert changed_keys(before, {"x": a, "y": b, "z": c}) == ["z"], "a new key is a change"
+    assert changed_keys(before, {"x": a}) == [], "a dropped key is not in `after` (the caller's)"
+
+
+def test_the_same_child_lookup_agrees_with_a_scan_through_every_change(config: Config) -> None:
+    """R-ALL: the lookup follows alerts raised, replaced in place, closed and dropped."""
+    state = raised(config, 3)
+    lookup = KeyedLookup(lambda a: (a.category, a.form.case_id) if a.status != "closed" else None)
+
+    def scan(alerts: dict[str, Alert], key: object) -> frozenset[str]:
+        return frozenset(r for r, a in alerts.items()
+                         if a.status != "closed" and (a.category, a.form.case_id) == key)
+
+    alerts = dict(state.alerts)
+    refs = sorted(alerts)
+    key0 = (alerts[refs[0]].category, alerts[refs[0]].form.case_id)
+    assert lookup.refs(alerts, key0) == scan(alerts, key0) == {refs[0]}
+
+    # the same dict changed in place after the question: still seen
+    alerts[refs[1]] = alerts[refs[1]].model_copy(
+        update={"form": alerts[refs[1]].form.model_copy(update={"case_id": alerts[refs[0]].form.case_id})})
+    assert lookup.refs(alerts, key0) == scan(alerts, key0) == {refs[0], refs[1]}
+
+    alerts[refs[0]] = alerts[refs[0]].model_copy(update={"status": "closed"})
+    assert lookup.refs(alerts, key0) == scan(alerts, key0) == {refs[1]}, "a closed alert is out"
+
+    del alerts[refs[1]]
+    assert lookup.refs(alerts, key0) == scan(alerts, key0) == frozenset(), "a dropped alert is out"
+    assert lookup.refs({}, key0) == frozenset()
+
+
+def test_a_second_form_for_the_same_child_is_found_among_many(config: Config) -> None:
+    """R-ALL: the same Liberi ID and category as an open alert, however many are open."""
+    state = raised(config, 12)
+    twin = new_form(state, config, "C8", {"Liberi ID": "7700007", "Child's name": "Child7 Test"},
+                    now=NOW + timedelta(hours=1))
+    assert not set(twin.state.alerts) - set(state.alerts), "no second chain for the same child"
+    other = new_form(state, config, "C8", {"Liberi ID": "7799999", "Child's name": "New Child"},
+                     now=NOW + timedelta(hours=1))
+    assert len(other.state.alerts) == len(state.alerts) + 1, "another child's form opens its own"
+    assert duplicate._liberi(" 77 000 07 ") == "7700007"
+
+
+def test_soonest_is_the_fresh_answer_and_follows_a_replaced_alert(config: Config) -> None:
+    """T-QA: the memo answers as the computation does, and never for another object."""
+    alert = next(iter(raised(config, 1).alerts.values()))
+    assert due.soonest(alert, config) == due._soonest(alert, config) is not None
+    wait = alert.waits[0]
+    later = alert.model_copy(update={"waits": (wait.model_copy(
+        update={"due_at": wait.due_at + timedelta(days=3)}),)})
+    assert due.soonest(later, config) == due._soonest(later, config)
+    assert due.soonest(later, config) != due.soonest(alert, config), "a replaced alert is recomputed"
+
+
+def test_the_waiting_on_you_bound_keeps_every_item_that_goes_today(config: Config) -> None:
+    """T-QA: bounding by the clock-alone time leaves out only items that go after the
+    bound (what it keeps, `groups` still checks by the real moment)."""
+    state = raised(config, 6)
+    dropped = kept_some = 0
+    for hours in range(0, 120, 4):
+        now = NOW + timedelta(hours=hours)
+        every = waiting.items(state, config, now, frozenset())
+        bound = now + timedelta(hours=8)
+        kept = waiting.items(state, config, now, frozenset(), before=bound, asked_before=bound)
+        wanted = [i for i in every if i.at < bound and i.asked_at < bound]
+        assert [i for i in kept if i.at < bound and i.asked_at < bound] == wanted
+        assert all(i in every for i in kept), "the bound only leaves items out"
+        dropped += len(every) - len(kept)
+        kept_some += bool(wanted)
+    assert dropped and kept_some, "the bound was tried both ways"
