@@ -13,12 +13,12 @@ number of open alerts, give exactly the answers of a pass over every alert.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from mailbot.core.alerts import duplicate
 from mailbot.core.clocks import due, waiting
 from mailbot.core.config import Config
-from mailbot.core.values.alert import Alert
+from mailbot.core.values.alert import Alert, Timer, Wait
 from mailbot.core.values.state import KeyedLookup, State, changed_keys
 from tests.core.desk import NOW, new_form
 
@@ -107,3 +107,62 @@ def test_the_waiting_on_you_bound_keeps_every_item_that_goes_today(config: Confi
         dropped += len(every) - len(kept)
         kept_some += bool(wanted)
     assert dropped and kept_some, "the bound was tried both ways"
+
+
+def _earliest_by_full_pass(alert: Alert, config: Config, holidays: frozenset) -> tuple | None:  # type: ignore[type-arg]
+    """The earliest item as it was found before issue 12: every item's real moment."""
+    found: list[tuple[datetime, int, Wait | Timer]] = []
+    for wait in alert.waits:
+        when = due.nominal(alert, config, wait)
+        if when is not None:
+            order = 0 if not wait.reminded and wait.chasers == 0 else 1
+            found.append((due.moment(alert, config, wait, when, holidays), order, wait))
+    found += [(due.moment(alert, config, c, c.due_at, holidays), 2, c)
+              for c in alert.clocks if not c.done]
+    if not found:
+        return None
+    when, _, item = min(found, key=lambda f: (f[0], f[1]))
+    return when, item
+
+
+def test_earliest_computes_few_moments_and_finds_what_every_moment_would(config: Config) -> None:
+    """T-QA, T-48H, T-72H, T-NAT-*: the bounded search for an alert's next item picks the
+    same item at the same moment as working out every item's moment, as the alerts
+    of three kinds of route move through a fortnight of ticks (weekends, a bank holiday)."""
+    from tests.core.desk import tick
+    holidays = frozenset({(NOW + timedelta(days=9)).date()})
+    state = State()
+    for i, category in enumerate(["C8", "C7", "C3"] * 3):
+        decision = new_form(state, config, category, {"Liberi ID": f"66{i:05d}"},
+                            now=NOW + timedelta(hours=5 * i))
+        state = decision.state
+    assert len(state.alerts) == 9
+    compared = 0
+    for hours in range(0, 24 * 14, 5):
+        now = NOW + timedelta(hours=hours)
+        for alert in state.alerts.values():
+            assert due.earliest(alert, config, holidays) == \
+                _earliest_by_full_pass(alert, config, holidays), (alert.ref, now)
+            compared += 1
+        state = tick(state, config, now).state
+    assert compared > 500
+
+
+def test_a_real_time_clock_goes_before_a_reminder_that_waits_for_monday(config: Config) -> None:
+    """T-72H keeps its minute; a T-QA reminder due on Friday evening waits for Monday's
+    opening. The reminder is first by its own time and second by its moment: the
+    search must look past it."""
+    state = raised(config, 1, category="C3")
+    alert = next(iter(state.alerts.values()))
+    assert not config.categories["C3"].priority_one
+    friday_evening = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
+    policy = config.qa_policy(alert.category, alert.waits[0].kind)
+    assert policy.business_hours
+    wait = alert.waits[0].model_copy(update={
+        "due_at": friday_evening, "reminded": True, "next_nudge_at": friday_evening})
+    saturday = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    clock = Timer(id="ri", rule="T-72H", kind="return_interview_due", due_at=saturday)
+    alert = alert.model_copy(update={"waits": (wait,), "clocks": (clock,)})
+    when, item = due.earliest(alert, config) or (None, None)
+    assert (when, item) == (saturday, clock)
+    assert due.earliest(alert, config) == _earliest_by_full_pass(alert, config, frozenset())

@@ -72,18 +72,26 @@ def moment(alert: Alert, config: Config, item: Wait | Timer, when: datetime,
 
 def earliest(alert: Alert, config: Config,
              holidays: frozenset[date] = frozenset()) -> tuple[datetime, Wait | Timer] | None:
-    found: list[tuple[datetime, int, Wait | Timer]] = []
+    # each item's clock-alone time, then the real moment of as few as need it: a moment
+    # is never before its item's own time, so once the next item's own time is past
+    # the best moment found, no later item can go first (ties as the full pass breaks
+    # them: the lower order, then the first listed)
+    items: list[tuple[datetime, int, int, Wait | Timer]] = []
     for wait in alert.waits:
         when = nominal(alert, config, wait)
         if when is not None:
-            order = 0 if not wait.reminded and wait.chasers == 0 else 1
-            found.append((moment(alert, config, wait, when, holidays), order, wait))
-    found += [(moment(alert, config, c, c.due_at, holidays), 2, c)
-              for c in alert.clocks if not c.done]
-    if not found:
-        return None
-    when, _, item = min(found, key=lambda f: (f[0], f[1]))
-    return when, item
+            items.append((when, 0 if not wait.reminded and wait.chasers == 0 else 1,
+                          len(items), wait))
+    items += [(c.due_at, 2, len(items) + i, c)
+              for i, c in enumerate(c for c in alert.clocks if not c.done)]
+    best: tuple[datetime, int, int, Wait | Timer] | None = None
+    for when, order, index, item in sorted(items, key=lambda f: (f[0], f[1], f[2])):
+        if best is not None and when > best[0]:
+            break
+        found = (moment(alert, config, item, when, holidays), order, index, item)
+        if best is None or found[:3] < best[:3]:
+            best = found
+    return None if best is None else (best[0], best[3])
 
 
 def fire(work: Work, item: Wait | Timer, at: datetime | None = None) -> None:
