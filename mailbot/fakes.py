@@ -32,7 +32,7 @@ from mailbot.core.miu import DeskTask
 from mailbot.core.register import RegisterEntry, search
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.mail import Outgoing
-from mailbot.core.values.state import Decision, State
+from mailbot.core.values.state import Decision, State, with_alerts
 from mailbot.errors import TransportError
 from mailbot.ports import Folder, InboxMessage, RenderedMail
 from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
@@ -212,8 +212,8 @@ class MemoryStore:
         missing = [ref for ref in decision.closed if ref not in given]
         if missing:
             raise ValueError(f"closed alerts {missing} are not in the decision's state")
-        kept = {ref: a for ref, a in given.items() if ref not in decision.closed}
-        self._state = decision.state.model_copy(update={"alerts": kept})
+        self._state = decision.state.model_copy(
+            update={"alerts": with_alerts(given, drop=decision.closed)})
         self._archive.update((ref, given[ref]) for ref in decision.closed)
         for event in decision.events:
             self._events.setdefault((event.ref, event.seq), event)

@@ -19,7 +19,7 @@ from mailbot.core.durations import Duration
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.base import Disposition
 from mailbot.core.values.mail import Outgoing, Recipient
-from mailbot.core.values.state import Decision, State
+from mailbot.core.values.state import Decision, State, with_alerts
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Work:
 
 
 def finish(state: State, work: Work, disposition: Disposition, note: str) -> Decision:
-    alerts = {**state.alerts, work.alert.ref: work.alert}
+    alerts = with_alerts(state.alerts, {work.alert.ref: work.alert})
     closed = (work.alert.ref,) if work.alert.status == "closed" else ()
     return Decision(state=state.model_copy(update={"alerts": alerts}), outgoing=tuple(work.outgoing),
                     events=tuple(work.events), disposition=disposition, closed=closed, note=note)

@@ -22,15 +22,17 @@ from mailbot.core.clocks import due as clock_due
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx, Work
 from mailbot.core.digest import review as area_review
+from mailbot.core.values.alert import Alert
 from mailbot.core.values.mail import Outgoing
-from mailbot.core.values.state import Decision, State
+from mailbot.core.values.state import Decision, State, with_alerts
 
 
 def due(state: State, config: Config, ctx: Ctx) -> Decision:
     before = state
     # first the day's combined mails: what they list is counted as reminded
     state, combined, events = waiting.send(state, config, ctx)
-    alerts = dict(state.alerts)
+    alerts = state.alerts
+    fired: dict[str, Alert] = {}
     outgoing: list[tuple[datetime, int, Outgoing]] = [(ctx.now, -1, o) for o in combined]
     order = 0
     holidays = ctx.holidays
@@ -58,11 +60,11 @@ def due(state: State, config: Config, ctx: Ctx) -> Decision:
                     out = out.model_copy(update={"late": True})
                 outgoing.append((item[0], order, out))
                 order += 1
-        alerts[ref] = work.alert
+        fired[ref] = work.alert
         events += work.events
     week = calendar.owed(state, config, ctx.now)
-    new_state, expired = duplicate.expire(state.model_copy(update={"alerts": alerts}), config,
-                                          ctx.now)
+    new_state, expired = duplicate.expire(
+        state.model_copy(update={"alerts": with_alerts(alerts, fired)}), config, ctx.now)
     events += expired
     if week:
         new_state = new_state.model_copy(update={"digest_sent": (*state.digest_sent, week)[-60:]})

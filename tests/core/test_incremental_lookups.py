@@ -166,3 +166,54 @@ def test_a_real_time_clock_goes_before_a_reminder_that_waits_for_monday(config: 
     when, item = due.earliest(alert, config) or (None, None)
     assert (when, item) == (saturday, clock)
     assert due.earliest(alert, config) == _earliest_by_full_pass(alert, config, frozenset())
+
+
+def _by_pass(before: dict[str, object], after: dict[str, object]) -> tuple[list[str], list[str]]:
+    return (sorted(k for k, v in after.items() if before.get(k) is not v),
+            sorted(k for k in before if k not in after))
+
+
+def test_alerts_say_what_changed_along_their_lineage_as_a_pass_would(config: Config) -> None:
+    """What changed between two states is read from how one was derived from the other,
+    and agrees with comparing every alert; a state not derived from the other (or a
+    plain dict) is compared alert by alert."""
+    from mailbot.core.values.state import Alerts, changes, with_alerts
+    state = raised(config, 5)
+    base = Alerts(state.alerts)
+    refs = sorted(base)
+    first = base[refs[0]].model_copy(update={"stage": 9})
+    one = with_alerts(base, {refs[0]: first})
+    two = with_alerts(one, {refs[1]: base[refs[1]].model_copy(update={"stage": 8})}, drop=[refs[2]])
+    three = with_alerts(two, {refs[2]: base[refs[2]]})          # back again, the same object
+    four = with_alerts(three, {refs[0]: base[refs[0]]}, drop=[refs[4]])   # put back as it was
+    assert with_alerts(four, {}) is four and with_alerts(four, {refs[1]: four[refs[1]]}) is four
+    chain = (base, one, two, three, four)
+    for i, before in enumerate(chain):
+        for after in chain[i:]:
+            assert after.since(before) is not None, "derived from it: read from the lineage"
+            assert changes(before, after) == _by_pass(dict(before), dict(after))
+    assert changes(dict(base), four) == _by_pass(dict(base), dict(four)), "a plain dict: a pass"
+    assert four.since(dict(base)) is None
+    assert changes(four, base) == _by_pass(dict(four), dict(base)), "backwards: a pass"
+    assert changes(base, four) == ([refs[1]], [refs[4]])
+    assert four == {**{r: a for r, a in base.items() if r != refs[4]}, refs[1]: two[refs[1]]}
+
+
+def test_alerts_are_never_changed_in_place_and_copy_and_pickle_as_dicts(config: Config) -> None:
+    import copy
+    import pickle
+
+    import pytest
+
+    from mailbot.core.values.state import Alerts
+    alerts = Alerts(raised(config, 2).alerts)
+    ref = next(iter(alerts))
+    for change in (lambda: alerts.__setitem__(ref, alerts[ref]), lambda: alerts.pop(ref),
+                   lambda: alerts.update({}), lambda: alerts.clear(),
+                   lambda: alerts.__delitem__(ref), lambda: alerts.setdefault(ref, alerts[ref])):
+        with pytest.raises(TypeError):
+            change()
+    assert pickle.loads(pickle.dumps(alerts)) == alerts
+    assert copy.deepcopy(alerts) == alerts and copy.copy(alerts) is alerts
+    state = State().model_copy(update={"alerts": alerts})
+    assert State.model_validate_json(state.model_dump_json()) == state

@@ -42,7 +42,7 @@ from mailbot.adapters.store.record_json import (
     utc,
 )
 from mailbot.core.values.alert import Alert, Event
-from mailbot.core.values.state import State
+from mailbot.core.values.state import Alerts, State
 from mailbot.errors import StoreCorrupt
 from mailbot.records import OutboxEntry, SeenRecord
 
@@ -108,7 +108,7 @@ def read(path: Path) -> Snapshot | None:
     meta = _meta(path, tables.meta)
     try:
         secret, hot = _secret(meta), Hot(
-            state=_first(tables.state),
+            state=_as_alerts(_first(tables.state)),
             closing={a.ref: a for a in _in_order(tables.closing)},
             events=tuple(_in_order(tables.events)),
             seen={r.sha256: r for r in map(seen_from_json, _in_order(tables.seen))},
@@ -147,7 +147,7 @@ def parse(path: Path, data: Any) -> Snapshot:
         if missing:
             raise ValueError(f"missing tables {missing}")
         hot = Hot(
-            state=State.model_validate(_docs(data, "state")[0]),
+            state=_as_alerts(State.model_validate(_docs(data, "state")[0])),
             closing={a.ref: a for a in map(Alert.model_validate, _docs(data, "closing"))},
             events=tuple(map(Event.model_validate, _docs(data, "events"))),
             seen={r.sha256: r for r in map(seen_from_json, _docs(data, "seen"))},
@@ -159,6 +159,11 @@ def parse(path: Path, data: Any) -> Snapshot:
     except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
     return Snapshot(secret, hot, int(meta.get("journal", 0)))
+
+
+def _as_alerts(state: State) -> State:
+    """The state with its alerts as an `Alerts`, from which later ones are derived."""
+    return state.model_copy(update={"alerts": Alerts(state.alerts)})
 
 
 def _meta(path: Path, table: dict[str, Any]) -> dict[str, Any]:

@@ -48,7 +48,7 @@ from mailbot.adapters.store.record_json import (
     utc,
 )
 from mailbot.core.values.alert import Alert, Event
-from mailbot.core.values.state import State, changed_keys
+from mailbot.core.values.state import State, changes, with_alerts
 from mailbot.errors import StoreCorrupt
 from mailbot.records import OutboxEntry
 
@@ -123,9 +123,8 @@ def _keyed(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[st
     is an identity check a key; only the few that differ are compared."""
     if old is new:
         return [], []
-    differ = changed_keys(old, new)
+    differ, dropped = changes(old, new)
     put = [k for k in differ if k not in old or old[k] != new[k]]
-    dropped = [k for k in old if k not in new] if len(old) + len(differ) > len(new) else []
     return put, dropped
 
 
@@ -200,7 +199,10 @@ def replay(hot: Hot, path: Path, number: int) -> Hot:
 def _apply(hot: Hot, change: dict[str, Any]) -> Hot:
     meta = change["meta"]
     state = State.model_validate(change["state"]) if "state" in change else hot.state
-    alerts = _table(hot.state.alerts, change.get("alerts"), Alert.model_validate)
+    part = change.get("alerts")
+    alerts = hot.state.alerts if not part else with_alerts(
+        hot.state.alerts, {ref: Alert.model_validate(doc) for ref, doc in part["put"].items()},
+        drop=part["drop"])
     closing = _table(hot.closing, change.get("closing"), Alert.model_validate)
     events = hot.events
     if "events" in change:

@@ -52,7 +52,7 @@ from mailbot.adapters.store.lock import FolderLock
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
 from mailbot.core.values.alert import Alert, Event
-from mailbot.core.values.state import Decision, State
+from mailbot.core.values.state import Decision, State, with_alerts
 from mailbot.errors import StoreCorrupt, StoreError
 from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
 
@@ -196,8 +196,7 @@ class Store:
         closing = dict(hot.closing)
         if decision.closed:
             closing.update((ref, given[ref]) for ref in decision.closed)
-            kept = {ref: a for ref, a in given.items() if ref not in decision.closed}
-            state = state.model_copy(update={"alerts": kept})
+            state = state.model_copy(update={"alerts": with_alerts(given, drop=decision.closed)})
         seen_now = hot.seen
         if seen is not None and self.seen(seen.sha256) is None:
             seen_now = {**hot.seen, seen.sha256: seen}

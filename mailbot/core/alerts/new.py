@@ -19,7 +19,7 @@ from mailbot.core.values.alert import Alert
 from mailbot.core.values.base import Disposition
 from mailbot.core.values.form import Contact, Form, Problem
 from mailbot.core.values.mail import Incoming, Outgoing, Recipient
-from mailbot.core.values.state import Decision, State
+from mailbot.core.values.state import Decision, State, with_alerts
 
 
 def answer_problems(state: State, inc: Incoming, config: Config,
@@ -90,7 +90,7 @@ def open_alert(state: State, form: Form, sender: Contact, config: Config, ctx: C
     route.advance(work)
     receipt(work)
     state = state.model_copy(update={
-        "alerts": {**state.alerts, ref: work.alert},
+        "alerts": with_alerts(state.alerts, {ref: work.alert}),
         "counters": {**state.counters, year: number},
     })
     return Decision(state=state, outgoing=tuple(work.outgoing), events=tuple(work.events),

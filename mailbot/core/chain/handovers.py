@@ -14,7 +14,7 @@ from mailbot.core.config import Config
 from mailbot.core.context import Ctx, Work
 from mailbot.core.values.alert import Alert, Wait
 from mailbot.core.values.mail import Incoming, Outgoing
-from mailbot.core.values.state import Decision, State
+from mailbot.core.values.state import Decision, State, with_alerts
 
 
 def handed_over(wait: Wait, deputy: str | None) -> bool:
@@ -53,7 +53,7 @@ def out_of_office(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Deci
             events += work.events
     if not changed:
         return Decision(state=state, note="auto-reply: not answered")
-    state = state.model_copy(update={"alerts": {**state.alerts, **changed}})
+    state = state.model_copy(update={"alerts": with_alerts(state.alerts, changed)})
     return Decision(state=state, outgoing=tuple(outgoing), events=tuple(events),
                     note=f"out of office: {', '.join(changed)}"
                          + (f" ({again} step(s) handed over before: recorded)" if again else
@@ -91,7 +91,7 @@ def bounce(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
         changed[ref] = work.alert
         events += work.events
         outgoing += work.outgoing
-    state = state.model_copy(update={"alerts": {**state.alerts, **changed}})
+    state = state.model_copy(update={"alerts": with_alerts(state.alerts, changed)})
     return Decision(state=state, events=tuple(events), outgoing=tuple(outgoing),
                     disposition="needs_attention",
                     note=f"bounce for {', '.join(sorted(refs)) or 'no known alert'}")

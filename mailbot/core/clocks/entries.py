@@ -19,7 +19,7 @@ from mailbot.core import ids
 from mailbot.core.config import Config
 from mailbot.core.values.alert import Alert, Wait
 from mailbot.core.values.mail import CalendarEntry, Outgoing, Recipient
-from mailbot.core.values.state import Decision, State, changed_keys
+from mailbot.core.values.state import Decision, State, changed_keys, with_alerts
 
 # the messages that are about a waiting step's deadline, and carry its entry
 STEP_MAIL = frozenset({"approval_request", "task_request", "reminder"})
@@ -88,9 +88,8 @@ def standing(alert: Alert, key: str) -> bool:
 def settle(before: State, decision: Decision, config: Config) -> Decision:
     """CANCEL every entry whose deadline went in this decision, to all who had it."""
     domain = config.organisation.bot_address.rsplit("@", 1)[1]
-    alerts = decision.state.alerts
+    cancelled: dict[str, Alert] = {}
     outgoing = list(decision.outgoing)
-    changed = False
     for ref in changed_keys(before.alerts, decision.state.alerts):
         alert = decision.state.alerts[ref]
         if not alert.calendar:
@@ -102,13 +101,12 @@ def settle(before: State, decision: Decision, config: Config) -> Decision:
             if out is not None:
                 outgoing.append(out)
         if gone:
-            if not changed:
-                alerts = dict(alerts)
-            alerts[ref], changed = alert, True
-    if not changed:
+            cancelled[ref] = alert
+    if not cancelled:
         return decision
     return decision.model_copy(update={"state": decision.state.model_copy(
-        update={"alerts": alerts}), "outgoing": tuple(outgoing)})
+        update={"alerts": with_alerts(decision.state.alerts, cancelled)}),
+        "outgoing": tuple(outgoing)})
 
 
 def _cancel(alert: Alert, config: Config, key: str, domain: str) -> tuple[Alert, Outgoing | None]:

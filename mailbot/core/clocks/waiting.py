@@ -24,7 +24,7 @@ from mailbot.core.config import Config
 from mailbot.core.context import Ctx, Work
 from mailbot.core.values.alert import Alert, Event, Wait
 from mailbot.core.values.mail import Incoming, Outgoing, Recipient
-from mailbot.core.values.state import Decision, State
+from mailbot.core.values.state import Decision, State, with_alerts
 
 PURPOSE = "waiting_on_you"
 
@@ -123,7 +123,7 @@ def send(state: State, config: Config, ctx: Ctx) -> tuple[State, list[Outgoing],
     owed = groups(state, config, ctx.now, ctx.holidays)
     if not owed:
         return state, [], []
-    alerts = dict(state.alerts)
+    nudged: dict[str, Alert] = {}
     outgoing: list[Outgoing] = []
     events: list[Event] = []
     lines: dict[str, list[dict[str, object]]] = defaultdict(list)
@@ -137,13 +137,13 @@ def send(state: State, config: Config, ctx: Ctx) -> tuple[State, list[Outgoing],
             if (item.ref, item.wait_id) in seen:
                 continue
             seen.add((item.ref, item.wait_id))
-            work = Work(config, ctx, alerts[item.ref])
+            work = Work(config, ctx, nudged.get(item.ref) or state.alerts[item.ref])
             wait = work.alert.wait(item.wait_id)
             assert wait is not None
             line = _line(work, wait, item, config)
             alone = frozenset(r.email.lower() for r in item.to if r.email.lower() not in owed)
             reminders.nudge(work, wait, item.at, only=alone)
-            alerts[item.ref] = work.alert
+            nudged[item.ref] = work.alert
             outgoing += work.outgoing
             events += work.events
             for r in item.to:
@@ -153,7 +153,8 @@ def send(state: State, config: Config, ctx: Ctx) -> tuple[State, list[Outgoing],
     combined = [_mail(config, email, names[email], lines[email], today,
                       late=ctx.now - started[0] > ctx.tolerance) for email in owed]
     sent = {e: d for e, d in state.waiting_sent.items() if d == today} | dict.fromkeys(owed, today)
-    return (state.model_copy(update={"alerts": alerts, "waiting_sent": sent}),
+    return (state.model_copy(update={"alerts": with_alerts(state.alerts, nudged),
+                                      "waiting_sent": sent}),
             combined + outgoing, events)
 
 
