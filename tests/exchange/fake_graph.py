@@ -72,6 +72,8 @@ class FakeGraph(FakeServer):
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
         parts = urlsplit(path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/v1.0/$batch" and method == "POST":
+            return self._batch(headers, body)
         match = re.fullmatch(r"/v1\.0/users/([^/]+)(/.*)", parts.path)
         if match is None:
             return _error(400, "BadRequest", f"unsupported path {parts.path}")
@@ -94,6 +96,32 @@ class FakeGraph(FakeServer):
             return _error(400, "BadRequest", f"{method} {rest} is not served by this fake")
         with self.store.lock:
             return handler(rest, query, headers, body)  # type: ignore[no-any-return]
+
+    def _batch(self, headers: dict[str, str], body: bytes) -> Reply:
+        """JSON batching (https://learn.microsoft.com/graph/json-batching): up to 20
+        requests, each with an id, a method, a URL relative to the version root,
+        its own headers and a JSON body; the batch's Authorization applies to all.
+        Each answer is its own status, headers and body, and they may come in any
+        order (here: reversed, so that a client matching by position fails)."""
+        self.count("batch")
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return _error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+        fault = self.faults.take("batch")
+        if fault is not None:
+            return fault
+        requests = json.loads(body).get("requests", [])
+        if not requests or len(requests) > 20:
+            return _error(400, "BadRequest", "A batch holds between 1 and 20 requests.")
+        answers = []
+        for request in requests:
+            inner = {**{k: v for k, v in (request.get("headers") or {}).items()},
+                     "Authorization": headers.get("Authorization", "")}
+            payload = json.dumps(request["body"]).encode() if "body" in request else b""
+            status, answer_headers, answer = self.handle(
+                request["method"], "/v1.0" + request["url"], inner, payload)
+            answers.append({"id": request["id"], "status": status, "headers": answer_headers,
+                            "body": json.loads(answer) if answer else None})
+        return _json(200, {"responses": answers[::-1]})
 
     # -- folders ----------------------------------------------------------------
 

@@ -301,3 +301,59 @@ def test_check_reads_the_headers_of_the_newest_few_in_inbox_and_processed_and_ch
     assert not {"create_folder", "move", "send_mail", "delta"} & set(graph_server.calls)
     assert cursors.writes == 0
     assert not any(i.is_read for f in graph_server.store.folders.values() for i in f.items.values())
+
+
+def test_a_batch_of_moves_goes_in_json_batches_of_twenty(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """Issue 12: 25 handled messages are moved in JSON batches of 20 and 5 (one batch
+    asks where each is, one moves those still in the inbox), not 25 calls and 25
+    more; every inner request asks for immutable ids; the answers come back in
+    another order than asked (the fake reverses them) and are matched by id."""
+    for n in range(25):
+        graph_server.store.deliver(raw(n))
+    box = mailbox(graph_server, cursors)
+    messages = list(box.fetch())
+    folders: list[Any] = ["processed"] * 20 + ["rejected", "needs_attention"] + ["processed"] * 3
+    before = len(graph_server.prefer)
+    box.acknowledge_many(list(zip(messages, folders, strict=True)))
+    assert graph_server.calls["batch"] == 4
+    assert graph_server.calls["move"] == 25, "each inner move is served (and counted) once"
+    assert graph_server.calls["get_message"] == 25
+    assert sorted(graph_server.store.messages("Processed")) == sorted(
+        raw(n) for n in range(25) if n not in (20, 21))
+    assert graph_server.store.messages("Rejected") == [raw(20)]
+    assert graph_server.store.messages("Needs-Attention") == [raw(21)]
+    assert graph_server.store.messages("inbox") == []
+    assert all('IdType="ImmutableId"' in p for p in graph_server.prefer[before:])
+
+
+def test_a_move_the_batch_could_not_make_is_made_on_its_own(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """A throttled inner move (429 inside a 200 batch) is made again on its own; one a
+    person moved away between reading and filing (its immutable id still resolves) is
+    left where they put it, not pulled back into Processed."""
+    for n in range(4):
+        graph_server.store.deliver(raw(n))
+    box = mailbox(graph_server, cursors)
+    messages = list(box.fetch())
+    graph_server.store.move(messages[1].uid, graph_server.store.folder("deleteditems").id)
+    graph_server.throttle("move", times=1, retry_after="3")
+    box.acknowledge_many([(m, "processed") for m in messages])
+    assert graph_server.calls["batch"] == 2
+    assert graph_server.calls["move"] == 4, "three in the batch (one throttled), then that one"
+    assert sorted(graph_server.store.messages("Processed")) == sorted(raw(n) for n in (0, 2, 3))
+    assert graph_server.store.messages("deleteditems") == [raw(1)], "a person's move stands"
+    assert graph_server.store.messages("inbox") == []
+
+
+def test_acknowledge_leaves_a_message_a_person_filed_meanwhile(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """Immutable ids survive a move: acknowledging one message a person moved to Deleted
+    Items after it was read leaves it there."""
+    graph_server.store.deliver(raw(1))
+    box = mailbox(graph_server, cursors)
+    (message,) = box.fetch()
+    graph_server.store.move(message.uid, graph_server.store.folder("deleteditems").id)
+    box.acknowledge(message, "processed")
+    assert graph_server.store.messages("deleteditems") == [raw(1)]
+    assert graph_server.calls["move"] == 0

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from mailbot.adapters.microsoft.graph_client import GRAPH, GraphClient, client_settings, error_code
 from mailbot.adapters.microsoft.graph_sender import GraphSender
@@ -30,6 +30,8 @@ from mailbot.errors import TransportError
 from mailbot.ports import Folder, InboxMessage
 
 log = logging.getLogger(__name__)
+# moves a JSON batch carries: Graph takes up to 20 requests a batch
+BATCH = 20
 
 
 class GraphMailbox:
@@ -95,7 +97,21 @@ class GraphMailbox:
         self._store.set_cursor(self._key, sync.dumps())
 
     def acknowledge(self, message: InboxMessage, folder: Folder) -> None:
+        """Move a handled message out of the inbox, if it is still there. Ids are
+        immutable (they survive a move or a soft delete), so a move by id would pull
+        back a message a person filed or deleted meanwhile: where it is is asked first."""
         uid = quote(message.uid, safe="")
+        where = self.client.request("GET", f"/messages/{uid}?$select=parentFolderId",
+                                    ok=(200, 404))
+        if where.status_code == 404 or where.json().get("parentFolderId") != self._inbox():
+            log.info("mailbox %s: a handled message was moved or deleted by a person: left "
+                     "where it is", self.name)
+        else:
+            self._move_out(uid, folder)
+        if self._sync is not None:
+            self._sync.inbox.pop(message.uid, None)
+
+    def _move_out(self, uid: str, folder: Folder) -> None:
         for attempt in (1, 2):
             target = self._target(folder)
             try:
@@ -113,14 +129,62 @@ class GraphMailbox:
             if attempt == 2:
                 raise TransportError(f"Graph: cannot move a message to {self._names[folder]}")
             self._targets.pop(folder, None)  # the folder itself went away: make it again
-        if self._sync is not None:
-            self._sync.inbox.pop(message.uid, None)
 
     def acknowledge_many(self, handled: Sequence[tuple[InboxMessage, Folder]]) -> None:
-        """One move call a message, on the one kept client (Graph's JSON $batch, up to
-        20 moves a request, is not used yet: the local Graph fake does not answer it)."""
-        for message, folder in handled:
-            self.acknowledge(message, folder)
+        """The moves in JSON batches of up to 20 (https://learn.microsoft.com/graph/
+        json-batching), one request for twenty messages. A move the batch did not
+        make (404: a person moved it, or the folder went; 429 or 5xx: throttled) is
+        made again on its own by `acknowledge`, which knows each of those cases. Like
+        `acknowledge`, only messages still in the inbox are moved: one batch asks
+        where they are, the next moves those that are."""
+        for start in range(0, len(handled), BATCH):
+            chunk = handled[start:start + BATCH]
+            done = self._batch_moves(chunk)
+            for i, (message, folder) in enumerate(chunk):
+                if i in done:
+                    if self._sync is not None:
+                        self._sync.inbox.pop(message.uid, None)
+                else:
+                    self.acknowledge(message, folder)
+
+    def _batch_moves(self, chunk: Sequence[tuple[InboxMessage, Folder]]) -> set[int]:
+        """Which of `chunk` (by position) are settled: moved out of the inbox by a
+        batch, or already gone from it; the rest are left for `acknowledge`."""
+        if len(chunk) < 2:
+            return set()
+        prefix = urlsplit(self.client.user).path.removeprefix(urlsplit(self.client.base).path)
+        urls = {i: f"{prefix}/messages/{quote(message.uid, safe='')}"
+                for i, (message, _) in enumerate(chunk)}
+        where = self._batch({i: ("GET", f"{url}?$select=parentFolderId", None)
+                             for i, url in urls.items()})
+        inbox = self._inbox()
+        gone = {i for i, (status, body) in where.items()
+                if status == 404 or (status == 200 and body.get("parentFolderId") != inbox)}
+        if gone:
+            log.info("mailbox %s: %d handled message(s) moved or deleted by a person: left "
+                     "where they are", self.name, len(gone))
+        here = [i for i, (status, body) in where.items() if status == 200 and i not in gone]
+        moved = self._batch({i: ("POST", f"{urls[i]}/move",
+                                 {"destinationId": self._target(chunk[i][1])}) for i in here})
+        return gone | {i for i, (status, _) in moved.items() if status in (200, 201)}
+
+    def _batch(self, calls: Mapping[int, tuple[str, str, Any]]) -> dict[int, tuple[int, Any]]:
+        """One JSON batch of up to 20 calls: (status, body) of each, by its key."""
+        if not calls:
+            return {}
+        requests = [{"id": str(i), "method": method, "url": url,
+                     "headers": {"Content-Type": "application/json",
+                                 "Prefer": 'IdType="ImmutableId"'},
+                     **({"body": body} if body is not None else {})}
+                    for i, (method, url, body) in calls.items()]
+        answer = self.client.request("POST", f"{self.client.base}/$batch",
+                                     json={"requests": requests}).json()
+        found: dict[int, tuple[int, Any]] = {}
+        for response in answer.get("responses", []):
+            key = str(response.get("id", ""))
+            if key.isdigit() and int(key) in calls:
+                found[int(key)] = (int(response.get("status", 0)), response.get("body") or {})
+        return found
 
     def wait(self, timeout: float) -> None:
         self._closing.wait(timeout)
