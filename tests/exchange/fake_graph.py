@@ -17,6 +17,7 @@ import binascii
 import json
 import re
 import secrets
+import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -51,6 +52,9 @@ class FakeGraph(FakeServer):
         self.prefer: list[str] = []       # the Prefer header of every request
         self.sent_bodies: list[tuple[str, bytes]] = []   # (Content-Type, body) of sendMail
         self._delta_floor = 0             # delta tokens below this seq are expired
+        self._expired_as = (410, "SyncStateNotFound")
+        # sendMail faults that come AFTER the message is sent: 504, or a stall
+        self._after_send: list[int | float] = []
         self._pages: dict[str, tuple[list[dict[str, Any]], int]] = {}
 
     @property
@@ -63,8 +67,20 @@ class FakeGraph(FakeServer):
             status, code, "Application is over its MailboxConcurrency limit.",
             {"Retry-After": retry_after}), times)
 
-    def expire_delta_tokens(self) -> None:
+    def deliver_then_fail(self, answer: int | float, times: int = 1) -> None:
+        """The next `times` sendMail calls send the message, then answer `answer` when
+        it is a status (504 Gateway Timeout: the front end gave up on a back end that
+        had already taken it), or stall for `answer` seconds before the 202 (longer
+        than the client waits). Either way the mail is out; the client cannot know."""
+        self._after_send += [answer] * times
+
+    def expire_delta_tokens(self, expired_as: tuple[int, str] = (410, "SyncStateNotFound")) -> None:
+        """Every delta token given so far is refused, as Graph does when the sync state
+        has aged out: 410 Gone (with a Location to start again from), or 400 with
+        `syncStateNotFound` or `resyncRequired` (https://learn.microsoft.com/graph/
+        delta-query-overview: "the token is invalid or expired ... resync")."""
         self._delta_floor = self.store.seq + 1
+        self._expired_as = expired_as
         self._pages.clear()
 
     # -- HTTP -------------------------------------------------------------------
@@ -123,6 +139,14 @@ class FakeGraph(FakeServer):
                             "body": json.loads(answer) if answer else None})
         return _json(200, {"responses": answers[::-1]})
 
+    def _gone(self) -> Reply:
+        status, code = self._expired_as
+        headers = {"Location": f"{self.base_url}/users/{self.store.address}/mailFolders('inbox')"
+                               "/messages/delta"} if status == 410 else {}
+        return _error(status, code,
+                      "The sync state generation is not found or has expired. Please resync.",
+                      headers)
+
     # -- folders ----------------------------------------------------------------
 
     def _folder(self, key: str) -> MailFolder | None:
@@ -175,13 +199,13 @@ class FakeGraph(FakeServer):
         size = int(wanted.group(1)) if wanted else 10
         if "$skiptoken" in query:
             if query["$skiptoken"] not in self._pages:
-                return _gone()
+                return self._gone()
             entries, seq = self._pages.pop(query["$skiptoken"])
         else:
             if "$deltatoken" in query:
                 since = int(query["$deltatoken"])
                 if since < self._delta_floor:
-                    return _gone()
+                    return self._gone()
                 present, gone = self.store.changed_since(inbox.id, since)
             else:
                 present, gone = list(inbox.items.values()), []
@@ -235,6 +259,16 @@ class FakeGraph(FakeServer):
             return _error(400, "ErrorMimeContentInvalidBase64String",
                           "Invalid base64 string for MIME content.")
         self.store.record_sent(mime)
+        if self._after_send:
+            answer = self._after_send.pop(0)
+            if isinstance(answer, int):
+                return _error(answer, "GatewayTimeout" if answer == 504 else "ServiceUnavailable",
+                              "The request timed out upstream.")
+            self.store.lock.release()      # a stall must not hold the mailbox for others
+            try:
+                time.sleep(answer)
+            finally:
+                self.store.lock.acquire()
         return 202, {}, b""
 
     def _search_folder(self, rest: str, query: dict[str, str], *_: Any) -> Reply:
@@ -272,9 +306,7 @@ def _operation(method: str, rest: str) -> str:
     return f"unknown {method} {rest}"
 
 
-def _gone() -> Reply:
-    return _error(410, "SyncStateNotFound",
-                  "The sync state generation is not found or has expired. Please resync.")
+
 
 
 def _when(value: datetime) -> str:

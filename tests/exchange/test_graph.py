@@ -102,13 +102,17 @@ def test_a_crash_mid_batch_loses_nothing_and_replays_from_the_old_cursor(
     assert [m.raw for m in mailbox(graph_server, cursors).fetch()] == [raw(3), raw(4)]
 
 
+@pytest.mark.parametrize("expired_as", [(410, "SyncStateNotFound"), (400, "syncStateNotFound"),
+                                        (400, "resyncRequired")])
 def test_an_expired_delta_token_starts_again_with_a_full_listing(
-        graph_server: FakeGraph, cursors: DictCursors) -> None:
+        graph_server: FakeGraph, cursors: DictCursors, expired_as: tuple[int, str]) -> None:
+    """Issue 13 §5: Graph says a delta token is spent with 410 or with 400 and a code;
+    either way the inbox is listed again, never a poll that fails for ever."""
     graph_server.store.deliver(raw(1))
     box = mailbox(graph_server, cursors)
     assert len(list(box.fetch())) == 1          # fetched, not yet acknowledged
     graph_server.store.deliver(raw(2))
-    graph_server.expire_delta_tokens()
+    graph_server.expire_delta_tokens(expired_as)
     assert [m.raw for m in box.fetch()] == [raw(1), raw(2)]
     assert graph_server.calls["delta"] == 3     # first listing, the 410, the new listing
     assert "$deltatoken=" in json.loads(cursors.values[KEY])["delta"]
@@ -357,3 +361,75 @@ def test_acknowledge_leaves_a_message_a_person_filed_meanwhile(
     box.acknowledge(message, "processed")
     assert graph_server.store.messages("deleteditems") == [raw(1)]
     assert graph_server.calls["move"] == 0
+
+
+def graph_sender(fake: FakeGraph, sleeps: Sleeps, *, timeout: float = 60.0,
+                 base_url: str | None = None) -> GraphSender:
+    from mailbot.adapters.microsoft.graph_client import GraphClient
+    return GraphSender(GraphClient(mailbox=ADDRESS, tenant_id="kent", client_id="app-id",
+                                   base_url=base_url or fake.base_url, token_provider=lambda: TOKEN,
+                                   sleep=sleeps, timeout=timeout))
+
+
+@pytest.mark.parametrize("after", [504, 503, 500])
+def test_a_5xx_after_graph_took_the_mail_is_not_sent_again_but_left_uncertain(
+        graph_server: FakeGraph, after: int) -> None:
+    """Issue 13 §2: sendMail is not idempotent. Graph can take the message and still
+    answer 5xx; sending again would send it twice. The send is reported as maybe
+    sent (the outbox then asks Sent Items), and made once."""
+    graph_server.deliver_then_fail(after)
+    sleeps = Sleeps()
+    sender = graph_sender(graph_server, sleeps)
+    with pytest.raises(TransportError) as raised:
+        sender.send(RenderedMail("m9@kent.test", (ADDRESS,), raw(9)))
+    assert raised.value.maybe_sent, "a send that may have left must be checked, not resent"
+    assert graph_server.calls["send_mail"] == 1 and sleeps == []
+    assert graph_server.store.sent == [raw(9)]
+    assert sender.already_sent("m9@kent.test") is True
+
+
+def test_a_send_that_stalls_past_the_timeout_is_uncertain_not_repeated(
+        graph_server: FakeGraph) -> None:
+    graph_server.deliver_then_fail(2.0)
+    sender = graph_sender(graph_server, Sleeps(), timeout=0.5)
+    with pytest.raises(TransportError) as raised:
+        sender.send(RenderedMail("m10@kent.test", (ADDRESS,), raw(10)))
+    assert raised.value.maybe_sent
+    assert graph_server.calls["send_mail"] == 1
+    assert graph_server.store.sent == [raw(10)]
+
+
+def test_a_throttled_send_is_sent_again_after_the_wait_it_asked_for(
+        graph_server: FakeGraph) -> None:
+    """429 means Graph did not process the request: sending again is safe."""
+    graph_server.throttle("send_mail", times=1, retry_after="5")
+    sleeps = Sleeps()
+    graph_sender(graph_server, sleeps).send(
+        RenderedMail("m11@kent.test", (ADDRESS,), raw(11)))
+    assert sleeps == [5.0] and graph_server.calls["send_mail"] == 2
+    assert graph_server.store.sent == [raw(11)]
+
+
+def test_a_send_that_never_connected_is_tried_again_and_is_not_maybe_sent(
+        graph_server: FakeGraph) -> None:
+    """A connection refused before a byte was written cannot have sent anything."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/v1.0"
+    sleeps = Sleeps()
+    with pytest.raises(TransportError) as raised:
+        graph_sender(graph_server, sleeps, base_url=closed).send(
+            RenderedMail("m12@kent.test", (ADDRESS,), raw(12)))
+    assert not raised.value.maybe_sent
+    assert len(sleeps) == 4, "retried with back-off, as any call that never left"
+
+
+def test_another_400_on_the_delta_query_is_an_error_not_a_relisting(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    graph_server.store.deliver(raw(1))
+    box = mailbox(graph_server, cursors)
+    list(box.fetch())
+    graph_server.expire_delta_tokens((400, "BadRequest"))
+    with pytest.raises(TransportError, match="400 BadRequest"):
+        list(box.fetch())

@@ -26,6 +26,17 @@ log = logging.getLogger(__name__)
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 RETRYABLE = (429, 500, 502, 503, 504)
+# failures that happen before a byte of the request is written: the server cannot
+# have acted on it, so even a request that must not run twice may be sent again
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class UncertainRequest(TransportError):
+    """A request that must not run twice (sendMail) failed after it may have been
+    acted on (a 5xx, a timeout or a broken connection once it was written): it is
+    not sent again here, and the outbox's sent-copy check decides."""
+
+    maybe_sent = True
 _gates: dict[tuple[str, str], threading.BoundedSemaphore] = {}
 _gates_lock = threading.Lock()
 
@@ -63,8 +74,14 @@ class GraphClient:
         self.retries = 0     # waits the server asked for (or connection retries), for tests and logs
 
     def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,),
-                prefer: str = "", **kwargs: Any) -> httpx.Response:
-        """One call; `url` is absolute (a nextLink) or relative to the mailbox."""
+                prefer: str = "", idempotent: bool = True, **kwargs: Any) -> httpx.Response:
+        """One call; `url` is absolute (a nextLink) or relative to the mailbox.
+
+        Throttling and failures are retried with back-off. A call that is not
+        `idempotent` (sendMail: a second one sends a second mail) is retried only
+        where the server cannot have acted on it: a 429 (throttled, not processed,
+        https://learn.microsoft.com/graph/throttling) and a connection that failed
+        before the request was written; any other failure is `UncertainRequest`."""
         url = url if url.startswith("http") else self.user + url
         what = f"{method} {urlsplit(url).path}"
         extra = kwargs.pop("headers", {})
@@ -78,6 +95,9 @@ class GraphClient:
                     response = self._session().request(method, url, headers=headers, **kwargs)
             except httpx.TransportError as e:
                 wait, reason = 2.0 ** retries, f"{type(e).__name__}: {e}"
+                if not idempotent and not isinstance(e, _NOT_SENT):
+                    raise UncertainRequest(f"Graph {what}: {reason}, after the request was "
+                                           "written: it may have been acted on") from e
             else:
                 if response.status_code in ok:
                     return response
@@ -92,6 +112,10 @@ class GraphClient:
                 if response.status_code not in RETRYABLE:
                     raise TransportError(
                         f"Graph {what}: HTTP {response.status_code} {error_code(response)}")
+                if not idempotent and response.status_code != 429:
+                    raise UncertainRequest(
+                        f"Graph {what}: HTTP {response.status_code} {error_code(response)}: "
+                        "it may have been acted on")
                 asked = _retry_after(response)   # "Retry-After: 0" means now, not "unsaid"
                 wait = 2.0 ** retries if asked is None else asked
                 reason = f"HTTP {response.status_code} {error_code(response)}"

@@ -9,7 +9,8 @@ still in the inbox beside the delta link, both under one cursor:
 - every fetch yields every message still in the mirror (not only the new ones),
   so a message that was fetched but not acknowledged comes again, as with IMAP;
 - moves by us or by people come back through the delta as `@removed`;
-- 410 Gone (the delta token expired) starts again with a full listing.
+- 410 Gone, or 400 `syncStateNotFound`/`resyncRequired` (the delta token expired),
+  starts again with a full listing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from mailbot.errors import TransportError
 from mailbot.ports import Folder, InboxMessage
 
 log = logging.getLogger(__name__)
+# a 400 with one of these codes says the delta token is spent, as 410 does: list again
+RESYNC = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
 # moves a JSON batch carries: Graph takes up to 20 requests a batch
 BATCH = 20
 
@@ -245,9 +248,11 @@ class GraphMailbox:
         url = link or "/mailFolders/inbox/messages/delta?$select=receivedDateTime"
         changes: list[dict[str, Any]] = []
         while True:
-            response = self.client.request("GET", url, ok=(200, 410),
+            response = self.client.request("GET", url, ok=(200, 400, 410),
                                            prefer=f"odata.maxpagesize={self._page_size}")
-            if response.status_code == 410:
+            if response.status_code == 400 and error_code(response).lower() not in RESYNC:
+                raise TransportError(f"Graph: delta query refused: HTTP 400 {error_code(response)}")
+            if response.status_code in (400, 410):
                 if link is None:
                     raise TransportError("Graph: a fresh delta query was refused (410)")
                 log.warning("mailbox %s: delta token expired (%s); listing the inbox again",

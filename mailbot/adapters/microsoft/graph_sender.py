@@ -27,8 +27,10 @@ class GraphSender:
         bcc = blind_copies(mail)
         if bcc:  # Graph takes recipients from the MIME headers; it strips Bcc before delivery
             data = f"Bcc: {', '.join(bcc)}\r\n".encode() + data
+        # not idempotent: a 5xx or a timeout after Graph took the message may mean it is
+        # out already, so it is not sent again here but left to `already_sent`
         self.client.request("POST", "/sendMail", ok=(202,), content=base64.b64encode(data),
-                            headers={"Content-Type": "text/plain"})
+                            headers={"Content-Type": "text/plain"}, idempotent=False)
 
     def already_sent(self, message_id: str) -> bool | None:
         quoted = f"<{message_id}>".replace("'", "''")
