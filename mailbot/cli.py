@@ -139,6 +139,8 @@ def cmd_check_config(args: Any) -> int:
     print(f"{path}: valid ({SCHEMA} as the schema says; {len(CHECKS)} checks passed)")
     for check in CHECKS:
         print(f"  ok  {check.name}: {check.why}")
+    for line in _exchange_online_warnings(config.mailboxes, config.sender):
+        print(f"  warning  {line}")
     print(routes_table(config))
     print(fields_needed_later(config))
     return 0
@@ -179,11 +181,21 @@ def cmd_check_mailbox(args: Any) -> int:
     recent = found.pop("recent_headers", None)
     for key, value in found.items():
         print(f"{key}: {value}")
+    for line in _exchange_online_warnings({args.name: config.mailboxes[args.name]}, {}):
+        print(f"warning: {line}")
     if recent is not None:
         backend = str(config.mailboxes[args.name].get("backend", "maildir"))
         for key, value in report(recent, config.organisation.trusted_authserv_id, backend):
             print(f"{key}: {value}")
     return 0
+
+
+def _exchange_online_warnings(mailboxes: Any, sender: Any) -> list[str]:
+    """EWS pointed at Exchange Online: allow-listed apps only, and off on 1 April 2027."""
+    from datetime import UTC, datetime
+
+    from mailbot.service.bootstrap import exchange_online_warnings
+    return exchange_online_warnings(mailboxes, sender, datetime.now(UTC).date())
 
 
 class _MemoryCursors:

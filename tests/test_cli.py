@@ -71,3 +71,25 @@ def test_run_handles_mail_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 
     with Store.open(state) as store:                # the lock was released
         assert len(store.load().alerts) == 1
+
+
+def test_check_config_warns_with_the_date_about_ews_pointed_at_exchange_online(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 §1: Exchange Online answers EWS only for allow-listed app IDs, and
+    switches it off on 1 April 2027: check-config says so, and is still valid."""
+    shipped = (Path(__file__).resolve().parents[1] / "routing.yaml").read_text()
+    ews = ('  unit: {backend: ews, address: safeguardingunitalerts@kent.test, service_endpoint: '
+           '"https://outlook.office365.com/EWS/Exchange.asmx", auth: oauth, client_id: app-1, '
+           'client_secret: "env:EWS_SECRET", tenant_id: kent}')
+    line = "  unit: {backend: maildir, address: safeguardingunitalerts@kent.test, path: mail/unit}"
+    assert line in shipped
+    config = tmp_path / "routing.yaml"
+    config.write_text(shipped.replace(line, ews))
+    monkeypatch.setenv("EWS_SECRET", "not-a-secret")
+    assert main(["check-config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "warning  mailboxes.unit: EWS to Exchange Online" in out
+    assert "EwsAllowedAppIDs" in out and "1 April 2027" in out and "backend: graph" in out
+    assert main(["check-config"]) == 0
+    assert "EWS to Exchange Online" not in capsys.readouterr().out, "the shipped Maildir: no warning"

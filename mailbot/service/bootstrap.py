@@ -9,8 +9,8 @@ it touches no file.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from mailbot.adapters.attachments_text import readable_texts
 from mailbot.adapters.bank_holidays import bank_holidays
 from mailbot.adapters.chart import trend_chart
 from mailbot.adapters.digest_mail import CHART, digest_outgoing
+from mailbot.adapters.microsoft.exchange_online import warnings as ews_online_warnings
 from mailbot.adapters.render import Renderer as TemplateRenderer
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.adapters.store import Store as FolderStore
@@ -150,6 +151,13 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
     service.miu = desk
     service.clock_hooks.append(desk)
     return service
+
+
+def exchange_online_warnings(mailboxes: Mapping[str, Mapping[str, Any]],
+                             sender: Mapping[str, Any], today: date) -> list[str]:
+    """A line for each EWS mailbox or sender that points at Exchange Online, which answers
+    EWS only for allow-listed apps and switches it off on 1 April 2027 (issue 13)."""
+    return ews_online_warnings(mailboxes, sender, today)
 
 
 def open_register(state_dir: Path | str) -> Register:

@@ -61,6 +61,11 @@ class FakeEws(FakeServer):
         self.user_agents: set[str] = set()
         self.created: list[ET.Element] = []   # CreateItem <t:Message> elements, as sent
         self.faults = Faults()
+        # Exchange Online since 1 October 2026: EWS answers only application (client)
+        # IDs on the tenant's list (Set-OrganizationConfig -EwsAllowedAppIDs, with
+        # EWSEnabled); anything else gets HTTP 403. None: no list (Exchange Server).
+        self.ews_allowed_app_ids: set[str] | None = None
+        self._token_apps: dict[str, str] = {}
 
     @property
     def endpoint(self) -> str:
@@ -84,6 +89,11 @@ class FakeEws(FakeServer):
         self.user_agents.add(headers.get("User-Agent", ""))
         if not self._authorised(headers.get("Authorization", "")):
             return 401, {"WWW-Authenticate": 'Basic realm="fake"'}, b""
+        if self.ews_allowed_app_ids is not None:
+            app = self._token_apps.get(headers.get("Authorization", "").removeprefix("Bearer "))
+            if app not in self.ews_allowed_app_ids:
+                self.count("refused_app")
+                return 403, {"Content-Type": "text/html"}, b"<html><body>403 Forbidden</body></html>"
         envelope = ET.fromstring(body)
         self._note_impersonation(envelope)
         operation = envelope.find(f"{{{SOAP}}}Body")[0]  # type: ignore[index]
@@ -123,6 +133,7 @@ class FakeEws(FakeServer):
                 {"error": "invalid_client", "error_description": "AADSTS7000215: bad secret"}).encode()
         token = secrets.token_hex(8)
         self.tokens.add(token)
+        self._token_apps[token] = form["client_id"]
         return 200, {"Content-Type": "application/json"}, json.dumps(
             {"token_type": "Bearer", "expires_in": 3599, "access_token": token}).encode()
 

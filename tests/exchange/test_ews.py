@@ -283,3 +283,48 @@ def test_check_reads_the_headers_of_the_newest_few_in_inbox_and_processed_and_ch
         ("Processed", b"alert 2", False)]
     assert not {"CreateFolder", "CreateItem", "MoveItem", "UpdateItem"} & set(ews_server.calls)
     assert not any(i.is_read for f in ews_server.store.folders.values() for i in f.items.values())
+
+
+def test_exchange_online_refuses_an_app_not_on_its_allow_list_and_the_error_names_the_setting(
+        ews_server: FakeEws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 §1: since 1 October 2026 Exchange Online answers EWS only for application
+    IDs on Set-OrganizationConfig -EwsAllowedAppIDs; the User-Agent no longer lets an
+    app in. The refusal says which setting, with the app's client ID, and is permanent."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    ews_server.store.deliver(raw(1))
+    ews_server.ews_allowed_app_ids = {"another-app"}
+
+    def box() -> EwsMailbox:
+        return EwsMailbox("unit", email=ADDRESS, service_endpoint=ews_server.endpoint,
+                          auth="oauth", client_id=ews_server.client_id,
+                          client_secret=ews_server.client_secret, tenant_id="kent",
+                          token_url=ews_server.token_url)
+
+    with pytest.raises(TransportError) as refused:
+        list(box().fetch())
+    message = str(refused.value)
+    assert "EwsAllowedAppIDs" in message and ews_server.client_id in message
+    assert "backend: graph" in message and refused.value.permanent
+    assert ews_server.calls["refused_app"] >= 1
+    ews_server.ews_allowed_app_ids.add(ews_server.client_id)
+    assert [m.raw for m in box().fetch()] == [raw(1)], "on the list, it is answered"
+
+
+def test_exchange_online_is_told_from_its_host_and_warned_about_with_the_date() -> None:
+    from datetime import date
+
+    from mailbot.adapters.microsoft import exchange_online
+    assert exchange_online.is_exchange_online("https://outlook.office365.com/EWS/Exchange.asmx")
+    assert exchange_online.is_exchange_online("https://OUTLOOK.office365.us/ews/exchange.asmx")
+    assert not exchange_online.is_exchange_online("https://mail.kent.gov.uk/EWS/Exchange.asmx")
+    assert not exchange_online.is_exchange_online("https://outlook.office365.com.evil.test/EWS")
+    found = exchange_online.warnings(
+        {"unit": {"backend": "ews", "service_endpoint": "https://outlook.office365.com/EWS/Exchange.asmx"},
+         "miu": {"backend": "ews", "service_endpoint": "https://mail.kent.gov.uk/EWS/Exchange.asmx"},
+         "other": {"backend": "graph"}},
+        {"backend": "ews", "service_endpoint": "https://outlook.office365.com/EWS/Exchange.asmx"},
+        date(2026, 12, 4))
+    assert len(found) == 2 and found[0].startswith("mailboxes.unit:") and found[1].startswith("sender:")
+    assert "in 118 days, on 1 April 2027" in found[0]
+    late = exchange_online.warning("sender", "https://outlook.office365.com/EWS", date(2027, 4, 2))
+    assert "since 1 April 2027: this will not work" in late

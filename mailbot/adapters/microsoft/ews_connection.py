@@ -11,9 +11,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mailbot import __version__
+from mailbot.adapters.microsoft import exchange_online
 from mailbot.adapters.microsoft.settings import parse_settings
 from mailbot.errors import ConfigError, MailbotError, TransportError
 
@@ -121,6 +123,14 @@ class EwsConnection:
             yield
         except MailbotError:
             raise
+        except EwsForbidden as e:
+            # Exchange Online by its host, or by the token asked for its resource
+            online = exchange_online.is_exchange_online(self.endpoint) or (
+                self.auth == "oauth" and self._scope == EXO_SCOPE)
+            error = TransportError(f"EWS {self.endpoint}: {doing}: " + exchange_online.refusal(
+                online, self._secrets[2], datetime.now(UTC).date()))
+            error.permanent = True
+            raise error from e
         except denied as e:
             raise TransportError(
                 f"EWS {self.endpoint}: {doing}: {self.who} was refused access to {self.email} "
@@ -134,6 +144,11 @@ class EwsConnection:
             account, self._account = self._account, None
         if account is not None:
             account.protocol.close()
+
+
+class EwsForbidden(Exception):
+    """HTTP 403 from EWS: switched off for this application, mailbox or organisation
+    (in Exchange Online: not on the allow list of application IDs)."""
 
 
 def connection_settings(where: str, settings: Mapping[str, Any],
@@ -174,6 +189,8 @@ def _patience(max_wait: float, max_retries: int) -> Any:
         def raise_response_errors(self, response: Any) -> None:
             if response.status_code == 401:
                 raise UnauthorizedError(f"HTTP 401 from {response.url}")
+            if response.status_code == 403:
+                raise EwsForbidden(f"HTTP 403 from {response.url}")
             super().raise_response_errors(response)
 
     return Patience()
