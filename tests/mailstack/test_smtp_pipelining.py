@@ -33,8 +33,8 @@ class ScriptedServer:
     `rcpt` (per address) may be changed between sends. A reply of None hangs up
     without a word; a verb in `hang_up_after` hangs up right after its reply."""
 
-    def __init__(self, *, pipelining: bool = True) -> None:
-        self.pipelining = pipelining
+    def __init__(self, *, pipelining: bool = True, smtputf8: bool = False) -> None:
+        self.pipelining, self.smtputf8 = pipelining, smtputf8
         self.replies: dict[str, bytes | None] = {"MAIL": OK, "RCPT": OK,
                                                  "DATA": b"354 go ahead", "END": b"250 queued"}
         self.rcpt: dict[str, bytes | None] = {}
@@ -93,8 +93,10 @@ class ScriptedServer:
             seen.append(command)
             verb = command[:4].upper()
             if verb == "EHLO":
-                conn.sendall(b"250-scripted.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
-                             if self.pipelining else b"250-scripted.test\r\n250 8BITMIME\r\n")
+                conn.sendall(b"250-scripted.test\r\n"
+                             + (b"250-PIPELINING\r\n" if self.pipelining else b"")
+                             + (b"250-SMTPUTF8\r\n" if self.smtputf8 else b"")
+                             + b"250 8BITMIME\r\n")
             elif verb == "MAIL":
                 held.append(self.replies["MAIL"])
             elif verb == "RCPT":
@@ -297,6 +299,24 @@ def test_without_pipelining_a_refused_data_is_not_taken_for_a_lost_message() -> 
     assert not caught.value.maybe_sent and not caught.value.permanent
     assert smtp.sessions == 1, "a refusal is not a lost session: no second attempt"
     assert len(server.transactions()) == 2
+
+
+def test_an_address_beyond_ascii_goes_with_smtputf8_or_not_at_all() -> None:
+    server = ScriptedServer(smtputf8=True)
+    try:
+        server.client().send(mail_to("zoë.o@kent.test"))
+    finally:
+        server.close()
+    assert server.transactions() == [["MAIL FROM:<safeguardingunitalerts@kent.test> SMTPUTF8",
+                                      "RCPT TO:<zoë.o@kent.test>", "DATA"]]
+
+    plain = ScriptedServer()
+    try:
+        with pytest.raises(SmtpSendError, match="SMTPUTF8 not supported") as caught:
+            plain.client().send(mail_to("zoë.o@kent.test"))
+    finally:
+        plain.close()
+    assert caught.value.permanent and plain.transactions() == []
 
 
 class _NoChecker:
