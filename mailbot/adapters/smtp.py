@@ -230,10 +230,10 @@ class SmtpSender:
                             data: bytes, options: list[str]) -> dict[str, tuple[int, bytes]]:
         """The same transaction with ESMTP PIPELINING (RFC 2920): MAIL, every
         RCPT and DATA in one write, their replies read in order, then the
-        message: two round trips instead of one a command (four with a recipient
-        and the sent copy). The
-        outcomes are the stepwise ones; nothing of the message itself is sent
-        until DATA's 354, so a connection lost before then leaves it unsent."""
+        message: two round trips where stepwise takes one a command and one for
+        the message (five for a recipient and the sent copy). The outcomes are
+        the stepwise ones; nothing of the message itself is sent until DATA's
+        354, so a connection lost before then leaves it unsent."""
         if any(o.lower() == "smtputf8" for o in options):
             if not smtp.has_extn("smtputf8"):     # as smtplib's mail() says it
                 raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
