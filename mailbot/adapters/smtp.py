@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -32,6 +33,8 @@ from mailbot.errors import TransportError
 from mailbot.ports import RenderedMail
 
 log = logging.getLogger(__name__)
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
 
 
 class SmtpSendError(TransportError):
@@ -147,7 +150,17 @@ class SmtpSender:
             except SmtpSendError:       # gone after DATA: its fate is for already_sent
                 self._drop()
                 raise
-            except (smtplib.SMTPServerDisconnected, OSError):
+            # smtplib's exceptions are OSErrors: a refusal is caught before a lost line
+            except smtplib.SMTPResponseException as e:
+                if e.smtp_code == 421:      # the server is closing the session
+                    self._drop()
+                else:
+                    self._reset()
+                raise
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPNotSupportedError):
+                self._reset()
+                raise
+            except OSError:                 # SMTPServerDisconnected or the socket's own
                 self._drop()
                 if not kept:
                     raise
@@ -155,15 +168,6 @@ class SmtpSender:
                 # before this message was handed over: once more, on a new session
                 log.info("SMTP %s:%s dropped the kept session; reconnecting", self.host,
                          self.port)
-            except smtplib.SMTPResponseException as e:
-                if e.smtp_code == 421:      # the server is closing the session
-                    self._drop()
-                else:
-                    self._reset()
-                raise
-            except smtplib.SMTPException:
-                self._reset()
-                raise
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -194,6 +198,12 @@ class SmtpSender:
 
     def _transfer(self, smtp: smtplib.SMTP, sender: str, rcpts: list[str], data: bytes,
                   options: list[str]) -> dict[str, tuple[int, bytes]]:
+        if smtp.has_extn("pipelining"):
+            return self._transfer_pipelined(smtp, sender, rcpts, data, options)
+        return self._transfer_stepwise(smtp, sender, rcpts, data, options)
+
+    def _transfer_stepwise(self, smtp: smtplib.SMTP, sender: str, rcpts: list[str],
+                           data: bytes, options: list[str]) -> dict[str, tuple[int, bytes]]:
         """smtplib's sendmail, step by step, to know when a broken connection
         leaves the message's fate unknown (after DATA) rather than unsent."""
         code, text = smtp.mail(sender, options)
@@ -208,13 +218,66 @@ class SmtpSender:
             raise smtplib.SMTPRecipientsRefused(refused)
         try:
             code, text = smtp.data(data)
-        except (smtplib.SMTPServerDisconnected, OSError) as e:
-            raise SmtpSendError(
-                f"SMTP {self.host}:{self.port} went away after the message was handed over; "
-                f"it may have been sent: {e}", permanent=False, maybe_sent=True) from e
+        except smtplib.SMTPResponseException:
+            raise                       # DATA itself refused: none of the message went
+        except OSError as e:
+            raise self._maybe_sent(e) from e
         if code != 250:
             raise smtplib.SMTPDataError(code, text)
         return refused
+
+    def _transfer_pipelined(self, smtp: smtplib.SMTP, sender: str, rcpts: list[str],
+                            data: bytes, options: list[str]) -> dict[str, tuple[int, bytes]]:
+        """The same transaction with ESMTP PIPELINING (RFC 2920): MAIL, every
+        RCPT and DATA in one write, their replies read in order, then the
+        message: two round trips where stepwise takes one a command and one for
+        the message (five for a recipient and the sent copy). The outcomes are
+        the stepwise ones; nothing of the message itself is sent until DATA's
+        354, so a connection lost before then leaves it unsent."""
+        if any(o.lower() == "smtputf8" for o in options):
+            if not smtp.has_extn("smtputf8"):     # as smtplib's mail() says it
+                raise smtplib.SMTPNotSupportedError("SMTPUTF8 not supported by server")
+            smtp.command_encoding = "utf-8"
+        extra = "".join(f" {o}" for o in options)
+        commands = [f"MAIL FROM:{smtplib.quoteaddr(sender)}{extra}",
+                    *(f"RCPT TO:{smtplib.quoteaddr(r)}" for r in rcpts), "DATA"]
+        if any("\r" in c or "\n" in c for c in commands):   # as smtplib's putcmd refuses
+            raise ValueError("command and arguments contain prohibited newline characters")
+        smtp.send("".join(f"{c}\r\n" for c in commands))
+        replies: list[tuple[int, bytes]] = []
+        for _ in commands:
+            code, text = smtp.getreply()
+            if code == 421:     # closing the session: the replies after it never come
+                raise (smtplib.SMTPSenderRefused(code, text, sender) if not replies
+                       else smtplib.SMTPResponseException(code, text))
+            replies.append((code, text))
+        (mail_code, mail_text), *rcpt_replies, (data_code, data_text) = replies
+        refused = {r: reply for r, reply in zip(rcpts, rcpt_replies, strict=True)
+                   if reply[0] not in (250, 251)}
+        nothing_to_carry = mail_code != 250 or len(refused) == len(rcpts)
+        if data_code == 354 and nothing_to_carry:
+            # RFC 2920 3.1: a server may take DATA even so; a lone dot ends it empty
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        if mail_code != 250:
+            raise smtplib.SMTPSenderRefused(mail_code, mail_text, sender)
+        if len(refused) == len(rcpts):
+            raise smtplib.SMTPRecipientsRefused(refused)
+        if data_code != 354:
+            raise smtplib.SMTPDataError(data_code, data_text)
+        try:
+            smtp.send(_dot_stuffed(data))
+            code, text = smtp.getreply()
+        except OSError as e:            # SMTPServerDisconnected among them
+            raise self._maybe_sent(e) from e
+        if code != 250:
+            raise smtplib.SMTPDataError(code, text)
+        return refused
+
+    def _maybe_sent(self, e: BaseException) -> SmtpSendError:
+        return SmtpSendError(
+            f"SMTP {self.host}:{self.port} went away after the message was handed over; "
+            f"it may have been sent: {e}", permanent=False, maybe_sent=True)
 
     def _session(self, token: str | None) -> smtplib.SMTP:
         context = self._ssl_context or default_tls_context()
@@ -242,7 +305,9 @@ class SmtpSender:
     def _sender(self, mail: RenderedMail) -> str:
         if self.envelope_from:
             return self.envelope_from
-        from_header = BytesHeaderParser().parsebytes(mail.data).get("From", "")
+        # the header block only: the parser would otherwise read the whole body too
+        head = _HEAD_END.split(mail.data, maxsplit=1)[0]
+        from_header = BytesHeaderParser().parsebytes(head).get("From", "")
         return parseaddr(str(from_header))[1]
 
     def _refused(self, mail: RenderedMail, where: str, refused: dict[str, tuple[int, str]],
@@ -263,6 +328,15 @@ class _XOAuth2:
 
     def __call__(self, challenge: bytes | None = None) -> str:
         return self.initial if challenge is None else ""
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as DATA carries it (RFC 5321 4.5.2), as smtplib's data() sends
+    bytes: a leading dot doubled, a final CRLF, then the lone dot."""
+    quoted = _LEADING_DOT.sub(b"..", data)
+    if not quoted.endswith(b"\r\n"):
+        quoted += b"\r\n"
+    return quoted + b".\r\n"
 
 
 def _lower(addresses: tuple[str, ...] | list[str]) -> set[str]:
