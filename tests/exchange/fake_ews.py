@@ -39,6 +39,9 @@ _TEXT = {
     "ErrorToFolderNotFound": "The destination folder does not exist.",
     "ErrorNonExistentMailbox": "The SMTP address has no mailbox associated with it.",
     "ErrorInvalidRestriction": "The restriction is not supported by this fake.",
+    "ErrorMimeContentConversionFailed": "Content conversion failed.",
+    "ErrorItemCorrupt": "The item is corrupt.",
+    "ErrorCorruptData": "The data is corrupt.",
 }
 
 
@@ -65,6 +68,9 @@ class FakeEws(FakeServer):
         # IDs on the tenant's list (Set-OrganizationConfig -EwsAllowedAppIDs, with
         # EWSEnabled); anything else gets HTTP 403. None: no list (Exchange Server).
         self.ews_allowed_app_ids: set[str] | None = None
+        # item id -> the per-item error GetItem answers for it (a message Exchange
+        # cannot give as MIME: ErrorMimeContentConversionFailed, ErrorItemCorrupt, ...)
+        self.unreadable: dict[str, str] = {}
         self._token_apps: dict[str, str] = {}
 
     @property
@@ -261,6 +267,9 @@ class FakeEws(FakeServer):
             found = self.store.locate(ref.get("Id", ""))
             if found is None:
                 out.append(_error("GetItem", "ErrorItemNotFound"))
+                continue
+            if found[1].id in self.unreadable:   # one item's error; the others are answered
+                out.append(_error("GetItem", self.unreadable[found[1].id]))
                 continue
             xml = _item_xml(found[1], mime="item:MimeContent" in wanted)
             out.append(_ok("GetItem", f"<m:Items>{xml}</m:Items>"))

@@ -55,6 +55,9 @@ class FakeGraph(FakeServer):
         self._expired_as = (410, "SyncStateNotFound")
         # sendMail faults that come AFTER the message is sent: 504, or a stall
         self._after_send: list[int | float] = []
+        # Exchange may give a sent message a Message-ID of its own (MS-OXCMAIL 2.2.3.2.x:
+        # the server can overwrite internetMessageId): on, the Sent Items copy gets one
+        self.rewrite_message_ids = False
         self._pages: dict[str, tuple[list[dict[str, Any]], int]] = {}
 
     @property
@@ -258,6 +261,9 @@ class FakeGraph(FakeServer):
         except binascii.Error:
             return _error(400, "ErrorMimeContentInvalidBase64String",
                           "Invalid base64 string for MIME content.")
+        if self.rewrite_message_ids:
+            mime = re.sub(rb"(?im)^Message-ID:[^\r\n]*", f"Message-ID: <{secrets.token_hex(8)}@"
+                          "exchange.example>".encode(), mime, count=1)
         self.store.record_sent(mime)
         if self._after_send:
             answer = self._after_send.pop(0)
@@ -277,8 +283,17 @@ class FakeGraph(FakeServer):
             return _NOT_FOUND
         items = list(folder.items.values())
         wanted = re.fullmatch(r"internetMessageId eq '((?:[^']|'')*)'", query.get("$filter", ""))
+        header = re.fullmatch(
+            r"singleValueExtendedProperties/Any\(ep: ep/id eq 'String "
+            r"\{00020386-0000-0000-C000-000000000046\} Name ([A-Za-z0-9-]+)' and ep/value eq "
+            r"'((?:[^']|'')*)'\)", query.get("$filter", ""))
         if wanted:
             items = [i for i in items if i.message_id == wanted.group(1).replace("''", "'")]
+        elif header:   # an internet header, as the named property Exchange keeps it as
+            name, value = header.group(1).lower(), header.group(2).replace("''", "'")
+            items = [i for i in items if _header(i.mime, name) == value]
+        elif query.get("$filter"):
+            return _error(400, "BadRequest", f"$filter {query['$filter']} is not served by this fake")
         order = query.get("$orderby", "").lower().split()
         if order[:1] == ["receiveddatetime"]:
             items.sort(key=lambda i: i.received, reverse=order[1:] == ["desc"])
@@ -307,6 +322,12 @@ def _operation(method: str, rest: str) -> str:
 
 
 
+
+
+def _header(mime: bytes, name: str) -> str | None:
+    head = re.split(rb"\r?\n\r?\n", mime, maxsplit=1)[0].decode("utf-8", "replace")
+    found = re.search(rf"(?im)^{re.escape(name)}:[ \t]*(.*)$", head)
+    return found.group(1).strip() if found else None
 
 
 def _when(value: datetime) -> str:

@@ -328,3 +328,31 @@ def test_exchange_online_is_told_from_its_host_and_warned_about_with_the_date() 
     assert "in 118 days, on 1 April 2027" in found[0]
     late = exchange_online.warning("sender", "https://outlook.office365.com/EWS", date(2027, 4, 2))
     assert "since 1 April 2027: this will not work" in late
+
+
+@pytest.mark.parametrize("code", ["ErrorMimeContentConversionFailed", "ErrorItemCorrupt",
+                                  "ErrorCorruptData"])
+def test_a_message_exchange_cannot_give_as_mime_is_set_aside_and_the_rest_are_read(
+        ews_server: FakeEws, code: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Issue 13 §6: EWS answers such errors per item, as values beside the others. That
+    message goes to Needs-Attention unread; the rest of the inbox is read, not one
+    broken message failing every poll for ever."""
+    ids = [ews_server.store.deliver(raw(n)) for n in range(3)]
+    ews_server.unreadable[ids[1]] = code
+    box = mailbox(ews_server)
+    assert [m.raw for m in box.fetch()] == [raw(0), raw(2)]
+    assert ews_server.store.messages("Needs-Attention") == [raw(1)]
+    assert code in caplog.text and "Needs-Attention" in caplog.text
+    assert [m.raw for m in box.fetch()] == [raw(0), raw(2)], "and not offered again"
+
+
+def test_an_unreadable_message_that_cannot_be_moved_is_reported_and_stays(
+        ews_server: FakeEws, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.exchange.fake_ews import _fault
+    ids = [ews_server.store.deliver(raw(n)) for n in range(2)]
+    ews_server.unreadable[ids[0]] = "ErrorItemCorrupt"
+    ews_server.faults.add("MoveItem", lambda: (500, {"Content-Type": "text/xml"},
+                                               _fault("ErrorInternalServerError", "no")), 10)
+    assert [m.raw for m in mailbox(ews_server).fetch()] == [raw(1)]
+    assert raw(0) in ews_server.store.messages("inbox")
+    assert "stays in the inbox for a person" in caplog.text

@@ -36,6 +36,11 @@ def mailbox(fake: FakeGraph, cursors: DictCursors, **overrides: Any) -> GraphMai
     return GraphMailbox("unit", **(settings | overrides))
 
 
+def outbox_id(message_id: str) -> bytes:
+    """The header the Graph sender puts first, naming the outbox entry (issue 13 §3)."""
+    return f"X-Mailbot-Outbox-Id: <{message_id}>\r\n".encode()
+
+
 def raw(n: int) -> bytes:
     return (f"From: sam.worker@kent.test\r\nTo: {ADDRESS}\r\nSubject: alert {n}\r\n"
             f"Message-ID: <m{n}@kent.test>\r\n\r\nbody {n}\r\n").encode()
@@ -236,8 +241,9 @@ def test_send_posts_the_mime_base64_as_text_plain_keeping_the_message_id(
     sender.send(RenderedMail("m7@kent.test", ("sm.north@kent.test", "miu@kent.test"), data))
     ((content_type, body),) = graph_server.sent_bodies
     assert content_type == "text/plain"
-    assert base64.b64decode(body) == b"Bcc: miu@kent.test\r\n" + data
-    assert graph_server.store.sent == [b"Bcc: miu@kent.test\r\n" + data]
+    sent = b"Bcc: miu@kent.test\r\n" + outbox_id("m7@kent.test") + data
+    assert base64.b64decode(body) == sent
+    assert graph_server.store.sent == [sent]
     assert sender.already_sent("m7@kent.test") is True
     assert sender.already_sent("m8@kent.test") is False
 
@@ -384,7 +390,7 @@ def test_a_5xx_after_graph_took_the_mail_is_not_sent_again_but_left_uncertain(
         sender.send(RenderedMail("m9@kent.test", (ADDRESS,), raw(9)))
     assert raised.value.maybe_sent, "a send that may have left must be checked, not resent"
     assert graph_server.calls["send_mail"] == 1 and sleeps == []
-    assert graph_server.store.sent == [raw(9)]
+    assert graph_server.store.sent == [outbox_id("m9@kent.test") + raw(9)]
     assert sender.already_sent("m9@kent.test") is True
 
 
@@ -396,7 +402,7 @@ def test_a_send_that_stalls_past_the_timeout_is_uncertain_not_repeated(
         sender.send(RenderedMail("m10@kent.test", (ADDRESS,), raw(10)))
     assert raised.value.maybe_sent
     assert graph_server.calls["send_mail"] == 1
-    assert graph_server.store.sent == [raw(10)]
+    assert graph_server.store.sent == [outbox_id("m10@kent.test") + raw(10)]
 
 
 def test_a_throttled_send_is_sent_again_after_the_wait_it_asked_for(
@@ -407,7 +413,7 @@ def test_a_throttled_send_is_sent_again_after_the_wait_it_asked_for(
     graph_sender(graph_server, sleeps).send(
         RenderedMail("m11@kent.test", (ADDRESS,), raw(11)))
     assert sleeps == [5.0] and graph_server.calls["send_mail"] == 2
-    assert graph_server.store.sent == [raw(11)]
+    assert graph_server.store.sent == [outbox_id("m11@kent.test") + raw(11)]
 
 
 def test_a_send_that_never_connected_is_tried_again_and_is_not_maybe_sent(
@@ -433,3 +439,19 @@ def test_another_400_on_the_delta_query_is_an_error_not_a_relisting(
     graph_server.expire_delta_tokens((400, "BadRequest"))
     with pytest.raises(TransportError, match="400 BadRequest"):
         list(box.fetch())
+
+
+def test_the_sent_copy_is_found_where_exchange_rewrote_the_message_id(
+        graph_server: FakeGraph) -> None:
+    """Issue 13 §3: MS-OXCMAIL lets a server give a message a Message-ID of its own.
+    The sent copy is then found by the outbox header, so exactly-once does not rest
+    on Exchange keeping ours; another message's header does not count."""
+    graph_server.rewrite_message_ids = True
+    sender = graph_sender(graph_server, Sleeps())
+    sender.send(RenderedMail("m13@kent.test", (ADDRESS,), raw(13)))
+    (copy,) = graph_server.store.messages("sentitems")
+    import email
+    assert email.message_from_bytes(copy)["Message-ID"] != "<m13@kent.test>", "rewritten"
+    assert sender.already_sent("m13@kent.test") is True
+    assert sender.already_sent("m14@kent.test") is False
+    assert graph_server.calls["search_folder"] == 4, "by Message-ID, then by the header: twice"

@@ -72,7 +72,15 @@ class EwsMailbox:
     # -- Mailbox ----------------------------------------------------------------
 
     def fetch(self) -> Iterator[InboxMessage]:
-        from exchangelib.errors import ErrorItemNotFound
+        from exchangelib.errors import (
+            ErrorCorruptData,
+            ErrorItemCorrupt,
+            ErrorItemNotFound,
+            ErrorMimeContentConversionFailed,
+        )
+        # a message Exchange cannot give as MIME: the same answer every time, so it is
+        # put where a person looks, and the rest of the inbox is read
+        unreadable = (ErrorMimeContentConversionFailed, ErrorItemCorrupt, ErrorCorruptData)
 
         account = self.connection.account()
         with self.connection.errors("listing the inbox"):
@@ -84,9 +92,12 @@ class EwsMailbox:
             with self.connection.errors("reading messages"):
                 items = list(account.fetch(ids=ids[start:start + self._batch], folder=inbox,
                                            only_fields=["mime_content", "item_class"]))
-            for item in items:
+            for (item_id, _), item in zip(ids[start:start + self._batch], items, strict=True):
                 if isinstance(item, ErrorItemNotFound):
                     continue  # moved or deleted since the listing: not ours to do any more
+                if isinstance(item, unreadable):
+                    self._set_aside(str(item_id), item)
+                    continue
                 if isinstance(item, Exception):
                     raise TransportError(f"EWS {self.connection.endpoint}: reading a message: {item}")
                 yield InboxMessage(self.name, str(item.id), mark_item_class(
@@ -94,6 +105,19 @@ class EwsMailbox:
 
     def acknowledge(self, message: InboxMessage, folder: Folder) -> None:
         self._move([message.uid], folder)
+
+    def _set_aside(self, item_id: str, error: Exception) -> None:
+        """An item that cannot be read goes to Needs-Attention unread (its id is all
+        there is to record); if it cannot be moved either, it is reported and stays."""
+        name = self._names["needs_attention"]
+        try:
+            self._move([item_id], "needs_attention")
+        except TransportError as moved:
+            log.error("mailbox %s: a message cannot be read (%s) nor moved to %s (%s); it "
+                      "stays in the inbox for a person", self.name, type(error).__name__, name, moved)
+            return
+        log.error("mailbox %s: a message cannot be read (%s: %s); moved unread to %s for a "
+                  "person", self.name, type(error).__name__, error, name)
 
     def acknowledge_many(self, handled: Sequence[tuple[InboxMessage, Folder]]) -> None:
         """One MoveItem call (bulk_move) per target folder."""

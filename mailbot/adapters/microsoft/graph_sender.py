@@ -10,6 +10,12 @@ from mailbot.adapters.microsoft.graph_client import GraphClient, client_settings
 from mailbot.adapters.microsoft.mime import blind_copies
 from mailbot.ports import RenderedMail
 
+# an internet header names the outbox entry, so that the sent copy is found even where
+# Exchange rewrote the Message-ID (MS-OXCMAIL lets a server do that); Graph filters
+# on it as a named property in the internet-headers set (PS_INTERNET_HEADERS)
+OUTBOX_HEADER = "X-Mailbot-Outbox-Id"
+_HEADER_PROPERTY = "String {00020386-0000-0000-C000-000000000046} Name x-mailbot-outbox-id"
+
 
 class GraphSender:
     """Sends as the shared mailbox with its MIME intact (sendMail, base64 MIME body)."""
@@ -23,7 +29,7 @@ class GraphSender:
         return cls(GraphClient(**client_settings(where, settings)))
 
     def send(self, mail: RenderedMail) -> None:
-        data = mail.data
+        data = f"{OUTBOX_HEADER}: <{mail.message_id}>\r\n".encode() + mail.data
         bcc = blind_copies(mail)
         if bcc:  # Graph takes recipients from the MIME headers; it strips Bcc before delivery
             data = f"Bcc: {', '.join(bcc)}\r\n".encode() + data
@@ -33,11 +39,18 @@ class GraphSender:
                             headers={"Content-Type": "text/plain"}, idempotent=False)
 
     def already_sent(self, message_id: str) -> bool | None:
+        """Whether Sent Items holds it: by its Message-ID, else by the outbox header
+        (for a server that gave the message a Message-ID of its own)."""
         quoted = f"<{message_id}>".replace("'", "''")
-        found = self.client.request(
-            "GET", "/mailFolders/sentitems/messages",
-            params={"$filter": f"internetMessageId eq '{quoted}'", "$select": "id", "$top": "1"})
-        return bool(found.json().get("value"))
+        for wanted in (f"internetMessageId eq '{quoted}'",
+                       f"singleValueExtendedProperties/Any(ep: ep/id eq '{_HEADER_PROPERTY}' "
+                       f"and ep/value eq '{quoted}')"):
+            found = self.client.request(
+                "GET", "/mailFolders/sentitems/messages",
+                params={"$filter": wanted, "$select": "id", "$top": "1"})
+            if found.json().get("value"):
+                return True
+        return False
 
     def close(self) -> None:
         """The client stays: it is the mailbox's own, one per process, reused by every send."""
