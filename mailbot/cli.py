@@ -123,8 +123,7 @@ def cmd_check_config(args: Any) -> int:
     """Every problem on a line of its own, with the check that found it (R-CONF)."""
     from mailbot.core.config.checks import CHECKS
     from mailbot.core.config.load import SCHEMA
-    from mailbot.service.bootstrap import DEFAULT_CONFIG
-    from mailbot.service.config_file import read_config
+    from mailbot.service.config_file import DEFAULT_CONFIG, read_config
     from mailbot.service.views import routes_table
 
     path = Path(args.file) if args.file else DEFAULT_CONFIG

@@ -16,18 +16,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from mailbot.adapters.ics import deadline_ics
 from mailbot.adapters.mime_out import addresses, assemble, header
 from mailbot.core.config import Config
 from mailbot.core.values.mail import CalendarEntry, Outgoing
 from mailbot.ports import RenderedMail
+
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -55,19 +57,27 @@ class Renderer:
         self._config = config
         self._tz = ZoneInfo(config.organisation.timezone)
         self._custodians = frozenset(a.lower() for a in config.cascade.custodians)
-        self._env = Environment(
-            loader=FileSystemLoader(str(templates_dir)),
+        self._templates_dir = templates_dir
+
+    @cached_property
+    def _env(self) -> Environment:
+        """Built when the first mail is rendered: `mailbot status` and the like send none."""
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined  # heavy: 25-50 ms
+
+        env = Environment(
+            loader=FileSystemLoader(str(self._templates_dir)),
             undefined=StrictUndefined,
             autoescape=_html_only,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self._env.filters["local"] = self.local
-        self._env.filters["role_title"] = self.role_title
-        self._env.filters["answer_word"] = answer_word
-        self._env.filters["reply_address"] = self.reply_address
-        self._env.filters["mailto"] = self.mailto
+        env.filters["local"] = self.local
+        env.filters["role_title"] = self.role_title
+        env.filters["answer_word"] = answer_word
+        env.filters["reply_address"] = self.reply_address
+        env.filters["mailto"] = self.mailto
+        return env
 
     # -- filters ---------------------------------------------------------------
 

@@ -39,12 +39,12 @@ from mailbot.ports import (
     Sender,
     Store,
 )
+from mailbot.service.config_file import DEFAULT_CONFIG as DEFAULT_CONFIG  # still importable from here
 from mailbot.service.config_file import read_config
 from mailbot.service.miu import MiuDesk
 from mailbot.service.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-DEFAULT_CONFIG = ROOT / "routing.yaml"
 DEFAULT_TEMPLATES = ROOT / "templates"
 
 # backend name -> (module, class); imported only when configured (heavy libraries)

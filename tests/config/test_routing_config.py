@@ -12,6 +12,8 @@ import yaml
 from mailbot.cli import main
 from mailbot.core.config import load_config
 from mailbot.errors import ConfigError
+from mailbot.service import config_file
+from mailbot.service.config_file import read_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = yaml.safe_load((ROOT / "routing.yaml").read_text())
@@ -86,3 +88,21 @@ def test_check_config_bad_file_exits_2_naming_the_file_and_line(
     assert main(["check-config", str(bad)]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "line" in err
+
+
+def test_routing_files_read_by_libyaml_are_what_the_pure_python_loader_reads() -> None:
+    """read_config uses PyYAML's C loader (start-up cost, docs/decisions.md): same data."""
+    files = [ROOT / "routing.yaml", *sorted((ROOT / "examples").rglob("*.yaml"))]
+    for path in files:
+        text = path.read_text()
+        assert yaml.load(text, Loader=config_file._SAFE_LOADER) == yaml.safe_load(text), path
+    assert config_file._SAFE_LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def test_a_broken_file_is_reported_in_the_pure_python_loaders_words(tmp_path: Path) -> None:
+    bad = tmp_path / "routing.yaml"
+    bad.write_text("schema: 1\norganisation:\n  name: Kent\n   code: x\n")
+    with pytest.raises(ConfigError) as caught:
+        read_config(bad)
+    assert caught.value.problems == [
+        "line 4, column 8: not valid YAML (mapping values are not allowed here)"]

@@ -18,8 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from email_validator import EmailNotValidError, validate_email
-
 from mailbot.core.config import Config, GateStage
 from mailbot.core.intake.form import vocab
 from mailbot.core.intake.form.accepts import accepts, missing
@@ -136,6 +134,8 @@ def _check_values(form: Form, config: Config, add: _Add) -> None:
 
 
 def _contact_problem(contact: Contact, config: Config) -> str:
+    from email_validator import EmailNotValidError, validate_email  # heavy: 20-35 ms of regexes
+
     how = accepts("social_worker", config)
     if not contact.email:
         return f"'{contact.name}' has no email address. {how}"
