@@ -42,12 +42,15 @@ def test_an_unknown_holiday_table_names_the_supported_one() -> None:
 # -- start-up cost: the package's answer kept in a table (docs/decisions.md) -------------
 
 def test_the_shipped_table_is_what_the_installed_package_says() -> None:
-    assert installed_version() == table.HOLIDAYS_VERSION, (
-        f"bank_holidays_table.py was written from holidays {table.HOLIDAYS_VERSION} but "
-        f"{installed_version()} is installed, so every command asks the package again "
-        "(0.15 s): write it with `python -m mailbot.adapters.bank_holidays`")
-    assert Path(table.__file__).read_text() == table_source(), \
-        "bank_holidays_table.py differs from what the installed package says"
+    """The table answers only for the package version that wrote it. Another version
+    installed (a fresh machine gets the newest) is asked itself: slower by 0.15 s a
+    command, never wrong, so it is not a failure; `python -m mailbot.adapters.
+    bank_holidays` writes the table again."""
+    years = range(min(table.BY_YEAR), max(table.BY_YEAR) + 1)
+    assert england_and_wales_holidays(years) == from_package(years)
+    if installed_version() == table.HOLIDAYS_VERSION:
+        assert Path(table.__file__).read_text() == table_source(), \
+            "bank_holidays_table.py differs from what the installed package says"
 
 
 def test_a_year_outside_the_table_is_asked_of_the_package() -> None:
