@@ -193,6 +193,12 @@ def main() -> None:
         client = stack.imap_client(county.bot)
         try:
             left = client.select_folder("INBOX", readonly=True)[b"EXISTS"]
+            # what is still there: mail that arrived during the pass (the bot's own to
+            # the unit, say) waits for the next one; named so a stuck form would show
+            waiting = client.fetch(client.search("ALL"), [b"BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]"])
+            for item in waiting.values():
+                text = bytes(item[b"BODY[HEADER.FIELDS (FROM SUBJECT)]"]).decode(errors="replace")
+                print("  still in the inbox:", " | ".join(text.split()))
         finally:
             client.logout()
         print(f"after: {stats['open_alerts']} open alerts, {left} left in the inbox, "

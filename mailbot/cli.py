@@ -107,7 +107,7 @@ def cmd_status(args: Any) -> int:
     with _opened(args) as service:
         desk = service.miu if isinstance(service.miu, MiuDesk) else None
         print(status_table(service.store.load(), service.config, service.clock.now(),
-                           desk.open_tasks() if desk else ()))
+                           desk.open_tasks() if desk else (), service.holidays))
     return 0
 
 

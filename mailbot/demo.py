@@ -158,7 +158,8 @@ def run_demo(keep: Path | None = None, out: TextIO = sys.stdout) -> int:
         from mailbot.service.views import status_table
 
         print("\nOpen alerts now (mailbot status):", file=out)
-        print(status_table(demo.service.store.load(), demo.config, demo.clock.now()), file=out)
+        print(status_table(demo.service.store.load(), demo.config, demo.clock.now(),
+                           holidays=demo.service.holidays), file=out)
         print(f"\nEvery message sent is an .eml in {state / 'outbox'}" if keep else
               "\n(run with --keep DIR to keep the state folder and the .eml files)", file=out)
     finally:

@@ -7,7 +7,7 @@ tickets, so they never carry a child's name.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from mailbot.core import plain, wording
@@ -85,10 +85,12 @@ def routes_table(config: Config) -> str:
 
 
 def status_table(state: State, config: Config, now: datetime,
-                 desk_tasks: Sequence[DeskTask] = ()) -> str:
+                 desk_tasks: Sequence[DeskTask] = (),
+                 holidays: frozenset[date] = frozenset()) -> str:
     """Open alerts, then every open task by role (R-MIU): alert tasks and the
-    register's questions to the MIU."""
-    alerts = _alerts_table(state, config, now)
+    register's questions to the MIU. `holidays`: the bank holidays the reminders
+    skip, so "bot writes next" says when it really will."""
+    alerts = _alerts_table(state, config, now, holidays)
     tasks = tasks_table(state, config, now, desk_tasks)
     return f"{alerts}\n\nOpen tasks\n{tasks}" if tasks else alerts
 
@@ -119,7 +121,8 @@ def tasks_table(state: State, config: Config, now: datetime,
                   for _, at, cells in rows])
 
 
-def _alerts_table(state: State, config: Config, now: datetime) -> str:
+def _alerts_table(state: State, config: Config, now: datetime,
+                  holidays: frozenset[date] = frozenset()) -> str:
     """One row per open alert: what it waits on, the deadline itself, and when the
     bot next writes about it (a reminder or a notice) as a column of its own. A held
     national alert "may go" from the end of its hold: that is nobody's deadline."""
@@ -144,7 +147,7 @@ def _alerts_table(state: State, config: Config, now: datetime) -> str:
         if hold is not None:   # a hold is not a deadline anyone owns: it says when it may go
             held = f"national alert held: may go on {wording.local(hold.due_at, config)}"
             step = held if not waits else f"{held}; meanwhile {step}"
-        nxt = due.next_due_of(alert, config)
+        nxt = due.next_due_of(alert, config, holidays)
         rows.append([ref, alert.initials, alert.category, alert.district, alert.status, step,
                      owner, deadline, wording.local(nxt, config) if nxt else "-"])
     if not rows:

@@ -50,3 +50,28 @@ def test_a_held_national_alert_may_go_on_a_date_that_is_nobodys_deadline(bot: Bo
     assert row["due_by"] != opens, "the hold's end is not shown as a deadline"
     held = bot.record.to("sm.south@kent.test", "deadline_notice", ref)
     assert f"may go on {opens}" in held[0].context["what"]
+
+
+def test_bot_writes_next_skips_the_bank_holidays_the_reminders_skip(bot: Bot) -> None:
+    """T-QA: a reminder due out of hours on Christmas Day 2026 goes on the next working
+    morning, Tuesday 29 December (Boxing Day's substitute is Monday 28): status says
+    so, as the clock will do it, not Friday 25 December."""
+    from mailbot.service.views import _alerts_table
+    ref = bot.send_form("C3", sender="Kim Lead <kim.lead@kent.test>")
+    assert ref
+    state = bot.service.store.load()
+    alert = state.alerts[ref]
+    wait = alert.waits[0].model_copy(update={
+        "due_at": datetime(2026, 12, 25, 12, 0, tzinfo=UTC), "reminded": False, "chasers": 0})
+    moved = state.model_copy(update={"alerts": {ref: alert.model_copy(update={"waits": (wait,)})}})
+    holidays = bot.service.holidays
+    assert datetime(2026, 12, 25).date() in holidays and datetime(2026, 12, 28).date() in holidays
+
+    def writes_next(table: str) -> str:
+        line = next(r for r in table.splitlines() if r.startswith(ref))
+        return line.rstrip().rsplit("  ", 1)[-1].strip()
+
+    with_holidays = writes_next(_alerts_table(moved, bot.config, bot.now, holidays))
+    assert with_holidays.startswith("Tue 29 Dec 2026"), with_holidays
+    assert writes_next(_alerts_table(moved, bot.config, bot.now)).startswith("Fri 25 Dec 2026")
+    assert writes_next(status_table(moved, bot.config, bot.now, holidays=holidays)) == with_holidays

@@ -132,6 +132,9 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        # what was built is alive and stays: frozen first, or the first collection
+        # after enabling would walk it all at once (the cost merely put off)
+        gc.freeze()
         if was:
             gc.enable()
 
