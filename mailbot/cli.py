@@ -37,9 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("ref")
     p = sub.add_parser("check-config", help="validate routing.yaml and print the routes")
     p.add_argument("file", nargs="?", default=None)
-    p = sub.add_parser("check-mailbox", help="connect to a configured mailbox; sends nothing")
+    p = sub.add_parser("check-mailbox", help="connect to a configured mailbox; sends nothing "
+                                             "unless --send-test")
     _config_arg(p)
     p.add_argument("name")
+    p.add_argument("--send-test", metavar="ADDRESS", default=None,
+                   help="the first live check: send one test mail to ADDRESS (inside the "
+                        "council) and look for its sent copy")
     p = sub.add_parser("digest", help="the weekly digest")
     _config_arg(p)
     p.add_argument("--preview", action="store_true", help="print it without sending")
@@ -182,11 +186,29 @@ def cmd_check_mailbox(args: Any) -> int:
         print(f"{key}: {value}")
     for line in _exchange_online_warnings({args.name: config.mailboxes[args.name]}, {}):
         print(f"warning: {line}")
+    if args.send_test:
+        return _send_test(config, args)
     if recent is not None:
         backend = str(config.mailboxes[args.name].get("backend", "maildir"))
         for key, value in report(recent, config.organisation.trusted_authserv_id, backend):
             print(f"{key}: {value}")
     return 0
+
+
+def _send_test(config: Any, args: Any) -> int:
+    from datetime import UTC, datetime
+
+    from mailbot.service.bootstrap import build_sender
+    from mailbot.service.live_check import send_test
+
+    sender = build_sender(config.sender, Path(args.state))
+    try:
+        ok, lines = send_test(config, sender, args.send_test, datetime.now(UTC))
+    finally:
+        sender.close()
+    for key, value in lines:
+        print(f"{key}: {value}")
+    return 0 if ok else 1
 
 
 def _exchange_online_warnings(mailboxes: Any, sender: Any) -> list[str]:

@@ -271,3 +271,73 @@ def test_check_mailbox_with_a_wrong_client_secret_quotes_entras_refusal(
     err = capsys.readouterr().err
     assert "refused a token for app app-id" in err and "AADSTS7000215" in err
     assert "last-years-secret" not in err, "the secret was printed"
+
+
+# -- the first live check: --send-test ADDRESS (issue 13) -------------------------------
+
+
+def test_send_test_on_the_embedded_default_sends_one_mail_and_finds_its_copy(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    code = main(["check-mailbox", "unit", "--state", str(state), "--send-test",
+                 "sue.manager@kent.test"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "send test: sent live-check." in out and "to sue.manager@kent.test" in out
+    assert "sent copy: found after 0 s" in out
+    (sent,) = list((state / "outbox").rglob("*.eml"))
+    assert b"Subject: mailbot: test message (no action needed)" in sent.read_bytes()
+    assert b"Auto-Submitted: auto-generated" in sent.read_bytes()
+
+
+def test_send_test_sends_nothing_outside_the_council(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """R-CASCADE: nothing outside the council receives anything but the national list;
+    routing tricks that look internal are outside too (issue 10 §9)."""
+    for address in ("someone@gmail.example", "sue.manager%gmail.example@kent.test"):
+        code = main(["check-mailbox", "unit", "--state", str(tmp_path / "state"),
+                     "--send-test", address])
+        assert code == 1 and "refused" in capsys.readouterr().out
+    assert not list((tmp_path / "state").rglob("*.eml"))
+
+
+def test_send_test_on_microsoft_365_finds_the_copy_even_with_a_rewritten_message_id(
+        graph: tuple[FakeGraph, FakeEntra], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fake, entra = graph
+    fake.rewrite_message_ids = True
+    monkeypatch.setenv("MAILBOT_TEST_GRAPH_SECRET", entra.client_secret)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(entra.cert_file))
+    account = graph_account(fake, entra, "MAILBOT_TEST_GRAPH_SECRET")
+    config = routing_yaml(tmp_path, account, sender=account)
+    code = main(["check-mailbox", "unit", "--config", str(config), "--state",
+                 str(tmp_path / "state"), "--send-test", "sue.manager@kent.test"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "sent copy: found after" in out and fake.calls["send_mail"] == 1
+
+
+def test_send_test_says_plainly_when_the_copy_cannot_be_found() -> None:
+    from datetime import UTC, datetime
+
+    from mailbot.ports import RenderedMail
+    from mailbot.service.config_file import read_config
+    from mailbot.service.live_check import send_test
+
+    class Forgetful:
+        """Takes the mail, and can never find its copy."""
+
+        def send(self, mail: RenderedMail) -> None:
+            pass
+
+        def already_sent(self, message_id: str) -> bool | None:
+            return False
+
+        def close(self) -> None: ...
+
+    ticks = iter(range(0, 1000, 5))
+    config = read_config(DEFAULT_CONFIG)
+    ok, lines = send_test(config, Forgetful(), "sue.manager@kent.test",
+                          datetime(2026, 12, 4, tzinfo=UTC), wait=60, sleep=lambda s: None,
+                          clock=lambda: float(next(ticks)))
+    assert not ok and lines[-1][0] == "sent copy" and "NOT found within 60 s" in lines[-1][1]

@@ -13,7 +13,10 @@ What it is not: a schema validator, or proof that a real server agrees.
 from __future__ import annotations
 
 import base64
+import email.parser
+import email.policy
 import json
+import re
 import secrets
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -71,6 +74,8 @@ class FakeEws(FakeServer):
         # item id -> the per-item error GetItem answers for it (a message Exchange
         # cannot give as MIME: ErrorMimeContentConversionFailed, ErrorItemCorrupt, ...)
         self.unreadable: dict[str, str] = {}
+        # the Sent Items copy (and what leaves) gets a Message-ID of Exchange's own
+        self.rewrite_message_ids = False
         self._token_apps: dict[str, str] = {}
 
     @property
@@ -299,6 +304,10 @@ class FakeEws(FakeServer):
         for message in op.find(f"{{{M}}}Items") or []:
             self.created.append(message)
             mime = base64.b64decode(message.findtext(f"{{{T}}}MimeContent") or "")
+            if self.rewrite_message_ids:   # MS-OXCMAIL: a server may give its own
+                mime = re.sub(rb"(?im)^Message-ID:[^\r\n]*",
+                              f"Message-ID: <{secrets.token_hex(8)}@exchange.example>".encode(),
+                              mime, count=1)
             if disposition in ("SendOnly", "SendAndSaveCopy"):
                 self.store.sent.append(mime)
             if disposition == "SendAndSaveCopy":
@@ -367,8 +376,12 @@ def _folder_fields(folder: MailFolder) -> dict[str, str]:
 
 
 def _item_fields(item: Item) -> dict[str, str]:
-    return {"message:InternetMessageId": item.message_id, "item:ItemClass": item.item_class,
-            "item:Subject": item.subject}
+    """What a restriction can name: three fields, and each internet header as Exchange
+    keeps it, a named property in PS_INTERNET_HEADERS (`header:<lower-case name>`)."""
+    head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(item.mime)
+    headers = {f"header:{k.lower()}": str(v).strip() for k, v in head.items()}
+    return {**headers, "message:InternetMessageId": item.message_id,
+            "item:ItemClass": item.item_class, "item:Subject": item.subject}
 
 
 def _matches(rule: ET.Element, fields: dict[str, str]) -> bool:
@@ -383,6 +396,12 @@ def _matches(rule: ET.Element, fields: dict[str, str]) -> bool:
     if kind == "IsEqualTo":
         uri = rule.find(f"{{{T}}}FieldURI")
         constant = rule.find(f"{{{T}}}FieldURIOrConstant/{{{T}}}Constant")
+        extended = rule.find(f"{{{T}}}ExtendedFieldURI")
+        if extended is not None and constant is not None:
+            if extended.get("DistinguishedPropertySetId") != "InternetHeaders":
+                raise EwsError("ErrorInvalidRestriction")
+            name = f"header:{(extended.get('PropertyName') or '').lower()}"
+            return fields.get(name, "").lower() == (constant.get("Value") or "").lower()
         if uri is None or constant is None or uri.get("FieldURI") not in fields:
             raise EwsError("ErrorInvalidRestriction")
         return fields[uri.get("FieldURI", "")].lower() == (constant.get("Value") or "").lower()

@@ -185,10 +185,11 @@ def test_send_hands_over_the_rendered_mime_and_saves_a_copy_in_sent_items(
     sender = mailbox(ews_server).sender()
     data = raw(7).replace(ADDRESS.encode(), b"sm.north@kent.test")
     sender.send(RenderedMail("m7@kent.test", ("sm.north@kent.test", "miu@kent.test"), data))
-    assert ews_server.store.sent == [data]
-    assert ews_server.store.messages("sentitems") == [data]
+    sent = b"X-Mailbot-Outbox-Id: <m7@kent.test>\r\n" + data   # the rendered MIME, named
+    assert ews_server.store.sent == [sent]
+    assert ews_server.store.messages("sentitems") == [sent]
     (created,) = ews_server.created
-    assert base64.b64decode(created.findtext(f"{{{T}}}MimeContent") or "") == data
+    assert base64.b64decode(created.findtext(f"{{{T}}}MimeContent") or "") == sent
     bcc = [e.text for e in created.iter(f"{{{T}}}EmailAddress")]
     assert bcc == ["miu@kent.test"]   # in the envelope but not the headers
 
@@ -236,7 +237,7 @@ def test_a_sender_entry_with_the_mailbox_keys_sends_as_that_mailbox(
         "backend": "ews", "address": ADDRESS, "service_endpoint": ews_server.endpoint,
         "auth": "basic", "username": ews_server.username, "password": "env:EWS_PASSWORD"})
     sender.send(RenderedMail("m7@kent.test", ("sm.north@kent.test",), raw(7)))
-    assert ews_server.store.messages("sentitems") == [raw(7)]
+    assert ews_server.store.messages("sentitems") == [b"X-Mailbot-Outbox-Id: <m7@kent.test>\r\n" + raw(7)]
     with pytest.raises(ConfigError, match=r"sender\.folders: is not a known key"):
         EwsSender.from_settings({"backend": "ews", "address": ADDRESS, "auth": "basic",
                                  "service_endpoint": ews_server.endpoint, "folders": {}})
@@ -356,3 +357,17 @@ def test_an_unreadable_message_that_cannot_be_moved_is_reported_and_stays(
     assert [m.raw for m in mailbox(ews_server).fetch()] == [raw(1)]
     assert raw(0) in ews_server.store.messages("inbox")
     assert "stays in the inbox for a person" in caplog.text
+
+
+def test_the_sent_copy_is_found_where_exchange_rewrote_the_message_id(ews_server: FakeEws) -> None:
+    """Issue 13 §3: MS-OXCMAIL lets a server give a message a Message-ID of its own. The
+    sent copy is then found by the outbox header, searched as the named property
+    Exchange keeps it as (ExtendedFieldURI in the InternetHeaders set)."""
+    from mailbot.ports import RenderedMail
+    ews_server.rewrite_message_ids = True
+    sender = mailbox(ews_server).sender()
+    sender.send(RenderedMail("m21@kent.test", (ADDRESS,), raw(21)))
+    (copy,) = ews_server.store.messages("sentitems")
+    assert b"Message-ID: <m21@kent.test>" not in copy and b"X-Mailbot-Outbox-Id: <m21@kent.test>" in copy
+    assert sender.already_sent("m21@kent.test") is True
+    assert sender.already_sent("m22@kent.test") is False

@@ -7,13 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from mailbot.adapters.microsoft.graph_client import GraphClient, client_settings
-from mailbot.adapters.microsoft.mime import blind_copies
+from mailbot.adapters.microsoft.mime import blind_copies, with_outbox_id
 from mailbot.ports import RenderedMail
 
-# an internet header names the outbox entry, so that the sent copy is found even where
-# Exchange rewrote the Message-ID (MS-OXCMAIL lets a server do that); Graph filters
-# on it as a named property in the internet-headers set (PS_INTERNET_HEADERS)
-OUTBOX_HEADER = "X-Mailbot-Outbox-Id"
+# the outbox header (mime.OUTBOX_HEADER) as Graph names its named property
 _HEADER_PROPERTY = "String {00020386-0000-0000-C000-000000000046} Name x-mailbot-outbox-id"
 
 
@@ -29,7 +26,7 @@ class GraphSender:
         return cls(GraphClient(**client_settings(where, settings)))
 
     def send(self, mail: RenderedMail) -> None:
-        data = f"{OUTBOX_HEADER}: <{mail.message_id}>\r\n".encode() + mail.data
+        data = with_outbox_id(mail)
         bcc = blind_copies(mail)
         if bcc:  # Graph takes recipients from the MIME headers; it strips Bcc before delivery
             data = f"Bcc: {', '.join(bcc)}\r\n".encode() + data

@@ -11,6 +11,17 @@ import email.utils
 from mailbot.ports import RenderedMail
 
 ITEM_CLASS_HEADER = "X-Mailbot-Item-Class"
+# names the outbox entry on every mail sent through Exchange, so that the sent copy is
+# found even where Exchange gave the message a Message-ID of its own (MS-OXCMAIL allows
+# it): Exchange keeps an internet header as a named property in PS_INTERNET_HEADERS,
+# which EWS (ExtendedFieldURI, InternetHeaders) and Graph (singleValueExtendedProperties)
+# both filter on (issue 13)
+OUTBOX_HEADER = "X-Mailbot-Outbox-Id"
+
+
+def with_outbox_id(mail: RenderedMail) -> bytes:
+    """The MIME with the outbox header first."""
+    return f"{OUTBOX_HEADER}: <{mail.message_id}>\r\n".encode() + mail.data
 
 
 def mark_item_class(raw: bytes, item_class: str | None) -> bytes:
