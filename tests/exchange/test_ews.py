@@ -371,3 +371,25 @@ def test_the_sent_copy_is_found_where_exchange_rewrote_the_message_id(ews_server
     assert b"Message-ID: <m21@kent.test>" not in copy and b"X-Mailbot-Outbox-Id: <m21@kent.test>" in copy
     assert sender.already_sent("m21@kent.test") is True
     assert sender.already_sent("m22@kent.test") is False
+
+
+def test_a_back_off_of_minutes_is_honoured_across_polls_without_asking_again(
+        ews_server: FakeEws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 §7: EWS throttling documents back-offs of minutes (its example: 297 s).
+    A poll does not sleep that long, nor does the next poll ask again before it ends:
+    the server's wait is kept by the connection and honoured; after it, all is read."""
+    import time
+
+    from mailbot.adapters.microsoft import ews_connection
+    ews_server.store.deliver(raw(1))
+    ews_server.throttle("FindItem", times=1, back_off_ms=297_000)
+    box = mailbox(ews_server)
+    with pytest.raises(TransportError, match="297"):
+        list(box.fetch())
+    assert ews_server.calls["FindItem"] == 1
+    with pytest.raises(TransportError, match=r"not asked again for 29\d s"):
+        list(box.fetch())
+    assert ews_server.calls["FindItem"] == 1, "asked again before the server's wait was over"
+    real = time.monotonic
+    monkeypatch.setattr(ews_connection.time, "monotonic", lambda: real() + 300)
+    assert [m.raw for m in box.fetch()] == [raw(1)]

@@ -9,7 +9,8 @@ must not pull in its dependency tree or touch the network.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -58,6 +59,10 @@ class EwsConnection:
         self._scope = scope
         self._max_wait, self._max_retries = max_wait, max_retries
         self._account: Any = None
+        # until when (monotonic) the server asked for no more calls: its back-off was
+        # longer than a poll waits (EWS throttling documents minutes, e.g. 297 s); kept
+        # by the connection, so it outlives the account (closed at each pass's end)
+        self._busy_until = 0.0
         self._lock = threading.Lock()
 
     def account(self) -> Any:
@@ -99,11 +104,14 @@ class EwsConnection:
             auth_type={"oauth": OAUTH2, "ntlm": NTLM, "basic": BASIC}[self.auth],
             # pinned so exchangelib never guesses (ResolveNames) or autodiscovers
             version=Version(build=EXCHANGE_2016),
-            retry_policy=_patience(self._max_wait, self._max_retries),
+            retry_policy=_patience(self._max_wait, self._max_retries, self._stay_away),
             max_connections=1)
         return Account(primary_smtp_address=self.email, config=config, autodiscover=False,
                        access_type=IMPERSONATION if self.access_type == "impersonation" else DELEGATE,
                        default_timezone=UTC)
+
+    def _stay_away(self, seconds: float) -> None:
+        self._busy_until = max(self._busy_until, time.monotonic() + seconds)
 
     @property
     def retries(self) -> int:
@@ -119,6 +127,11 @@ class EwsConnection:
 
         denied = (ews.UnauthorizedError, ews.ErrorAccessDenied, ews.ErrorImpersonateUserDenied,
                   ews.ErrorNonExistentMailbox, ews.CASError, OAuth2Error)
+        left = self.busy_for()
+        if left > 0:   # the server asked for a wait longer than a poll's: honoured across polls
+            raise TransportError(
+                f"EWS {self.endpoint}: {doing}: the server asked mailbot to wait (ErrorServerBusy); "
+                f"not asked again for {left:.0f} s")
         try:
             yield
         except MailbotError:
@@ -138,6 +151,10 @@ class EwsConnection:
                 f"{self.access_type} rights on the mailbox") from e
         except (ews.EWSError, requests.RequestException, OSError) as e:
             raise TransportError(f"EWS {self.endpoint}: {doing} failed: {type(e).__name__}: {e}") from e
+
+    def busy_for(self) -> float:
+        """Seconds the server still asked mailbot to stay away (0: none)."""
+        return max(0.0, self._busy_until - time.monotonic())
 
     def close(self) -> None:
         with self._lock:
@@ -163,11 +180,12 @@ def connection_settings(where: str, settings: Mapping[str, Any],
     return s
 
 
-def _patience(max_wait: float, max_retries: int) -> Any:
+def _patience(max_wait: float, max_retries: int, stay_away: Callable[[float], None]) -> Any:
     """exchangelib's FaultTolerance, bounded: a server that stays busy becomes a
     TransportError after `max_retries` back-offs in a `max_wait` window instead of
-    an endless loop, and a 401 is a refusal, not throttling."""
-    import time
+    an endless loop, and a 401 is a refusal, not throttling. A back-off longer than
+    `max_wait` is not slept through in a poll: `stay_away` records it, and no call
+    is made until it has passed (across polls)."""
 
     from exchangelib.errors import RateLimitError, UnauthorizedError
     from exchangelib.protocol import FaultTolerance
@@ -179,6 +197,9 @@ def _patience(max_wait: float, max_retries: int) -> Any:
             self._recent: list[float] = []
 
         def back_off(self, seconds: float | None) -> None:
+            if seconds is not None and seconds > max_wait:
+                stay_away(seconds)
+                raise RateLimitError(f"the server asked for {seconds:.0f} s", wait=seconds)
             now = time.monotonic()
             self._recent = [t for t in self._recent if now - t < max_wait] + [now]
             if len(self._recent) > max_retries:
