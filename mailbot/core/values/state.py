@@ -157,12 +157,13 @@ def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[st
 class KeyedLookup:
     """Which open alerts have a given key (a child's Liberi ID and category, say),
     derived from a state's alerts and kept up to date by what changed since the
-    last question, not rebuilt: a lookup on 10,000 open alerts costs a pass in C
-    (`changed_keys`) instead of a Python pass over every alert.
+    last question (`changes`: read from an `Alerts`' lineage, else a pass in C),
+    not rebuilt by a Python pass over every alert.
 
-    It keeps its own copy of the mapping it last answered for, so a dict changed
-    in place after a question is still compared value by value. The answer is the
-    same as scanning every alert (a memo; the core stays a pure function)."""
+    It keeps the `Alerts` it last answered for (never changed in place), or its own
+    copy of a plain dict, so a dict changed in place after a question is still
+    compared value by value. The answer is the same as scanning every alert (a
+    memo; the core stays a pure function)."""
 
     def __init__(self, key: Callable[[Alert], Hashable | None]) -> None:
         self._key = key
