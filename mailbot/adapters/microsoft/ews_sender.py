@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,16 +50,16 @@ class EwsSender:
 _FIELD = "mailbot_outbox_id"
 
 
+@functools.cache
 def _outbox_field() -> str:
     """The outbox header as an exchangelib field of Message: an extended property in the
-    InternetHeaders set, registered once."""
+    InternetHeaders set, registered on first use."""
     from exchangelib import ExtendedProperty, Message
 
-    if _FIELD not in {f.name for f in Message.FIELDS}:
-        class OutboxId(ExtendedProperty):  # type: ignore[misc]
-            distinguished_property_set_id = "InternetHeaders"
-            property_name = OUTBOX_HEADER
-            property_type = "String"
+    class OutboxId(ExtendedProperty):  # type: ignore[misc]
+        distinguished_property_set_id = "InternetHeaders"
+        property_name = OUTBOX_HEADER
+        property_type = "String"
 
-        Message.register(_FIELD, OutboxId)
+    Message.register(_FIELD, OutboxId)
     return _FIELD

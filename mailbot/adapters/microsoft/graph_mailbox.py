@@ -104,13 +104,20 @@ class GraphMailbox:
         immutable (they survive a move or a soft delete), so a move by id would pull
         back a message a person filed or deleted meanwhile: where it is is asked first."""
         uid = quote(message.uid, safe="")
-        where = self.client.request("GET", f"/messages/{uid}?$select=parentFolderId",
-                                    ok=(200, 404))
-        if where.status_code == 404 or where.json().get("parentFolderId") != self._inbox():
+        if self._in_inbox(uid):
+            self._move_out(uid, folder)
+        else:
             log.info("mailbox %s: a handled message was moved or deleted by a person: left "
                      "where it is", self.name)
-        else:
-            self._move_out(uid, folder)
+        self._settled(message)
+
+    def _in_inbox(self, uid: str) -> bool:
+        where = self.client.request("GET", f"/messages/{uid}?$select=parentFolderId",
+                                    ok=(200, 404))
+        return where.status_code != 404 and where.json().get("parentFolderId") == self._inbox()
+
+    def _settled(self, message: InboxMessage) -> None:
+        """Out of the inbox (or no longer ours to move): not offered again."""
         if self._sync is not None:
             self._sync.inbox.pop(message.uid, None)
 
@@ -123,12 +130,8 @@ class GraphMailbox:
             except TransportError:
                 self._targets.pop(folder, None)  # look the folder up afresh next time
                 raise
-            if moved.status_code != 404:
-                break
-            where = self.client.request("GET", f"/messages/{uid}?$select=parentFolderId",
-                                        ok=(200, 404))
-            if where.status_code == 404 or where.json().get("parentFolderId") != self._inbox():
-                break  # a person already moved or deleted it
+            if moved.status_code != 404 or not self._in_inbox(uid):
+                break  # moved; or a person already moved or deleted it
             if attempt == 2:
                 raise TransportError(f"Graph: cannot move a message to {self._names[folder]}")
             self._targets.pop(folder, None)  # the folder itself went away: make it again
@@ -145,8 +148,7 @@ class GraphMailbox:
             done = self._batch_moves(chunk)
             for i, (message, folder) in enumerate(chunk):
                 if i in done:
-                    if self._sync is not None:
-                        self._sync.inbox.pop(message.uid, None)
+                    self._settled(message)
                 else:
                     self.acknowledge(message, folder)
 

@@ -132,8 +132,9 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
-        # what was built is alive and stays: frozen first, or the first collection
-        # after enabling would walk it all at once (the cost merely put off)
+        # what was built is alive and stays (the open store holds it): frozen first,
+        # or the first collection after enabling would walk it all at once, and every
+        # later full collection again (refcounting still frees what is replaced)
         gc.freeze()
         if was:
             gc.enable()

@@ -34,7 +34,6 @@ neither applied (docs/decisions.md).
 from __future__ import annotations
 
 import dataclasses
-import gc
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -130,9 +129,6 @@ class Store:
             ensure_folder(folder / name)
         store._cold.load()
         store._register.recover(hot.register_commit)
-        # what was just read lives as long as the process, mostly: later collections
-        # need not walk it each time (refcounting still frees what is replaced)
-        gc.freeze()
         return store
 
     @staticmethod

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Literal
 
 from mailbot.core import ids
@@ -40,7 +39,6 @@ def log_ref(ref: str) -> str:
     return f"{ref}{DUPLICATES_LOG}"
 
 
-@lru_cache(maxsize=65536)
 def _liberi(value: str | None) -> str:
     return _SPACE.sub("", value or "").casefold()
 
