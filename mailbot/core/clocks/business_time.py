@@ -20,6 +20,7 @@ Statutory clocks counted in real hours (T-72H, T-48H) do not use this module.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -119,6 +120,7 @@ def _windows(cursor: datetime, hours: BusinessHours, holidays: frozenset[date], 
         day += step
 
 
+@lru_cache(maxsize=4096)  # a pure sum on the calendar; a store's alerts share few days
 def _at(day: date, hour: int, tz: ZoneInfo) -> datetime:
     # hour 24 is the next midnight; a wall time inside a spring-forward gap is
     # resolved by zoneinfo's fold rules and normalised through UTC
