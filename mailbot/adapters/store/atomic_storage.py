@@ -18,13 +18,17 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+from mailbot.adapters.store.portable import can_fsync_folders, replace
 from mailbot.errors import StoreCorrupt
 
 TEMP_SUFFIX = ".tmp"
 
 
 def fsync_dir(folder: Path) -> None:
-    """Make a rename or a new entry in `folder` durable."""
+    """Make a rename or a new entry in `folder` durable. On Windows a folder cannot be
+    opened to fsync: NTFS makes its own renames durable."""
+    if not can_fsync_folders():
+        return
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -55,7 +59,7 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, durable: bool = 
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temp, path)
+        replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
