@@ -136,8 +136,12 @@ class MaildirMailbox:
         return any(key not in self._seen for key in self._listing())
 
     def deliver(self, raw: bytes) -> str:
-        """Drop a message into the inbox (tmp/ then new/), as a mail server would."""
-        return self._maildir.add(raw)
+        """Drop a message into the inbox (tmp/ then new/), as a mail server would; the
+        file private, as the state folder's files are (the stdlib follows the umask)."""
+        key = self._maildir.add(raw)
+        with contextlib.suppress(OSError):
+            os.chmod(self.path / "new" / key, PRIVATE_FILE)
+        return key
 
     def folder_keys(self, folder: Folder) -> list[str]:
         """Keys of the messages in a subfolder (for the demo and tests)."""

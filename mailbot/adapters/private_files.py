@@ -80,28 +80,34 @@ def tighten(folder: Path) -> Tightened:
     done = Tightened()
     if not ENFORCED:
         return done
-    _fix(folder, os.lstat(folder), done)
-    for top, folders, files in os.walk(folder):
-        for name in [*folders, *files]:
-            path = Path(top) / name
-            try:
-                info = os.lstat(path)
-            except FileNotFoundError:
-                continue          # gone while we walked (a message moved)
-            _fix(path, info, done)
+    _fix(str(folder), os.lstat(folder).st_mode, done)
+    pending = [str(folder)]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    try:
+                        mode = entry.stat(follow_symlinks=False).st_mode
+                    except FileNotFoundError:
+                        continue          # a message moved while we walked
+                    if mode & 0o077:
+                        _fix(entry.path, mode, done)
+                    if stat.S_ISDIR(mode):
+                        pending.append(entry.path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue                      # gone while we walked
     return done
 
 
-def _fix(path: Path, info: os.stat_result, done: Tightened) -> None:
-    mode = stat.S_IMODE(info.st_mode)
-    if stat.S_ISLNK(info.st_mode) or not mode & 0o077:
+def _fix(path: str, mode: int, done: Tightened) -> None:
+    if stat.S_ISLNK(mode) or not mode & 0o077:
         return
-    wanted = PRIVATE_FOLDER if stat.S_ISDIR(info.st_mode) else PRIVATE_FILE
+    wanted = PRIVATE_FOLDER if stat.S_ISDIR(mode) else PRIVATE_FILE
     try:
         os.chmod(path, wanted)
     except FileNotFoundError:
         return
     except OSError as error:
-        done.failed.append((path, error.strerror or str(error)))
+        done.failed.append((Path(path), error.strerror or str(error)))
         return
-    done.fixed.append((path, info.st_mode))
+    done.fixed.append((Path(path), mode))

@@ -18,22 +18,15 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from mailbot.adapters.store.portable import can_fsync_folders, replace
+from mailbot.adapters.store.portable import fsync_folder, replace
 from mailbot.errors import StoreCorrupt
 
 TEMP_SUFFIX = ".tmp"
 
 
 def fsync_dir(folder: Path) -> None:
-    """Make a rename or a new entry in `folder` durable. On Windows a folder cannot be
-    opened to fsync: NTFS makes its own renames durable."""
-    if not can_fsync_folders():
-        return
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Make a rename or a new entry in `folder` durable (portable.fsync_folder)."""
+    fsync_folder(folder)
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:

@@ -35,8 +35,16 @@ def pwrite(fd: int, data: bytes | memoryview, offset: int) -> int:
     return os.write(fd, data)
 
 
-def can_fsync_folders() -> bool:
-    return hasattr(os, "O_DIRECTORY") and not WINDOWS
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new entry in `folder` durable. Windows cannot open a folder
+    to fsync it: NTFS makes its own renames durable, so there is nothing to do."""
+    if WINDOWS or not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def replace(source: Path, target: Path) -> None:
