@@ -17,8 +17,8 @@ def mailbot(*args: str, umask: int = 0o022, python_path: str | None = None,
     default), so a test cannot pass only because the runner's umask is strict."""
     paths = [p for p in (python_path, str(ROOT), os.environ.get("PYTHONPATH")) if p]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    code = ("import os, sys; os.umask(%d); from mailbot.cli import main; "
-            "sys.exit(main(sys.argv[1:]))" % umask)
+    code = (f"import os, sys; os.umask({umask:#o}); from mailbot.cli import main; "
+            "sys.exit(main(sys.argv[1:]))")
     return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
 
