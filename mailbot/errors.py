@@ -57,3 +57,7 @@ class TransportError(MailbotError):
 
     permanent: bool = False
     maybe_sent: bool = False
+
+
+class StoreTooNew(StoreError):
+    """The store was written by a newer mailbot: this one must not touch it."""

@@ -14,6 +14,7 @@ import re
 import socket
 from pathlib import Path
 
+from mailbot.adapters.private_files import make_private_folder, open_private
 from mailbot.errors import TransportError
 from mailbot.ports import RenderedMail
 
@@ -36,7 +37,7 @@ class FileSender:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         for sub in ("tmp", "new", "cur"):
-            (self.path / sub).mkdir(parents=True, exist_ok=True)
+            make_private_folder(self.path / sub)
 
     def send(self, mail: RenderedMail) -> None:
         if self.already_sent(mail.message_id):
@@ -45,7 +46,8 @@ class FileSender:
         envelope = f"{ENVELOPE_HEADER}: {', '.join(mail.envelope_to)}\r\n".encode("ascii")
         tmp = self.path / "tmp" / f"{name}.{os.getpid()}.{socket.gethostname()}"
         try:
-            with open(tmp, "wb") as fh:
+            # private: the mail holds a child's name (issue 14, section 8)
+            with open(open_private(tmp, os.O_WRONLY | os.O_TRUNC), "wb") as fh:
                 fh.write(envelope + mail.data)
                 fh.flush()
                 os.fsync(fh.fileno())

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from mailbot.adapters.private_files import PRIVATE_FILE, make_private_folder
 from mailbot.ports import Folder, InboxMessage
 
 SUBFOLDERS: dict[Folder, str] = {
@@ -35,12 +36,15 @@ class MaildirMailbox:
         # the stdlib makes new/cur/tmp only when it makes the folder itself; an
         # empty folder made by hand (or a half-made one) must work as well
         for sub in ("tmp", "new", "cur"):
-            (self.path / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_folder(self.path / sub)
         self._maildir = mailbox.Maildir(self.path, factory=None, create=True)
         existing = set(self._maildir.list_folders())
         for folder in SUBFOLDERS.values():
             if folder not in existing:
                 self._maildir.add_folder(folder)
+                # the stdlib makes its marker file as the umask allows (0644 by default)
+                with contextlib.suppress(OSError):
+                    os.chmod(self.path / f".{folder}" / "maildirfolder", PRIVATE_FILE)
         self._poll_every = poll_every
         self._sleep = sleep
         self._seen: set[str] = set()   # keys the last fetch() yielded
@@ -132,8 +136,12 @@ class MaildirMailbox:
         return any(key not in self._seen for key in self._listing())
 
     def deliver(self, raw: bytes) -> str:
-        """Drop a message into the inbox (tmp/ then new/), as a mail server would."""
-        return self._maildir.add(raw)
+        """Drop a message into the inbox (tmp/ then new/), as a mail server would; the
+        file private, as the state folder's files are (the stdlib follows the umask)."""
+        key = self._maildir.add(raw)
+        with contextlib.suppress(OSError):
+            os.chmod(self.path / "new" / key, PRIVATE_FILE)
+        return key
 
     def folder_keys(self, folder: Folder) -> list[str]:
         """Keys of the messages in a subfolder (for the demo and tests)."""

@@ -19,6 +19,7 @@ from mailbot.adapters.bank_holidays import bank_holidays
 from mailbot.adapters.chart import trend_chart
 from mailbot.adapters.digest_mail import CHART, digest_outgoing
 from mailbot.adapters.microsoft.exchange_online import warnings as ews_online_warnings
+from mailbot.adapters.private_files import make_private_folder
 from mailbot.adapters.render import Renderer as TemplateRenderer
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.adapters.store import Store as FolderStore
@@ -128,7 +129,7 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
         config = read_config(config or DEFAULT_CONFIG)
     state_dir = Path(state_dir)
     if store is None or mailboxes is None or sender is None:
-        state_dir.mkdir(parents=True, exist_ok=True)
+        make_private_folder(state_dir)
     if store is None:
         store = FolderStore.open(state_dir)
     if mailboxes is None:

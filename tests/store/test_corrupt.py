@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.adapters.store import Store
-from mailbot.errors import StoreCorrupt, StoreError
+from mailbot.errors import StoreCorrupt, StoreError, StoreTooNew
 
 from .conftest import decide, make_alert, make_event, make_seen
 
@@ -38,7 +38,9 @@ DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "garbage": lambda good: b"\x00\xff not json at all \x13",
     "empty": lambda good: b"",
     "not tables": lambda good: b"[1, 2, 3]",
-    "schema 2": lambda good: rewrite_meta(good, schema_version=2),
+    # a version mailbot never wrote (a newer one is refused as StoreTooNew: tests/ops)
+    "schema 0": lambda good: rewrite_meta(good, schema_version=0),
+    "schema not a number": lambda good: rewrite_meta(good, schema_version="2"),
     "no schema": drop_meta,
     "bad secret": lambda good: rewrite_meta(good, secret="c2hvcnQ="),
 }
@@ -60,7 +62,8 @@ def test_a_damaged_hot_file_is_refused_by_name_and_left_untouched(folder: Path, 
 
 def test_a_wrong_schema_version_says_which_version_it_found(folder: Path) -> None:
     (folder / "db.json").write_bytes(rewrite_meta(made_store(folder), schema_version=7))
-    with pytest.raises(StoreCorrupt, match="schema version 7"):
+    # issue 14: a version newer than this code is refused as such, not called damage
+    with pytest.raises(StoreTooNew, match="store schema 7"):
         Store.open(folder)
 
 

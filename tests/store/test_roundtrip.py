@@ -11,6 +11,7 @@ import pytest
 from tinydb import TinyDB
 
 from mailbot.adapters.store import Store
+from mailbot.adapters.store.hotfile import SCHEMA_VERSION
 from mailbot.core.values.alert import Timer, Wait
 from mailbot.core.values.form import Contact
 from mailbot.core.values.state import HeldForm
@@ -40,7 +41,7 @@ def test_the_hot_file_is_a_tinydb_database_with_a_schema_version(folder: Path, t
         store.commit(decide([make_alert("KA-2024-0001")]))
     copy = shutil.copy(folder / "db.json", tmp_path / "copy.json")
     with TinyDB(copy) as db:
-        assert db.table("meta").get(doc_id=1)["schema_version"] == 1
+        assert db.table("meta").get(doc_id=1)["schema_version"] == SCHEMA_VERSION == 2
         assert "KA-2024-0001" in db.table("state").get(doc_id=1)["alerts"]
 
 

@@ -14,7 +14,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from mailbot.adapters.private_files import make_private_folder
 from mailbot.adapters.store.atomic_storage import dumps, fsync_dir
+from mailbot.adapters.store.portable import pread, pwrite
 from mailbot.errors import StoreCorrupt
 
 _CHUNK = 1 << 16
@@ -64,7 +66,7 @@ def committed_length(path: Path) -> int:
         end = os.fstat(fd).st_size
         while end > 0:
             start = max(0, end - _CHUNK)
-            chunk = os.pread(fd, end - start, start)
+            chunk = pread(fd, end - start, start)
             newline = chunk.rfind(b"\n")
             if newline >= 0:
                 return start + newline + 1
@@ -85,13 +87,13 @@ def last_record(path: Path) -> dict[str, Any] | None:
         start = end
         while start > 0:
             begin = max(0, start - _CHUNK)
-            chunk = os.pread(fd, start - begin, begin)
+            chunk = pread(fd, start - begin, begin)
             newline = chunk.rfind(b"\n")
             if newline >= 0:
                 start = begin + newline + 1
                 break
             start = begin
-        line = os.pread(fd, length - start, start)
+        line = pread(fd, length - start, start)
     finally:
         os.close(fd)
     return parse_line(path, line, "last")
@@ -120,7 +122,7 @@ def append_records(
         view = memoryview(b"".join(lines))
         position = offsets[0]
         while view:
-            written = os.pwrite(fd, view, position)
+            written = pwrite(fd, view, position)
             view, position = view[written:], position + written
         if durable:
             os.fsync(fd)
@@ -134,5 +136,5 @@ def append_records(
 def ensure_folder(folder: Path) -> None:
     """Create `folder` (one level) durably."""
     if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(folder)
         fsync_dir(folder.parent)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from mailbot.adapters.private_files import PRIVATE_FOLDER
 from mailbot.adapters.store.appendlog import ensure_folder
 from mailbot.adapters.store.atomic_storage import (
     atomic_write_bytes,
@@ -52,7 +53,7 @@ class Archive:
             if durable:
                 ensure_folder(month)
             else:
-                month.mkdir(exist_ok=True)
+                month.mkdir(exist_ok=True, mode=PRIVATE_FOLDER)
             path = month / f"{file_name(alert.ref)}.json"
             if self._count is not None and not path.exists():
                 self._count += 1

@@ -18,18 +18,15 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+from mailbot.adapters.store.portable import fsync_folder, replace
 from mailbot.errors import StoreCorrupt
 
 TEMP_SUFFIX = ".tmp"
 
 
 def fsync_dir(folder: Path) -> None:
-    """Make a rename or a new entry in `folder` durable."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Make a rename or a new entry in `folder` durable (portable.fsync_folder)."""
+    fsync_folder(folder)
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -55,7 +52,7 @@ def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, durable: bool = 
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temp, path)
+        replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()

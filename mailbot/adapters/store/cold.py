@@ -10,7 +10,6 @@ the record in both places, never in neither, and the retry adds nothing.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from mailbot.adapters.store.archive import Archive
 from mailbot.adapters.store.coldlog import MonthlyLog
 from mailbot.adapters.store.events import EventLogs
 from mailbot.adapters.store.hotfile import Hot
+from mailbot.adapters.store.portable import sync_all
 from mailbot.adapters.store.record_json import (
     outbox_from_json,
     outbox_to_json,
@@ -97,7 +97,7 @@ class ColdFiles:
         self.events.flush(events, durable=False)
         self.put_seen(seen, durable=False)
         self.put_sent(sent, durable=False)
-        os.sync()
+        sync_all()
 
 
 def _month(at: datetime) -> str:

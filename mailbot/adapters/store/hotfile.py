@@ -1,7 +1,7 @@
 """The hot state's contents, and its snapshot's TinyDB layout (`state/db.json`).
 
 Tables, each a TinyDB table of documents keyed "1", "2", ...:
-  meta     {"schema_version": 1, "secret": base64, "latest": ISO time,
+  meta     {"schema_version": 2 (migrate.py), "secret": base64, "latest": ISO time,
             "register_commit": n (once the register has changed),
             "journal": n (the last journal segment this snapshot includes, once any)}
   state    the State (open alerts, counters, ...)
@@ -43,10 +43,11 @@ from mailbot.adapters.store.record_json import (
 )
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.state import Alerts, State
-from mailbot.errors import StoreCorrupt
+from mailbot.errors import StoreCorrupt, StoreTooNew
 from mailbot.records import OutboxEntry, SeenRecord
 
-SCHEMA_VERSION = 1
+# the store's layout version; migrate.py brings older stores forward
+SCHEMA_VERSION = 2
 TABLES = ("meta", "state", "cursors", "closing", "events", "seen", "outbox")
 
 
@@ -174,11 +175,20 @@ def _meta(path: Path, table: dict[str, Any]) -> dict[str, Any]:
     meta = table.get("1")
     if not isinstance(meta, dict) or "schema_version" not in meta:
         raise StoreCorrupt(f"{path}: no schema version: not a mailbot store, or damaged")
-    if meta["schema_version"] != SCHEMA_VERSION:
-        raise StoreCorrupt(
-            f"{path}: schema version {meta['schema_version']!r}; "
-            f"this mailbot reads version {SCHEMA_VERSION}"
+    version = meta["schema_version"]
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise StoreTooNew(
+            f"{path}: written by a newer mailbot (store schema {version}; this mailbot knows "
+            f"up to {SCHEMA_VERSION}); run the newer mailbot, which wrote it"
         )
+    if isinstance(version, int) and 1 <= version < SCHEMA_VERSION:
+        raise StoreCorrupt(
+            f"{path}: store schema {version}, older than this mailbot's {SCHEMA_VERSION}: "
+            "any command that opens the store (mailbot status) upgrades it, after a backup"
+        )
+    if version != SCHEMA_VERSION:
+        raise StoreCorrupt(f"{path}: schema version {version!r} was never written by mailbot; "
+                           "restore the folder from a backup")
     return meta
 
 

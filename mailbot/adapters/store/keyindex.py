@@ -28,8 +28,10 @@ import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from mailbot.adapters.private_files import PRIVATE_FOLDER
 from mailbot.adapters.store.appendlog import append_records, iter_records
 from mailbot.adapters.store.atomic_storage import fsync_dir
+from mailbot.adapters.store.portable import pwrite
 
 _ENTRY = struct.Struct("<8sIQ")      # hash, month (YYYYMM), offset
 SIZE = _ENTRY.size
@@ -91,7 +93,7 @@ class KeyIndex:
         if not by_bucket:
             return
         created = False
-        self.folder.mkdir(exist_ok=True)
+        self.folder.mkdir(exist_ok=True, mode=PRIVATE_FOLDER)
         for path, packed in sorted(by_bucket.items()):
             created |= not path.exists()
             self._buckets.pop(path, None)    # read afresh (a torn tail may have been cut)
@@ -118,7 +120,7 @@ class KeyIndex:
 
     def mark_months(self, months: Sequence[str], *, durable: bool = True) -> None:
         if months:
-            self.folder.mkdir(exist_ok=True)
+            self.folder.mkdir(exist_ok=True, mode=PRIVATE_FOLDER)
             append_records(self._months_path, [{"month": m} for m in months], durable=durable)
 
 
@@ -131,7 +133,7 @@ def _append(path: Path, data: bytes, *, durable: bool) -> None:
             os.ftruncate(fd, whole)     # the torn last entry of an earlier crash
         view, position = memoryview(data), whole
         while view:
-            written = os.pwrite(fd, view, position)
+            written = pwrite(fd, view, position)
             view, position = view[written:], position + written
         if durable:
             os.fsync(fd)

@@ -1,7 +1,7 @@
 """The store: a hot state journalled write by write, append-only cold files for history.
 
 Layout of a state folder:
-  lock                    flock held by the one process using the folder
+  lock, lock.pid          the lock held by the one process using the folder (lock.py)
   db.json                 the hot state's snapshot: a TinyDB file (hotfile.py)
   db.json.NNNNNNNN        journal segments: what each write since the snapshot changed
   events/<REF>.jsonl      each alert's event log, append-only
@@ -9,6 +9,9 @@ Layout of a state folder:
   seen/YYYY-MM.jsonl, sent/YYYY-MM.jsonl   finished seen-records and sent mail,
   seen/index/, sent/index/                 and their key indexes (keyindex.py)
   register/               the register of other councils' alerts (store/register.py)
+  backups/pre-migrate-*/  the store as it was before each schema upgrade (migrate.py)
+
+Folders are 0700 and files 0600, and checked at every open (private_files.py).
 
 A write is one journal segment holding what changed (journal.py), fsynced and
 renamed into place before the write returns: the segment's rename is the
@@ -42,7 +45,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from mailbot.adapters.store import cold, hotfile, journal
+from mailbot.adapters.private_files import make_private_folder, tighten
+from mailbot.adapters.store import cold, hotfile, journal, migrate
 from mailbot.adapters.store.appendlog import ensure_folder
 from mailbot.adapters.store.atomic_storage import atomic_write_chunks, remove_stale_temps
 from mailbot.adapters.store.cold import ColdFiles
@@ -93,7 +97,7 @@ class Store:
         if not folder.is_dir():
             if not create:
                 raise StoreError(f"{folder}: no mailbot store here (no such folder)")
-            folder.mkdir(parents=True)
+            make_private_folder(folder)
         lock = FolderLock.acquire(folder)
         try:
             return cls._open_locked(folder, lock, create)
@@ -105,6 +109,10 @@ class Store:
     def _open_locked(cls, folder: Path, lock: FolderLock, create: bool) -> Store:
         path = folder / HOT_NAME
         remove_stale_temps(folder)
+        migrate.bring_forward(folder)       # an older store, backed up first
+        loose = tighten(folder)             # section 8: checked at every start
+        if loose:
+            log.warning("%s", loose.describe())
         snapshot = hotfile.read(path)
         if snapshot is None:
             if not create:
