@@ -76,6 +76,7 @@ def _service(args: Any) -> Any:
 
 def cmd_run(args: Any) -> int:
     service = _service(args)
+    _tighten_all(service.store.folder)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -86,6 +87,16 @@ def cmd_run(args: Any) -> int:
             mailbox.close()
         service.store.close()
     return 0
+
+
+def _tighten_all(folder: Path) -> None:
+    """Issue 14 §8: the long-running bot walks its whole state folder once at start
+    (each open checks only the folder's top level: see private_files.tighten)."""
+    from mailbot.adapters.private_files import tighten
+
+    loose = tighten(folder)
+    if loose:
+        logging.getLogger("mailbot").warning("%s", loose.describe())
 
 
 @contextmanager

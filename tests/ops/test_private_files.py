@@ -60,12 +60,23 @@ def test_files_opened_to_others_are_tightened_at_the_next_start_with_a_warning(
 
     with caplog.at_level(logging.WARNING), Store.open(state):
         pass
+    # each open checks the top level: enough that nobody else can reach anything
+    # (a file's own mode does not matter inside a folder only its owner may enter)
+    assert loose_paths(state) == [f"{eml.relative_to(tmp_path)} 664"]
+    assert all(not (folder.stat().st_mode & 0o077) for folder in eml.parents
+               if folder == state or state in folder.parents)
+    warning = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert "3 path(s) in the state folder could be read by other users" in warning
+    assert "db.json (-rw-r--r--)" in warning
+    assert "Jordan" not in warning, "the log names files, never children"
 
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        from mailbot.cli import _tighten_all
+        _tighten_all(state)             # what `mailbot run` does at start: the whole folder
     assert loose_paths(state) == []
     warning = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
-    assert "4 path(s) in the state folder could be read by other users" in warning
-    assert "db.json (-rw-r--r--)" in warning and eml.name in warning
-    assert "Jordan" not in warning, "the log names files, never children"
+    assert "1 path(s)" in warning and eml.name in warning
 
 
 def test_a_symbolic_link_in_the_state_folder_is_not_followed(tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ class Store:
         path = folder / HOT_NAME
         remove_stale_temps(folder)
         migrate.bring_forward(folder)       # an older store, backed up first
-        loose = tighten(folder)             # section 8: checked at every start
+        loose = tighten(folder, deep=False)  # section 8: checked at every open
         if loose:
             log.warning("%s", loose.describe())
         snapshot = hotfile.read(path)
