@@ -455,3 +455,19 @@ def test_the_sent_copy_is_found_where_exchange_rewrote_the_message_id(
     assert sender.already_sent("m13@kent.test") is True
     assert sender.already_sent("m14@kent.test") is False
     assert graph_server.calls["search_folder"] == 4, "by Message-ID, then by the header: twice"
+
+
+def test_a_message_a_person_soft_deleted_meanwhile_still_resolves_and_is_left_deleted(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """Issue 13 §4: Shift+Delete puts a message in Recoverable Items/Deletions, still in
+    the mailbox, so its immutable id resolves (GET answers 200 with that parentFolderId);
+    acknowledging it leaves it there rather than moving it back into Processed."""
+    graph_server.store.deliver(raw(1))
+    box = mailbox(graph_server, cursors)
+    (message,) = box.fetch()
+    graph_server.store.soft_delete(message.uid)
+    box.acknowledge(message, "processed")
+    assert graph_server.calls["get_message"] == 1, "the soft-deleted message did not resolve"
+    assert graph_server.store.messages("recoverableitemsdeletions") == [raw(1)]
+    assert graph_server.calls["move"] == 0
+    assert list(box.fetch()) == []
