@@ -57,3 +57,13 @@ class TransportError(MailbotError):
 
     permanent: bool = False
     maybe_sent: bool = False
+
+
+class ServerBusy(TransportError):
+    """The server asked mailbot to make no calls to it until `until` (a Unix time):
+    EWS ErrorServerBusy with a long BackOffMilliseconds, Graph 429 with Retry-After.
+    A wait, not a fault: nothing is lost, the mailbox is read once the time has passed."""
+
+    def __init__(self, message: str, until: float) -> None:
+        super().__init__(message)
+        self.until = until

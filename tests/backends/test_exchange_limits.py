@@ -5,10 +5,32 @@ still handles every message once, moves none twice and loses none."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
+from mailbot.adapters.store import Store
+from tests.backends.configs import ADDRESS, ews_account, routing_yaml
 from tests.backends.conftest import Backend
 from tests.backends.test_behaviour import ids, new_form
+from tests.exchange.fake_ews import FakeEws
+from tests.workflow.conftest import form_body
+
+
+def backlog_form(n: int) -> bytes:
+    """A new C3 form, as the crash test's backlog writes them (a day old)."""
+    now = datetime.now(UTC)
+    when = (now - timedelta(days=1)).strftime("%d/%m/%Y %H:%M")
+    return (f"From: Kim Lead <kim.lead@kent.test>\r\nTo: {ADDRESS}\r\nSubject: Alert C3 ({n})\r\n"
+            f"Date: {format_datetime(now)}\r\nMessage-ID: <limits.{n}@kent.test>\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            + form_body("C3", Liberi_ID=f"66{n:05d}", Date_and_time_of_incident=when)
+            + "\r\n").encode()
 
 
 def test_a_message_a_person_soft_deleted_before_it_was_filed_stays_deleted(
@@ -36,3 +58,55 @@ def test_a_message_a_person_soft_deleted_before_it_was_filed_stays_deleted(
         "the bot pulled a message a person had deleted back into Processed"
     assert graph_backend.list_folder("inbox") == []
     assert len(service.store.load().alerts) == 3
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def once(config: Path, state: Path, env: dict[str, str], *, ahead: float = 0.0) -> str:
+    """`python -m mailbot once` as cron starts it: a process of its own. `ahead`: that
+    process's wall clock is so many seconds fast (time has passed, for the server's wait)."""
+    args = ["once", "--config", str(config), "--state", str(state)]
+    command = [sys.executable, "-m", "mailbot", *args] if not ahead else [
+        sys.executable, "-c",
+        f"import sys, time; real = time.time; time.time = lambda: real() + {ahead!r}; "
+        f"from mailbot.cli import main; sys.exit(main({args!r}))"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_an_ews_wait_of_minutes_holds_across_once_processes_and_nothing_is_lost(
+        tmp_path: Path) -> None:
+    """Issue 13 §7 (EWS): one message of a GetItem batch answered ErrorServerBusy with a
+    back-off of 297 s (Microsoft's example). The first `mailbot once` handles the rest
+    and says the mailbox is waiting; the next `once` within the wait makes no EWS call
+    at all (the end of the wait is in the store's cursors) and says so again; once the
+    wait is over, that message is handled and all three are filed, each moved once."""
+    with FakeEws() as ews:
+        forms = [backlog_form(n) for n in (1, 2, 3)]
+        uids = [ews.store.deliver(raw) for raw in forms]
+        ews.busy_item(uids[1], back_off_ms=297_000)
+        config = routing_yaml(tmp_path, ews_account(ews, "MAILBOT_TEST_EWS_PASSWORD"))
+        state = tmp_path / "state"
+        env = {**os.environ, "MAILBOT_TEST_EWS_PASSWORD": ews.password, "PYTHONPATH": str(ROOT)}
+
+        first = once(config, state, env)
+        assert "handled 2 message(s)" in first and re.search(r"unit: waiting 29\d s", first), first
+        calls = sum(ews.calls.values())
+
+        second = once(config, state, env)
+        assert sum(ews.calls.values()) == calls, "a new process called EWS inside the wait"
+        assert "handled 0 message(s)" in second and "unit: waiting" in second, second
+
+        third = once(config, state, env, ahead=300)
+        assert "waiting" not in third, third
+        assert ews.store.messages("inbox") == []
+        assert sorted(ews.store.messages("Processed")) == sorted(forms), "a form was lost"
+        assert ews.calls["MoveItem"] == 1, "handled messages were moved in more than one call"
+        store = Store.open(state)
+        try:
+            assert len(store.load().alerts) == 3
+            assert store.cursor("unit:ews-busy") is None, "a wait that is over was kept"
+        finally:
+            store.close()
