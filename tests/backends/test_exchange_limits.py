@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from mailbot.adapters.store import Store
+from mailbot.service.bootstrap import DEFAULT_CONFIG
 from tests.backends.configs import ADDRESS, ews_account, routing_yaml
 from tests.backends.conftest import Backend
 from tests.backends.test_behaviour import ids, new_form
 from tests.exchange.fake_ews import FakeEws
+from tests.exchange.fake_graph import FakeGraph
 from tests.workflow.conftest import form_body
 
 
@@ -109,4 +111,58 @@ def test_an_ews_wait_of_minutes_holds_across_once_processes_and_nothing_is_lost(
             assert len(store.load().alerts) == 3
             assert store.cursor("unit:ews-busy") is None, "a wait that is over was kept"
         finally:
+            store.close()
+
+
+class MovingClock:
+    """The monotonic clock of the fake Graph's window and of the client's budget."""
+
+    def __init__(self) -> None:
+        self.t = 5000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_graph_backlog_is_read_within_the_request_budget_each_message_downloaded_once(
+        tmp_path: Path) -> None:
+    """Issue 13 §7 (Graph): Outlook allows an app a number of requests per mailbox in
+    10 minutes (10,000; here 100, on a clock the test moves) and a backlog left in
+    the inbox needs more than that. Each pass stops while there is room to file what
+    it read, and the next pass (ten minutes on) carries on from there: the server
+    never has to refuse a request, no message is downloaded twice, the inbox is not
+    listed afresh each pass, and every form is handled once and filed."""
+    from mailbot.adapters.file_sender import FileSender
+    from mailbot.adapters.microsoft.graph_mailbox import GraphMailbox
+    from mailbot.service.bootstrap import bootstrap
+    from tests.exchange.fake_graph import TOKEN
+
+    clock = MovingClock()
+    with FakeGraph(request_limit=100, clock=clock) as fake:
+        forms = [backlog_form(n) for n in range(60)]
+        for raw in forms:
+            fake.store.deliver(raw)
+        state = tmp_path / "state"
+        store = Store.open(state)
+        box = GraphMailbox("unit", mailbox=ADDRESS, tenant_id="kent", client_id="app-id",
+                           base_url=fake.base_url, token_provider=lambda: TOKEN,
+                           cursor_store=store, request_budget=(100, 600.0), clock=clock)
+        service = bootstrap(DEFAULT_CONFIG, state, store=store, mailboxes={"unit": box},
+                            sender=FileSender(state / "outbox"))
+        try:
+            passes = 0
+            while fake.store.messages("inbox") and passes < 10:
+                service.once()
+                passes += 1
+                clock.t += 600          # the next pass, ten minutes on
+            assert passes >= 3, "the backlog fitted in one pass: the test shows nothing"
+            assert fake.over_limit == 0, "Graph had to refuse requests over its limit"
+            assert fake.store.messages("inbox") == []
+            assert sorted(fake.store.messages("Processed")) == sorted(forms)
+            assert len(fake.downloads) == 60 and max(fake.downloads.values()) == 1, \
+                f"messages downloaded again: {sorted(fake.downloads.values())[-5:]}"
+            assert fake.calls["delta"] <= 2 + passes, "the inbox was listed afresh each pass"
+            assert len(store.load().alerts) == 60
+        finally:
+            box.close()
             store.close()

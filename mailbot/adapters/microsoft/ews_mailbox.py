@@ -4,7 +4,8 @@ The inbox is the queue: a handled message is moved out of it, so listing the
 inbox (FindItem for ids, oldest first, then GetItem for the MIME) yields exactly
 what is still to do. A restart lists again and misses nothing; anything yielded
 twice is caught by the store's raw-hash dedup. That is why this adapter keeps
-no sync state, unlike the Graph one.
+no sync state, unlike the Graph one (only, with the cursors, the end of a wait
+the server asked for: see ews_connection).
 
 exchangelib is imported inside the functions that need it: importing mailbot
 must not pull in its dependency tree or touch the network.
