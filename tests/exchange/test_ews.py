@@ -427,3 +427,17 @@ def test_a_long_back_off_on_one_message_ends_the_pass_after_the_rest_and_is_kept
     with pytest.raises(ServerBusy, match=r"not asked again for 29\d s"):
         list(mailbox(ews_server, cursor_store=cursors).fetch())
     assert sum(ews_server.calls.values()) == calls, "a new process asked during the wait"
+
+
+def test_a_damaged_saved_wait_neither_crashes_nor_silences_the_mailbox_for_long(
+        ews_server: FakeEws, cursors: DictCursors) -> None:
+    """Hostile state: the saved end of a wait unreadable (read as no wait), or absurdly
+    far off (a clock set wrong): believed for an hour at most, never for days."""
+    from mailbot.errors import ServerBusy
+    ews_server.store.deliver(raw(1))
+    cursors.values["unit:ews-busy"] = "not a time"
+    assert [m.raw for m in mailbox(ews_server, cursor_store=cursors).fetch()] == [raw(1)]
+    cursors.values["unit:ews-busy"] = "1e12"
+    with pytest.raises(ServerBusy) as waited:
+        list(mailbox(ews_server, cursor_store=cursors).fetch())
+    assert waited.value.until - __import__("time").time() <= 3600

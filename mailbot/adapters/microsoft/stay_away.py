@@ -13,6 +13,10 @@ import time
 
 from mailbot.adapters.microsoft.settings import CursorStore
 
+# the longest wait believed: a server's back-off is minutes; a saved value beyond this
+# (a clock set wrong, a damaged state file) must not silence a mailbox for days
+LONGEST = 3600.0
+
 
 class StayAway:
     """The end of the server's wait, loaded from `store[key]` on first use."""
@@ -33,7 +37,7 @@ class StayAway:
             except ValueError:
                 saved = 0.0     # unreadable: no wait (the server will say again if it must)
             self._saved = saved or None
-            self._until = max(self._until, time.monotonic() + (saved - time.time()))
+            self._until = max(self._until, time.monotonic() + min(saved - time.time(), LONGEST))
         return max(0.0, self._until - time.monotonic())
 
     def until(self) -> float:
@@ -42,6 +46,7 @@ class StayAway:
 
     def extend(self, seconds: float) -> None:
         self.left()   # loaded first, so a saved wait is not forgotten
+        seconds = min(seconds, LONGEST)
         if time.monotonic() + seconds > self._until:
             self._until = time.monotonic() + seconds
             self._dirty = True
