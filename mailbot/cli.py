@@ -110,8 +110,13 @@ def _opened(args: Any) -> Iterator[Any]:
 
 
 def cmd_once(args: Any) -> int:
+    import time
+
     with _opened(args) as service:
         print(f"handled {service.once()} message(s)")
+        for name, until in service.waiting.items():
+            print(f"mailbox {name}: waiting {max(0.0, until - time.time()):.0f} s more, as its "
+                  "server asked; nothing is lost, it is read on a run after that")
     return 0
 
 

@@ -61,3 +61,13 @@ class TransportError(MailbotError):
 
 class StoreTooNew(StoreError):
     """The store was written by a newer mailbot: this one must not touch it."""
+
+
+class ServerBusy(TransportError):
+    """The server asked mailbot to make no calls to it until `until` (a Unix time):
+    EWS ErrorServerBusy with a long BackOffMilliseconds, Graph 429 with Retry-After.
+    A wait, not a fault: nothing is lost, the mailbox is read once the time has passed."""
+
+    def __init__(self, message: str, until: float) -> None:
+        super().__init__(message)
+        self.until = until

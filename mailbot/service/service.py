@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,7 +29,7 @@ from mailbot.core.context import Ctx
 from mailbot.core.intake.mail.read import read_message
 from mailbot.core.values.mail import Incoming, MessageKind, Outgoing
 from mailbot.core.values.state import Decision, State
-from mailbot.errors import TransportError
+from mailbot.errors import ServerBusy, TransportError
 from mailbot.ports import (
     Clock,
     Folder,
@@ -103,6 +104,8 @@ class Service:
     _in_pass: bool = field(default=False, init=False, repr=False)
     _asked: set[str] = field(default_factory=set, init=False, repr=False)
     _unwritten: dict[str, OutboxChange] = field(default_factory=dict, init=False, repr=False)
+    # mailbox -> until when (Unix time) its server asked for no calls, as of the last pass
+    waiting: dict[str, float] = field(default_factory=dict, init=False, repr=False)
 
     # -- triggers ---------------------------------------------------------------
 
@@ -227,6 +230,13 @@ class Service:
                             mailbox.acknowledge_many(batch)
                     if done:
                         mailbox.acknowledge_many(done)
+                    self.waiting.pop(mailbox.name, None)
+                except ServerBusy as exc:
+                    # a wait the server asked for: what was committed is moved after it (seen)
+                    self.waiting[mailbox.name] = exc.until
+                    log.info("mailbox %s is waiting: its server asked for no calls for %.0f s "
+                             "more; nothing is lost (%s)", mailbox.name,
+                             max(0.0, exc.until - time.time()), exc)
                 except TransportError as exc:
                     # what was committed but not moved is moved at the next pass (seen)
                     log.warning("mailbox %s unavailable, will retry: %s", mailbox.name, exc)

@@ -64,6 +64,7 @@ class Backend:
     list_folder: Callable[[str], list[bytes]]
     sent_messages: Callable[[int], list[bytes]]
     outage: Callable[[], contextlib.AbstractContextManager[None]]
+    server: Any = None      # the fake EWS or Graph server itself, where there is one
     clock: SimClock = field(default_factory=lambda: SimClock(MONDAY))
     record: Record = field(default_factory=Record)
     _live: list[Service] = field(default_factory=list)
@@ -231,7 +232,7 @@ def ews_backend(tmp_path: Path) -> Iterator[Backend]:
             deliver=fake.store.deliver,
             list_folder=lambda name: _fake_folder(fake.store, name),
             sent_messages=lambda count: fake.store.messages("sentitems"),
-            outage=busy)
+            outage=busy, server=fake)
         yield backend
         backend.close()
 
@@ -266,7 +267,7 @@ def graph_backend(tmp_path: Path) -> Iterator[Backend]:
             deliver=fake.store.deliver,
             list_folder=lambda name: _fake_folder(fake.store, name),
             sent_messages=lambda count: fake.store.messages("sentitems"),
-            outage=throttled)
+            outage=throttled, server=fake)
         yield backend
         backend.close()
 

@@ -45,6 +45,7 @@ _TEXT = {
     "ErrorMimeContentConversionFailed": "Content conversion failed.",
     "ErrorItemCorrupt": "The item is corrupt.",
     "ErrorCorruptData": "The data is corrupt.",
+    "ErrorServerBusy": "The server cannot service this request right now. Try again later.",
 }
 
 
@@ -76,6 +77,9 @@ class FakeEws(FakeServer):
         self.unreadable: dict[str, str] = {}
         # the Sent Items copy (and what leaves) gets a Message-ID of Exchange's own
         self.rewrite_message_ids = False
+        # item id -> back-offs (ms) GetItem answers for it, one per call, as an
+        # ErrorServerBusy response message beside the other items' answers
+        self.busy_items: dict[str, list[int]] = {}
         self._token_apps: dict[str, str] = {}
 
     @property
@@ -89,6 +93,12 @@ class FakeEws(FakeServer):
     def throttle(self, operation: str, times: int, back_off_ms: int = 20) -> None:
         """Answer the next `times` calls of `operation` with ErrorServerBusy."""
         self.faults.add(operation, lambda: _busy_fault(back_off_ms), times)
+
+    def busy_item(self, item_id: str, times: int = 1, back_off_ms: int = 20) -> None:
+        """The next `times` GetItem calls answer this one item ErrorServerBusy (its own
+        response message, with BackOffMilliseconds in its MessageXml); the other items
+        of the same call are answered as usual."""
+        self.busy_items.setdefault(item_id, []).extend([back_off_ms] * times)
 
     # -- HTTP -------------------------------------------------------------------
 
@@ -276,6 +286,12 @@ class FakeEws(FakeServer):
             if found[1].id in self.unreadable:   # one item's error; the others are answered
                 out.append(_error("GetItem", self.unreadable[found[1].id]))
                 continue
+            if self.busy_items.get(found[1].id):
+                back_off = self.busy_items[found[1].id].pop(0)
+                out.append(_error("GetItem", "ErrorServerBusy", (
+                    f'<m:MessageXml><t:Value Name="BackOffMilliseconds">{back_off}</t:Value>'
+                    "</m:MessageXml>")))
+                continue
             xml = _item_xml(found[1], mime="item:MimeContent" in wanted)
             out.append(_ok("GetItem", f"<m:Items>{xml}</m:Items>"))
         return out
@@ -331,11 +347,11 @@ def _ok(operation: str, inner: str) -> str:
             f"<m:ResponseCode>NoError</m:ResponseCode>{inner}</m:{operation}ResponseMessage>")
 
 
-def _error(operation: str, code: str) -> str:
+def _error(operation: str, code: str, message_xml: str = "") -> str:
     return (f'<m:{operation}ResponseMessage ResponseClass="Error">'
             f"<m:MessageText>{_TEXT.get(code, code)}</m:MessageText>"
             f"<m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>"
-            f"</m:{operation}ResponseMessage>")
+            f"{message_xml}</m:{operation}ResponseMessage>")
 
 
 def _fault(code: str, text: str, detail: str = "") -> bytes:

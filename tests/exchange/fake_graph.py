@@ -8,6 +8,8 @@ the in-memory `MailStore`. Ids are immutable (the adapter asks for ImmutableId).
 It can answer a call with 429/503 + Retry-After, expire every delta token (410
 Gone, as when the sync state has aged out), refuse the token (401) or the
 mailbox (403), and hold requests at a gate to measure the client's concurrency.
+It keeps Outlook's request limit per app and mailbox (10,000 in any 10 minutes,
+on a clock the test can move) and answers 429 over it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import json
 import re
 import secrets
 import time
+from collections import Counter, deque
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -43,8 +47,18 @@ def _json(status: int, body: dict[str, Any]) -> Reply:
 
 
 class FakeGraph(FakeServer):
-    def __init__(self, store: MailStore | None = None) -> None:
+    def __init__(self, store: MailStore | None = None, *, request_limit: int = 10_000,
+                 window: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        # Outlook service limits (https://learn.microsoft.com/graph/throttling-limits#
+        # outlook-service-limits): 10,000 API requests in a 10 minute period per app ID
+        # and mailbox. Every request counts, a throttled one too ("all requests accrue
+        # against your usage limits", https://learn.microsoft.com/graph/throttling), and
+        # each request inside a JSON batch on its own
+        self.request_limit, self.window, self.clock = request_limit, window, clock
+        self._requests: deque[float] = deque()
+        self.over_limit = 0                     # 429s answered for the request limit
+        self.downloads: Counter[str] = Counter()   # item id -> times its MIME was served
         self.store = store or MailStore()
         self.token = TOKEN
         self.forbidden = False            # answer 403, as for an app outside the RBAC scope
@@ -107,6 +121,9 @@ class FakeGraph(FakeServer):
             return _error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
         if user.lower() != self.store.address:
             return _error(404, "ErrorInvalidUser", f"The requested user '{user}' is invalid.")
+        over = self._over_limit()
+        if over is not None:
+            return over
         fault = self.faults.take(operation)
         if fault is not None:
             return fault
@@ -115,6 +132,30 @@ class FakeGraph(FakeServer):
             return _error(400, "BadRequest", f"{method} {rest} is not served by this fake")
         with self.store.lock:
             return handler(rest, query, headers, body)  # type: ignore[no-any-return]
+
+    def requests_in_window(self) -> int:
+        """Requests counted against the mailbox's limit in the current window."""
+        with self.store.lock:
+            self._forget()
+            return len(self._requests)
+
+    def _forget(self) -> None:
+        horizon = self.clock() - self.window
+        while self._requests and self._requests[0] <= horizon:
+            self._requests.popleft()
+
+    def _over_limit(self) -> Reply | None:
+        with self.store.lock:
+            self._forget()
+            self._requests.append(self.clock())
+            if len(self._requests) <= self.request_limit:
+                return None
+            self.over_limit += 1
+            # the window frees its oldest request at this time: Retry-After says when
+            first = self._requests[len(self._requests) - self.request_limit - 1]
+            wait = max(1, int(first + self.window - self.clock()) + 1)
+        return _error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
+                      {"Retry-After": str(wait)})
 
     def _batch(self, headers: dict[str, str], body: bytes) -> Reply:
         """JSON batching (https://learn.microsoft.com/graph/json-batching): up to 20
@@ -234,6 +275,7 @@ class FakeGraph(FakeServer):
         found = self.store.locate(unquote(rest.split("/")[2]))
         if found is None:
             return _NOT_FOUND
+        self.downloads[found[1].id] += 1
         return 200, {"Content-Type": "text/plain"}, found[1].mime
 
     def _get_message(self, rest: str, *_: Any) -> Reply:

@@ -71,6 +71,9 @@ class MailStore:
         for name, key in (("Inbox", "inbox"), ("Sent Items", "sentitems"),
                           ("Deleted Items", "deleteditems"), ("Drafts", "drafts")):
             self._add_folder(name, top.id, key)
+        # the dumpster: beside the visible tree, not in it (Outlook does not show it)
+        recoverable = self._add_folder("Recoverable Items", root.id, "recoverableitemsroot")
+        self._add_folder("Deletions", recoverable.id, "recoverableitemsdeletions")
 
     # -- folders ----------------------------------------------------------------
 
@@ -150,6 +153,14 @@ class MailStore:
             self.folders[folder_id].items[item.id] = item
             self._log(folder_id, item.id, "added")
             return item
+
+    def soft_delete(self, item_id: str) -> None:
+        """What a person's Shift+Delete (or emptying Deleted Items) does: the message goes
+        to Recoverable Items/Deletions, the well-known folder `recoverableitemsdeletions`
+        (https://learn.microsoft.com/graph/api/resources/mailfolder), and stays in the
+        mailbox, so its immutable id still resolves (https://learn.microsoft.com/graph/
+        outlook-immutable-id: the id changes only when the item leaves the mailbox)."""
+        self.move(item_id, self.folder("recoverableitemsdeletions").id)
 
     def delete(self, item_id: str) -> None:
         with self.lock:

@@ -393,3 +393,51 @@ def test_a_back_off_of_minutes_is_honoured_across_polls_without_asking_again(
     real = time.monotonic
     monkeypatch.setattr(ews_connection.time, "monotonic", lambda: real() + 300)
     assert [m.raw for m in box.fetch()] == [raw(1)]
+
+
+def test_a_message_answered_server_busy_in_a_batch_is_read_after_the_wait_and_the_rest_at_once(
+        ews_server: FakeEws) -> None:
+    """Issue 13 §7: GetItem answers one item of a batch ErrorServerBusy (its own response
+    message, with BackOffMilliseconds) and the others as usual. The others are read at
+    once, each once; that one is asked for again after the wait, and read."""
+    uids = [ews_server.store.deliver(raw(n)) for n in (1, 2, 3)]
+    ews_server.busy_item(uids[1], times=1, back_off_ms=20)
+    got = [m.raw for m in mailbox(ews_server).fetch()]
+    assert got == [raw(1), raw(3), raw(2)], "an item was read twice, or lost"
+    assert ews_server.calls["GetItem"] == 2, "the whole batch was asked for again"
+
+
+def test_a_long_back_off_on_one_message_ends_the_pass_after_the_rest_and_is_kept(
+        ews_server: FakeEws, cursors: DictCursors) -> None:
+    """A per-item ErrorServerBusy asking for 297 s: the other messages of that answer are
+    read, the pass ends as a wait (ServerBusy, not a failure), the end of the wait is
+    saved in the mailbox's cursors, and a new connection (a new process) on the same
+    cursors makes no call before it."""
+    from mailbot.errors import ServerBusy
+    uids = [ews_server.store.deliver(raw(n)) for n in (1, 2, 3)]
+    ews_server.busy_item(uids[1], times=1, back_off_ms=297_000)
+    got: list[bytes] = []
+    with pytest.raises(ServerBusy, match="297 s") as waited:
+        for message in mailbox(ews_server, cursor_store=cursors).fetch():
+            got.append(message.raw)
+    assert got == [raw(1), raw(3)]
+    assert 290 < waited.value.until - __import__("time").time() <= 297
+    assert float(cursors.values["unit:ews-busy"]) == pytest.approx(waited.value.until, abs=1)
+    calls = sum(ews_server.calls.values())
+    with pytest.raises(ServerBusy, match=r"not asked again for 29\d s"):
+        list(mailbox(ews_server, cursor_store=cursors).fetch())
+    assert sum(ews_server.calls.values()) == calls, "a new process asked during the wait"
+
+
+def test_a_damaged_saved_wait_neither_crashes_nor_silences_the_mailbox_for_long(
+        ews_server: FakeEws, cursors: DictCursors) -> None:
+    """Hostile state: the saved end of a wait unreadable (read as no wait), or absurdly
+    far off (a clock set wrong): believed for an hour at most, never for days."""
+    from mailbot.errors import ServerBusy
+    ews_server.store.deliver(raw(1))
+    cursors.values["unit:ews-busy"] = "not a time"
+    assert [m.raw for m in mailbox(ews_server, cursor_store=cursors).fetch()] == [raw(1)]
+    cursors.values["unit:ews-busy"] = "1e12"
+    with pytest.raises(ServerBusy) as waited:
+        list(mailbox(ews_server, cursor_store=cursors).fetch())
+    assert waited.value.until - __import__("time").time() <= 3600

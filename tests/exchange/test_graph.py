@@ -455,3 +455,79 @@ def test_the_sent_copy_is_found_where_exchange_rewrote_the_message_id(
     assert sender.already_sent("m13@kent.test") is True
     assert sender.already_sent("m14@kent.test") is False
     assert graph_server.calls["search_folder"] == 4, "by Message-ID, then by the header: twice"
+
+
+def test_a_message_a_person_soft_deleted_meanwhile_still_resolves_and_is_left_deleted(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """Issue 13 §4: Shift+Delete puts a message in Recoverable Items/Deletions, still in
+    the mailbox, so its immutable id resolves (GET answers 200 with that parentFolderId);
+    acknowledging it leaves it there rather than moving it back into Processed."""
+    graph_server.store.deliver(raw(1))
+    box = mailbox(graph_server, cursors)
+    (message,) = box.fetch()
+    graph_server.store.soft_delete(message.uid)
+    box.acknowledge(message, "processed")
+    assert graph_server.calls["get_message"] == 1, "the soft-deleted message did not resolve"
+    assert graph_server.store.messages("recoverableitemsdeletions") == [raw(1)]
+    assert graph_server.calls["move"] == 0
+    assert list(box.fetch()) == []
+
+
+class Clock:
+    """A monotonic clock the test moves: the fake's window and the client's budget."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_over_the_mailboxs_request_limit_graph_answers_429_and_the_wait_holds_across_processes(
+        cursors: DictCursors, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 §7: Outlook allows an app 10,000 requests per mailbox in 10 minutes (here
+    the fake's limit is 5) and answers 429 ApplicationThrottled with a Retry-After
+    of minutes past it. The wait is kept with the cursors: neither this mailbox nor a
+    new one on the same cursors (a new `mailbot once`) asks before it has passed."""
+    import time
+
+    from mailbot.errors import ServerBusy
+    clock = Clock()
+    with FakeGraph(request_limit=5, clock=clock) as fake:
+        for n in range(8):
+            fake.store.deliver(raw(n))
+        first = mailbox(fake, cursors)
+        with pytest.raises(ServerBusy, match="429 ApplicationThrottled") as waited:
+            list(first.fetch())
+        assert fake.over_limit == 1 and 590 < waited.value.until - time.time() <= 601
+        assert "unit:graph-busy" in cursors.values
+        made = sum(fake.calls.values())
+        for box in (first, mailbox(fake, cursors)):   # the next poll; the next process
+            with pytest.raises(ServerBusy, match="not asked again"):
+                list(box.fetch())
+        assert sum(fake.calls.values()) == made, "Graph was asked again inside its Retry-After"
+        clock.t += 610
+        real, mono = time.time, time.monotonic
+        monkeypatch.setattr(time, "time", lambda: real() + 610)
+        monkeypatch.setattr(time, "monotonic", lambda: mono() + 610)
+        fake.request_limit = 10_000
+        assert len(list(mailbox(fake, cursors).fetch())) == 8
+        assert "unit:graph-busy" not in cursors.values, "a wait that is over was kept"
+
+
+def test_the_client_makes_no_request_over_the_mailboxs_budget_and_says_how_long_to_wait(
+        graph_server: FakeGraph, cursors: DictCursors) -> None:
+    """The budget is spent before each request (a JSON batch: one per inner request);
+    once spent, ServerBusy names the limit and the wait, and Graph is not called."""
+    from mailbot.errors import ServerBusy
+    clock = Clock()
+    box = mailbox(graph_server, cursors, request_budget=(3, 600.0), clock=clock)
+    for _ in range(3):
+        box.client.request("GET", "/mailFolders/inbox?$select=id")
+    clock.t += 100
+    made = sum(graph_server.calls.values())
+    with pytest.raises(ServerBusy, match=r"3 of the 3 requests .* in 10 minutes; not asked again for 500 s"):
+        box.client.request("GET", "/mailFolders/inbox?$select=id")
+    assert sum(graph_server.calls.values()) == made
+    clock.t += 500
+    box.client.request("GET", "/mailFolders/inbox?$select=id")

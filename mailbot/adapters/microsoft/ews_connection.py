@@ -17,8 +17,9 @@ from typing import Any, Literal
 
 from mailbot import __version__
 from mailbot.adapters.microsoft import exchange_online
-from mailbot.adapters.microsoft.settings import parse_settings
-from mailbot.errors import ConfigError, MailbotError, TransportError
+from mailbot.adapters.microsoft.settings import CursorStore, parse_settings
+from mailbot.adapters.microsoft.stay_away import StayAway
+from mailbot.errors import ConfigError, MailbotError, ServerBusy, TransportError
 
 Auth = Literal["oauth", "ntlm", "basic"]
 AccessType = Literal["delegate", "impersonation"]
@@ -35,7 +36,8 @@ class EwsConnection:
                  client_id: str | None = None, client_secret: str | None = None,
                  tenant_id: str | None = None, access_type: AccessType | None = None,
                  token_url: str | None = None, scope: str = EXO_SCOPE,
-                 max_wait: float = 120.0, max_retries: int = 5) -> None:
+                 max_wait: float = 120.0, max_retries: int = 5,
+                 busy_store: CursorStore | None = None, busy_key: str = "") -> None:
         problems = []
         if auth == "oauth" and not (client_id and client_secret and (tenant_id or token_url)):
             problems.append("auth oauth needs client_id, client_secret and tenant_id")
@@ -59,10 +61,11 @@ class EwsConnection:
         self._scope = scope
         self._max_wait, self._max_retries = max_wait, max_retries
         self._account: Any = None
-        # until when (monotonic) the server asked for no more calls: its back-off was
-        # longer than a poll waits (EWS throttling documents minutes, e.g. 297 s); kept
-        # by the connection, so it outlives the account (closed at each pass's end)
-        self._busy_until = 0.0
+        # until when the server asked for no more calls: its back-off was longer than a
+        # poll waits (EWS throttling documents minutes, e.g. 297 s); kept by the
+        # connection, so it outlives the account (closed at each pass's end), and in
+        # `busy_store` (the mailbox's cursors), so it outlives the process
+        self._busy = StayAway(busy_store, busy_key)
         self._lock = threading.Lock()
 
     def account(self) -> Any:
@@ -111,7 +114,14 @@ class EwsConnection:
                        default_timezone=UTC)
 
     def _stay_away(self, seconds: float) -> None:
-        self._busy_until = max(self._busy_until, time.monotonic() + seconds)
+        self._busy.extend(seconds)
+
+    def back_off(self, seconds: float | None, doing: str) -> None:
+        """The server answered one item ErrorServerBusy (a value among the others of a
+        batch): the next call waits `seconds` (a short wait), or none is made until it
+        has passed (a long one: ServerBusy), as for a busy fault on the whole request."""
+        with self.errors(doing):
+            self.account().protocol.retry_policy.back_off(seconds)
 
     @property
     def retries(self) -> int:
@@ -129,13 +139,21 @@ class EwsConnection:
                   ews.ErrorNonExistentMailbox, ews.CASError, OAuth2Error)
         left = self.busy_for()
         if left > 0:   # the server asked for a wait longer than a poll's: honoured across polls
-            raise TransportError(
+            raise ServerBusy(
                 f"EWS {self.endpoint}: {doing}: the server asked mailbot to wait (ErrorServerBusy); "
-                f"not asked again for {left:.0f} s")
+                f"not asked again for {left:.0f} s", self._busy.until())
         try:
             yield
         except MailbotError:
             raise
+        except ews.RateLimitError as e:
+            if self.busy_for() == 0:   # busy again and again within max_wait: try next cycle
+                raise TransportError(f"EWS {self.endpoint}: {doing} failed: {e}") from e
+            self._busy.save()
+            raise ServerBusy(
+                f"EWS {self.endpoint}: {doing}: the server asked mailbot to wait "
+                f"{self.busy_for():.0f} s (ErrorServerBusy); no call to it before then",
+                self._busy.until()) from e
         except EwsForbidden as e:
             # Exchange Online by its host, or by the token asked for its resource
             online = exchange_online.is_exchange_online(self.endpoint) or (
@@ -154,7 +172,11 @@ class EwsConnection:
 
     def busy_for(self) -> float:
         """Seconds the server still asked mailbot to stay away (0: none)."""
-        return max(0.0, self._busy_until - time.monotonic())
+        return self._busy.left()
+
+    def forget_busy(self) -> None:
+        """A call went through: a wait saved in the store and now over is cleared."""
+        self._busy.save()
 
     def close(self) -> None:
         with self._lock:

@@ -4,7 +4,8 @@ The inbox is the queue: a handled message is moved out of it, so listing the
 inbox (FindItem for ids, oldest first, then GetItem for the MIME) yields exactly
 what is still to do. A restart lists again and misses nothing; anything yielded
 twice is caught by the store's raw-hash dedup. That is why this adapter keeps
-no sync state, unlike the Graph one.
+no sync state, unlike the Graph one (only, with the cursors, the end of a wait
+the server asked for: see ews_connection).
 
 exchangelib is imported inside the functions that need it: importing mailbot
 must not pull in its dependency tree or touch the network.
@@ -25,6 +26,7 @@ from mailbot.adapters.microsoft.ews_connection import (
     EwsConnection,
     connection_settings,
 )
+from mailbot.adapters.microsoft.ews_items import get_items
 from mailbot.adapters.microsoft.ews_sender import EwsSender
 from mailbot.adapters.microsoft.mime import header_block, mark_item_class
 from mailbot.adapters.microsoft.settings import DEFAULT_FOLDERS, FOLDER_KEYS, CursorStore, folder_names
@@ -44,13 +46,14 @@ class EwsMailbox:
                  folders: tuple[str, str, str] = DEFAULT_FOLDERS,
                  access_type: AccessType | None = None, token_url: str | None = None,
                  scope: str = EXO_SCOPE, max_wait: float = 120.0, batch: int = 20) -> None:
-        del cursor_store  # accepted like every backend's; the inbox itself is the queue
         self.name = name
+        # the cursors keep no sync state (the inbox itself is the queue), only the end of
+        # a wait the server asked for, so a `mailbot once` inside it makes no call
         self.connection = EwsConnection(
             email=email, service_endpoint=service_endpoint, auth=auth, username=username,
             password=password, client_id=client_id, client_secret=client_secret,
             tenant_id=tenant_id, access_type=access_type, token_url=token_url, scope=scope,
-            max_wait=max_wait)
+            max_wait=max_wait, busy_store=cursor_store, busy_key=f"{name}:ews-busy")
         self._names: dict[Folder, str] = dict(zip(FOLDER_KEYS, folders, strict=True))
         self._targets: dict[Folder, Any] = {}
         self._batch = batch
@@ -77,6 +80,7 @@ class EwsMailbox:
             ErrorItemCorrupt,
             ErrorItemNotFound,
             ErrorMimeContentConversionFailed,
+            ErrorServerBusy,
         )
         # a message Exchange cannot give as MIME: the same answer every time, so it is
         # put where a person looks, and the rest of the inbox is read
@@ -87,12 +91,18 @@ class EwsMailbox:
             inbox = account.inbox
             # all ids first: paging by offset while acknowledge() empties the inbox would skip some
             ids = list(inbox.all().order_by("datetime_received").values_list("id", "changekey"))
+        self.connection.forget_busy()   # the server answered: a saved wait is over
         log.info("mailbox %s: %d message(s) in the inbox", self.name, len(ids))
-        for start in range(0, len(ids), self._batch):
+        batches = [ids[start:start + self._batch] for start in range(0, len(ids), self._batch)]
+        while batches:
+            batch = batches.pop(0)
             with self.connection.errors("reading messages"):
-                items = list(account.fetch(ids=ids[start:start + self._batch], folder=inbox,
-                                           only_fields=["mime_content", "item_class"]))
-            for (item_id, _), item in zip(ids[start:start + self._batch], items, strict=True):
+                items = list(get_items(account, batch, inbox, ["mime_content", "item_class"]))
+            busy = [(pair, item) for pair, item in zip(batch, items, strict=True)
+                    if isinstance(item, ErrorServerBusy)]
+            for (item_id, _), item in zip(batch, items, strict=True):
+                if isinstance(item, ErrorServerBusy):
+                    continue   # asked for again after the wait, below
                 if isinstance(item, ErrorItemNotFound):
                     continue  # moved or deleted since the listing: not ours to do any more
                 if isinstance(item, unreadable):
@@ -102,6 +112,15 @@ class EwsMailbox:
                     raise TransportError(f"EWS {self.connection.endpoint}: reading a message: {item}")
                 yield InboxMessage(self.name, str(item.id), mark_item_class(
                     bytes(item.mime_content or b""), item.item_class))
+            if busy:
+                # one or more items answered ErrorServerBusy: the rest were read; these
+                # are asked for again once the server's wait is over (a long wait ends
+                # this pass with ServerBusy, and the next pass after it reads them)
+                wait = max((b.back_off for _, b in busy if b.back_off), default=None)
+                log.warning("mailbox %s: %d message(s) answered ErrorServerBusy; asked for "
+                            "again after %s s", self.name, len(busy), wait or "the default")
+                self.connection.back_off(wait, "reading messages")
+                batches.append([pair for pair, _ in busy])
 
     def acknowledge(self, message: InboxMessage, folder: Folder) -> None:
         self._move([message.uid], folder)

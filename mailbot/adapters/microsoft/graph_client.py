@@ -18,9 +18,11 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from mailbot.adapters.microsoft.graph_budget import LIMIT, WINDOW, budget_for
 from mailbot.adapters.microsoft.graph_token import msal_token
 from mailbot.adapters.microsoft.settings import parse_settings
-from mailbot.errors import ConfigError, TransportError
+from mailbot.adapters.microsoft.stay_away import StayAway
+from mailbot.errors import ConfigError, ServerBusy, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,9 @@ class GraphClient:
                  base_url: str = GRAPH, authority: str | None = None,
                  token_provider: Callable[[], str] | None = None, max_concurrency: int = 4,
                  max_retries: int = 4, max_wait: float = 120.0, timeout: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 request_budget: tuple[int, float] = (LIMIT, WINDOW),
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if token_provider is None and not (client_secret or certificate):
             raise ConfigError(f"Graph mailbox {mailbox}", ["give client_secret or certificate"])
         self.mailbox = mailbox
@@ -72,21 +76,37 @@ class GraphClient:
         self._session_lock = threading.Lock()
         self._max_retries, self._max_wait, self._sleep = max_retries, max_wait, sleep
         self.retries = 0     # waits the server asked for (or connection retries), for tests and logs
+        # 10,000 requests per 10 minutes per app and mailbox, shared with this mailbox's
+        # other client in the process (reader and sender)
+        self.budget = budget_for(self.base, mailbox, *request_budget, clock=clock)
+        # a Retry-After longer than a poll waits: no call until it has passed, across
+        # polls (and, given the mailbox's cursors by GraphMailbox, across processes)
+        self.quiet = StayAway()
 
     def request(self, method: str, url: str, *, ok: tuple[int, ...] = (200,),
-                prefer: str = "", idempotent: bool = True, **kwargs: Any) -> httpx.Response:
+                prefer: str = "", idempotent: bool = True, cost: int = 1,
+                **kwargs: Any) -> httpx.Response:
         """One call; `url` is absolute (a nextLink) or relative to the mailbox.
 
         Throttling and failures are retried with back-off. A call that is not
         `idempotent` (sendMail: a second one sends a second mail) is retried only
         where the server cannot have acted on it: a 429 (throttled, not processed,
         https://learn.microsoft.com/graph/throttling) and a connection that failed
-        before the request was written; any other failure is `UncertainRequest`."""
+        before the request was written; any other failure is `UncertainRequest`.
+
+        `cost`: the requests this call carries (a JSON batch's inner requests), spent
+        from the mailbox's request budget first; over it, or inside a wait the server
+        asked for, ServerBusy and no call."""
         url = url if url.startswith("http") else self.user + url
         what = f"{method} {urlsplit(url).path}"
         extra = kwargs.pop("headers", {})
         retries, refreshed = 0, False
         while True:
+            left = self.quiet.left()
+            if left > 0:
+                raise ServerBusy(f"Graph {what}: the server asked mailbot to wait (429 "
+                                 f"Retry-After); not asked again for {left:.0f} s", self.quiet.until())
+            self.budget.spend(cost, what)
             headers = {"Authorization": f"Bearer {self._token()}",
                        "Prefer": ", ".join(p for p in ('IdType="ImmutableId"', prefer) if p)}
             headers.update(extra)
@@ -119,6 +139,12 @@ class GraphClient:
                 asked = _retry_after(response)   # "Retry-After: 0" means now, not "unsaid"
                 wait = 2.0 ** retries if asked is None else asked
                 reason = f"HTTP {response.status_code} {error_code(response)}"
+            if wait > self._max_wait and reason.startswith(("HTTP 429", "HTTP 503")):
+                # the server's own wait, longer than a poll's: kept, and no call before it ends
+                self.quiet.extend(wait)
+                self.quiet.save()
+                raise ServerBusy(f"Graph {what}: {reason}; the server asked mailbot to wait "
+                                 f"{wait:.0f} s; gave up after {retries} retries", self.quiet.until())
             if retries == self._max_retries or wait > self._max_wait:
                 raise TransportError(f"Graph {what}: {reason}; gave up after {retries} retries")
             retries += 1

@@ -10,7 +10,13 @@ still in the inbox beside the delta link, both under one cursor:
   so a message that was fetched but not acknowledged comes again, as with IMAP;
 - moves by us or by people come back through the delta as `@removed`;
 - 410 Gone, or 400 `syncStateNotFound`/`resyncRequired` (the delta token expired),
-  starts again with a full listing.
+  starts again with a full listing;
+- a backlog is read within Graph's 10,000 requests per 10 minutes per mailbox: a
+  pass stops downloading while there is still room to file what it read (and to
+  send about it), saves the cursor, and leaves the rest to the next pass; a
+  message read but not yet filed is kept in memory, not downloaded again;
+- a Retry-After longer than a pass waits is kept with the cursors: no call, in this
+  process or the next, until it has passed.
 """
 
 from __future__ import annotations
@@ -23,10 +29,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from mailbot.adapters.microsoft.graph_budget import LIMIT, WINDOW
 from mailbot.adapters.microsoft.graph_client import GRAPH, GraphClient, client_settings, error_code
 from mailbot.adapters.microsoft.graph_sender import GraphSender
 from mailbot.adapters.microsoft.mime import header_block
 from mailbot.adapters.microsoft.settings import DEFAULT_FOLDERS, FOLDER_KEYS, CursorStore, folder_names
+from mailbot.adapters.microsoft.stay_away import StayAway
 from mailbot.errors import TransportError
 from mailbot.ports import Folder, InboxMessage
 
@@ -35,6 +43,11 @@ log = logging.getLogger(__name__)
 RESYNC = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
 # moves a JSON batch carries: Graph takes up to 20 requests a batch
 BATCH = 20
+# requests one message costs from the budget: its MIME, where it is and its move (in
+# batches), and about one mail sent about it; and what a pass needs besides (the delta,
+# the folders), kept back so that what was read can always be filed
+PER_MESSAGE = 4
+KEEP_BACK = 10
 
 
 class GraphMailbox:
@@ -45,12 +58,16 @@ class GraphMailbox:
                  base_url: str = GRAPH, authority: str | None = None,
                  token_provider: Callable[[], str] | None = None, cursor_store: CursorStore,
                  max_concurrency: int = 4, folders: tuple[str, str, str] = DEFAULT_FOLDERS,
-                 page_size: int = 50, sleep: Callable[[float], None] = time.sleep) -> None:
+                 page_size: int = 50, sleep: Callable[[float], None] = time.sleep,
+                 request_budget: tuple[int, float] = (LIMIT, WINDOW),
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.name = name
         self.client = GraphClient(
             mailbox=mailbox, tenant_id=tenant_id, client_id=client_id, client_secret=client_secret,
             certificate=certificate, base_url=base_url, authority=authority,
-            token_provider=token_provider, max_concurrency=max_concurrency, sleep=sleep)
+            token_provider=token_provider, max_concurrency=max_concurrency, sleep=sleep,
+            request_budget=request_budget, clock=clock)
+        self.client.quiet = StayAway(cursor_store, f"{name}:graph-busy")
         self._store = cursor_store
         self._key = f"{name}:graph-inbox"
         self._names: dict[Folder, str] = dict(zip(FOLDER_KEYS, folders, strict=True))
@@ -58,6 +75,8 @@ class GraphMailbox:
         self._inbox_id: str | None = None
         self._page_size = page_size
         self._sync: _Sync | None = None
+        # read but not yet filed (id -> MIME): offered again from here, not downloaded again
+        self._unfiled: dict[str, bytes] = {}
         self._closing = threading.Event()
 
     @classmethod
@@ -84,17 +103,28 @@ class GraphMailbox:
         for change in changes:
             if "@removed" in change:
                 sync.inbox.pop(change["id"], None)
+                self._unfiled.pop(change["id"], None)
             else:
                 sync.inbox[change["id"]] = str(change.get("receivedDateTime") or "")
+        self.client.quiet.save()   # the server answered: a saved wait is over
         waiting = sorted(sync.inbox.items(), key=lambda kv: (kv[1], kv[0]))
         log.info("mailbox %s: %d message(s) in the inbox", self.name, len(waiting))
-        for uid, _ in waiting:
-            response = self.client.request("GET", f"/messages/{quote(uid, safe='')}/$value",
-                                           ok=(200, 404))
-            if response.status_code == 404:
-                sync.inbox.pop(uid, None)  # deleted since the delta: nothing to do
-                continue
-            yield InboxMessage(self.name, uid, response.content)
+        for done, (uid, _) in enumerate(waiting):
+            raw = self._unfiled.get(uid)
+            if raw is None:
+                if self.client.budget.room() < PER_MESSAGE * (len(self._unfiled) + 1) + KEEP_BACK:
+                    log.info("mailbox %s: %d message(s) left for a later pass, within the "
+                             "%d requests per %.0f minutes Microsoft 365 allows a mailbox",
+                             self.name, len(waiting) - done, self.client.budget.limit,
+                             self.client.budget.window / 60)
+                    break
+                response = self.client.request("GET", f"/messages/{quote(uid, safe='')}/$value",
+                                               ok=(200, 404))
+                if response.status_code == 404:
+                    sync.inbox.pop(uid, None)  # deleted since the delta: nothing to do
+                    continue
+                raw = self._unfiled[uid] = response.content
+            yield InboxMessage(self.name, uid, raw)
         # reached only when the consumer asks for more after the last message
         sync.link = link
         self._store.set_cursor(self._key, sync.dumps())
@@ -120,6 +150,7 @@ class GraphMailbox:
         """Out of the inbox (or no longer ours to move): not offered again."""
         if self._sync is not None:
             self._sync.inbox.pop(message.uid, None)
+        self._unfiled.pop(message.uid, None)
 
     def _move_out(self, uid: str, folder: Folder) -> None:
         for attempt in (1, 2):
@@ -182,7 +213,7 @@ class GraphMailbox:
                                  "Prefer": 'IdType="ImmutableId"'},
                      **({"body": body} if body is not None else {})}
                     for i, (method, url, body) in calls.items()]
-        answer = self.client.request("POST", f"{self.client.base}/$batch",
+        answer = self.client.request("POST", f"{self.client.base}/$batch", cost=len(requests),
                                      json={"requests": requests}).json()
         found: dict[int, tuple[int, Any]] = {}
         for response in answer.get("responses", []):
