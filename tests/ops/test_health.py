@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from mailbot.cli import main
+from mailbot.service.bootstrap import bootstrap
 from mailbot.service.health import HEALTHY, OUTBOX_STUCK, STALE, evaluate
 from mailbot.service.heartbeat import FILE, Beat, MailboxBeat, read_beat, write_beat
 from tests.ops.support import (
@@ -209,3 +210,28 @@ def test_the_heartbeat_is_written_whole_and_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(state / FILE).st_mode) == 0o600
     assert sorted(p.name for p in state.iterdir()) == [FILE]
     assert json.loads((state / FILE).read_text())["outbox"]["unsent"] == 199
+
+
+def test_run_writes_the_heartbeat_as_it_watches_and_health_says_ok(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`run` (the real loop, the real clock) refreshes the heartbeat every pass."""
+    state = tmp_path / "state"
+    service = bootstrap(None, state)
+    stop = threading.Event()
+    thread = threading.Thread(target=service.run, args=(stop,),
+                              kwargs={"tick_every": 1, "idle_slice": 0.05})
+    thread.start()
+    try:
+        for _ in range(400):    # wait for the first pass (a bound, not a timing assert)
+            if (state / FILE).exists():
+                break
+            time.sleep(0.05)
+        beat = read_beat(state)
+        assert beat is not None and sorted(beat.mailboxes) == ["miu", "unit"]
+        assert beat.clock_fired is not None
+        status, line = _health(capsys, "--state", str(state))
+        assert status == HEALTHY, line
+    finally:
+        stop.set()
+        thread.join()
+        service.store.close()
