@@ -23,6 +23,7 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mailbot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
+    _log_args(parser)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="watch the mailboxes and keep the clock (until SIGTERM/SIGINT)")
@@ -52,13 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     _config_arg(p)
     p.add_argument("action", choices=["list", "search"])
     p.add_argument("text", nargs="?", default="")
+    p = sub.add_parser("health", help="one line for a monitor: every mailbox read and the "
+                                      "clock fired lately? (exit 0 ok, 3 stale, 4 outbox stuck)")
+    _config_arg(p)
+    p.add_argument("--within", type=float, default=None, metavar="MINUTES",
+                   help="how recent is recent enough (default: operations.health_within)")
     p = sub.add_parser("demo", help="the whole procedure on a simulated clock, no servers")
     p.add_argument("--keep", default=None, help="keep the demo's state folder here")
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(message)s")
     try:
+        _logging(args)
         return int(COMMANDS[args.command](args) or 0)
     except ConfigError as exc:
         print(f"mailbot: {exc}", file=sys.stderr)
@@ -68,10 +73,34 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _log_args(parser: argparse.ArgumentParser) -> None:
+    """Issue 14: the log to stderr, and to a file or the system log (docs/operations.md)."""
+    parser.add_argument("--log-file", default=None, metavar="PATH",
+                        help="also log here (rotated at 10 MB; default: operations.log_file)")
+    parser.add_argument("--log-format", choices=["text", "json"], default=None,
+                        help="one line an event as text (default) or JSON")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                        default=None, help="default: warning, or info with -v")
+    parser.add_argument("--syslog", action="store_true",
+                        help="also to the system log (/dev/log: syslog or journald)")
+
+
+def _logging(args: Any, ops: Any = None) -> None:
+    from mailbot.core.config.operations import Operations
+    from mailbot.service.logs import configure_from
+
+    level = getattr(logging, args.log_level.upper()) if args.log_level else \
+        logging.INFO if args.verbose else logging.WARNING
+    configure_from(ops or Operations(), level, log_file=args.log_file,
+                   log_format=args.log_format, syslog=args.syslog)
+
+
 def _service(args: Any) -> Any:
     from mailbot.service.bootstrap import bootstrap
 
-    return bootstrap(args.config, args.state)
+    service = bootstrap(args.config, args.state)
+    _logging(args, service.config.operations)   # routing.yaml's log settings
+    return service
 
 
 def cmd_run(args: Any) -> int:
@@ -275,6 +304,28 @@ def cmd_register(args: Any) -> int:
     return 0
 
 
+def cmd_health(args: Any) -> int:
+    """One line from the heartbeat file, read without the store's lock (issue 14)."""
+    from datetime import UTC, datetime, timedelta
+
+    from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+    from mailbot.service.health import STALE, evaluate
+    from mailbot.service.heartbeat import FILE, HeartbeatUnreadable, read_beat
+
+    config = read_config(Path(args.config) if args.config else DEFAULT_CONFIG)
+    within = timedelta(minutes=args.within) if args.within is not None else \
+        config.operations.health_within.fixed
+    where = Path(args.state) / FILE
+    try:
+        beat = read_beat(Path(args.state))
+    except (HeartbeatUnreadable, OSError) as exc:
+        print(f"FAIL: {exc}")
+        return STALE
+    verdict = evaluate(beat, config.mailboxes, datetime.now(UTC), within, where=str(where))
+    print(verdict.line)
+    return verdict.status
+
+
 def cmd_demo(args: Any) -> int:
     from mailbot.demo import run_demo
 
@@ -284,7 +335,7 @@ def cmd_demo(args: Any) -> int:
 COMMANDS = {
     "run": cmd_run, "once": cmd_once, "status": cmd_status, "explain": cmd_explain,
     "check-config": cmd_check_config, "check-mailbox": cmd_check_mailbox, "digest": cmd_digest,
-    "register": cmd_register, "demo": cmd_demo,
+    "register": cmd_register, "health": cmd_health, "demo": cmd_demo,
 }
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from mailbot.ports import (
 )
 from mailbot.service.config_file import DEFAULT_CONFIG as DEFAULT_CONFIG  # still importable from here
 from mailbot.service.config_file import read_config
+from mailbot.service.heartbeat import Heartbeat
 from mailbot.service.miu import MiuDesk
 from mailbot.service.service import Service
 
@@ -130,6 +131,7 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
     state_dir = Path(state_dir)
     if store is None or mailboxes is None or sender is None:
         make_private_folder(state_dir)
+    watched = store is None   # a store of the caller's: no heartbeat file beside it
     if store is None:
         store = FolderStore.open(state_dir)
     if mailboxes is None:
@@ -151,6 +153,8 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
     desk = MiuDesk(config, store.register, attachments or readable_texts)
     service.miu = desk
     service.clock_hooks.append(desk)
+    if watched:   # issue 14: heartbeat.json for `mailbot health`, and the outage notices
+        service.watch = Heartbeat(state_dir)
     return service
 
 

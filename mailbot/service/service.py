@@ -74,6 +74,17 @@ class Desk(Protocol):
                  message: InboxMessage) -> Decided | None: ...
 
 
+class Watch(Protocol):
+    """What the heartbeat (mailbot.service.heartbeat) is told: each mailbox read or not,
+    each tick, and the end of each pass (when it writes the heartbeat file and tells
+    the unit of an outage; True when it queued mail to send)."""
+
+    def read(self, mailbox: str, now: datetime) -> None: ...
+    def failed(self, mailbox: str, now: datetime, error: str) -> None: ...
+    def ticked(self, now: datetime) -> None: ...
+    def pass_done(self, service: Service) -> bool: ...
+
+
 class ClockHook(Protocol):
     """Work of its own on the clock (the register's purge and questions, R-OLA)."""
 
@@ -95,6 +106,8 @@ class Service:
     miu: Desk | None = None
     clock_hooks: list[ClockHook] = field(default_factory=list)
     observers: list[Observer] = field(default_factory=list)
+    # the heartbeat and the outage notices (issue 14); None in most tests
+    watch: Watch | None = None
     resend_grace: timedelta = timedelta(minutes=2)
     retry_backoff: tuple[int, ...] = (60, 300, 900, 3600)
     # handled messages moved on the server in one call (IMAP UID MOVE of the set)
@@ -165,6 +178,12 @@ class Service:
 
     def tick(self) -> Decision:
         """Whatever fell due, once."""
+        decision = self._tick()
+        if self.watch is not None:
+            self.watch.ticked(self.clock.now())
+        return decision
+
+    def _tick(self) -> Decision:
         ctx = self.ctx()
         loaded = self.store.load()
         decision = on_tick.due(loaded, self.config, ctx)
@@ -240,6 +259,11 @@ class Service:
                 except TransportError as exc:
                     # what was committed but not moved is moved at the next pass (seen)
                     log.warning("mailbox %s unavailable, will retry: %s", mailbox.name, exc)
+                    if self.watch is not None:
+                        self.watch.failed(mailbox.name, self.clock.now(), str(exc))
+                else:
+                    if self.watch is not None:
+                        self.watch.read(mailbox.name, self.clock.now())
         finally:
             self._counts, self._in_pass = None, False
             self._asked.clear()
@@ -251,6 +275,7 @@ class Service:
             handled = self.poll()
             self.tick()
             self.flush()
+            self._watched()
         finally:
             self.sender.close()   # one session a pass
         return handled
@@ -268,6 +293,7 @@ class Service:
                 self.poll()
                 clockwork.run_pending()
                 self.flush()
+                self._watched()
             except TransportError as exc:
                 log.warning("transport problem, retrying: %s", exc)
             finally:
@@ -281,7 +307,22 @@ class Service:
                     mailbox.wait(idle_slice)
                 except TransportError as exc:
                     log.warning("mailbox %s: %s; reconnecting", mailbox.name, exc)
+                    if self.watch is not None:
+                        self.watch.failed(mailbox.name, self.clock.now(), str(exc))
                     stop.wait(idle_slice)
+
+    def _watched(self) -> None:
+        """The end of a pass: the heartbeat written, an outage told; its mail sent."""
+        if self.watch is not None and self.watch.pass_done(self):
+            self.flush()
+
+    def notify(self, outgoing: tuple[Outgoing, ...], note: str) -> None:
+        """Mail that is no alert's (an outage notice) into the outbox, in one commit."""
+        now = self.clock.now()
+        outbox = self._render(outgoing, now)
+        if outbox:
+            self.store.commit(Decision(state=self.store.load(), outgoing=outgoing, note=note),
+                              outbox=outbox)
 
     # -- the outbox -------------------------------------------------------------
 

@@ -118,6 +118,15 @@ BREAKERS: dict[str, tuple[Change, str]] = {
         lambda d: (d["roles"].pop("submitter"), d["escalation"].pop("submitter")),
         "roles: routes.standard_ofsted has a later step that needs fields; add a role with "
         "source: sender (the person who sent the alert), who is asked for them"),
+    # issue 14: how the running bot is watched
+    "the watch's times are minutes or hours": (
+        lambda d: d["operations"].update(alert_after="1mo"),
+        "operations.alert_after: 1mo is not a time a monitor can use (give minutes or "
+        "hours, at least 1m, e.g. 10m or 2h)"),
+    "outage notices go to filled county roles": (
+        lambda d: d["operations"].update(alert_to=["unit", "sm"]),
+        "operations.alert_to: nobody holds 'sm' in `county` (outage notices go to "
+        "county-wide roles)"),
 }
 
 

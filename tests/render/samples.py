@@ -203,6 +203,21 @@ def contexts() -> dict[str, dict[str, Any]]:
             "recipient": "sue.manager@kent.test", "purpose": "approval_request",
             "what": "The mail server said the mailbox is full.",
         },
+        "outage_notice": {
+            **basics("you are told when the alerts system cannot read a mailbox or send its "
+                     "mail for longer than 30 minutes.", rule="", ref=None, initials="?"),
+            "kind": "mailbox", "mailbox": "miu", "what": "the mailbox 'miu' (miu@kent.test)",
+            "since": "2026-11-16T08:20:00+00:00", "at": "2026-11-16T09:05:00+00:00",
+            "lasted": "45 minutes", "unsent": 0,
+            "error": "mailbox miu: IMAP server unreachable: Connection refused",
+        },
+        "outage_over": {
+            **basics("you are told when the alerts system cannot read a mailbox or send its "
+                     "mail for longer than 30 minutes.", rule="", ref=None, initials="?"),
+            "kind": "outbox", "mailbox": "", "what": "the outbox (mail waiting to be sent)",
+            "since": "2026-11-16T07:50:00+00:00", "at": "2026-11-16T09:05:00+00:00",
+            "lasted": "1 hour 15 minutes", "unsent": 0, "error": "",
+        },
     }
 
 
@@ -214,7 +229,7 @@ RECIPIENTS = {
     "reply_question": (SUE,),
     "delivery_problem": (UNIT,), "duplicate_question": (SW,),
     "waiting_on_you": (SUE,), "chasing_stopped": (UNIT,), "calendar_cancel": (SUE,),
-    "area_review": (SUE,),
+    "area_review": (SUE,), "outage_notice": (UNIT,), "outage_over": (UNIT,),
 }
 ANSWERABLE = {"approval_request", "task_request", "reminder", "duplicate_question",
               "reply_question"}

@@ -73,6 +73,7 @@ class ImapMailbox:
         self._known_folders: set[str] = set()
         self._failures = 0
         self._retry_at = 0.0
+        self._last_failure = ""
 
     # -- the Mailbox port ------------------------------------------------------------
 
@@ -220,8 +221,9 @@ class ImapMailbox:
             return self._client
         now = self._clock()
         if now < self._retry_at:
-            raise TransportError(f"mailbox {self.name}: IMAP server unreachable; "
-                                 f"next try in {self._retry_at - now:.0f} s")
+            raise TransportError(f"mailbox {self.name}: IMAP server unreachable "
+                                 f"({self._last_failure}); next try in "
+                                 f"{self._retry_at - now:.0f} s")
         try:
             client = connect_imap(
                 host=self.host, port=self.port, username=self.username,
@@ -232,7 +234,8 @@ class ImapMailbox:
             except IMAP_ERRORS as e:
                 drop(client)
                 raise TransportError(f"mailbox {self.name}: cannot open {self.folder}: {e}") from e
-        except TransportError:
+        except TransportError as e:
+            self._last_failure = str(e)   # said again while backing off (the heartbeat's)
             self._failures += 1
             self._retry_at = now + min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (self._failures - 1))
             raise

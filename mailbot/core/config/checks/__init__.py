@@ -30,6 +30,10 @@ from mailbot.core.config.checks.fields import (
     no_alert_is_held_back_for_a_later_steps_field,
     someone_is_asked_for_the_fields_still_to_come,
 )
+from mailbot.core.config.checks.operations import (
+    outage_notices_go_to_filled_county_roles,
+    the_watchs_times_are_minutes_or_hours,
+)
 from mailbot.core.config.checks.procedure import (
     categories_name_a_known_route,
     category_ids_look_like_c1,
@@ -72,7 +76,9 @@ CHECKS: tuple[Check, ...] = (
     fields_are_the_forms_fields,
     no_alert_is_held_back_for_a_later_steps_field,
     a_conditional_step_needs_the_field_it_tests,
-    someone_is_asked_for_the_fields_still_to_come,)
+    someone_is_asked_for_the_fields_still_to_come,
+    the_watchs_times_are_minutes_or_hours,
+    outage_notices_go_to_filled_county_roles,)
 
 
 def run_checks(config: Config, checks: Iterable[Check] = CHECKS) -> list[tuple[str, str]]:
