@@ -103,6 +103,10 @@ class Service:
     _in_pass: bool = field(default=False, init=False, repr=False)
     _asked: set[str] = field(default_factory=set, init=False, repr=False)
     _unwritten: dict[str, OutboxChange] = field(default_factory=dict, init=False, repr=False)
+    # the last pass's trouble, for the exit code (issue 14 §1): each mailbox that could
+    # not be read (name -> why), and why the sender did not take mail ("" if it did)
+    unreachable: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    send_failed: str = field(default="", init=False, repr=False)
 
     # -- triggers ---------------------------------------------------------------
 
@@ -212,6 +216,7 @@ class Service:
         the size of one message's mail, not the backlog's); the messages are moved
         on the server `ack_batch` at a time, each batch after its messages' commits."""
         handled = 0
+        self.unreachable = {}
         self._counts, self._in_pass = None, True
         self._asked.clear()
         try:
@@ -230,6 +235,7 @@ class Service:
                 except TransportError as exc:
                     # what was committed but not moved is moved at the next pass (seen)
                     log.warning("mailbox %s unavailable, will retry: %s", mailbox.name, exc)
+                    self.unreachable[mailbox.name] = str(exc)
         finally:
             self._counts, self._in_pass = None, False
             self._asked.clear()
@@ -237,6 +243,7 @@ class Service:
         return handled
 
     def once(self) -> int:
+        self.send_failed = ""
         try:
             handled = self.poll()
             self.tick()
@@ -366,6 +373,7 @@ class Service:
                 for untried in batch[i + 1:]:
                     changes[untried.message_id] = {"status": "pending"}
                 log.warning("send of %s failed, will retry: %s", entry.message_id, exc)
+                self.send_failed = str(exc)
                 break   # the server is unwell: stop this pass, keep the order
             changes[entry.message_id] = {"status": "sent", "sent_at": self.clock.now(),
                                          "last_error": ""}
