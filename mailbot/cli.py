@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mailbot.errors import ConfigError, ExitCode
+from mailbot.errors import ConfigError, ExitCode, TransportError
 from mailbot.exits import exit_codes_epilog, print_config_problems, run_command
 
 log = logging.getLogger("mailbot")
@@ -127,7 +127,10 @@ def cmd_once(args: Any) -> int:
     from mailbot.service.pass_report import once_outcome
 
     with _opened(args) as service:
-        print(f"handled {service.once()} message(s)", flush=True)
+        try:
+            print(f"handled {service.once()} message(s)", flush=True)
+        except TransportError as exc:   # past poll's catch for each mailbox: the sender's
+            service.send_failed = str(exc)
         code, troubles = once_outcome(service)
     for line in troubles:
         print(f"mailbot: {line}", file=sys.stderr)
