@@ -12,7 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mailbot.errors import ConfigError, MailbotError
+from mailbot.errors import ConfigError, ExitCode, TransportError
+from mailbot.exits import exit_codes_epilog, print_config_problems, run_command
+
+log = logging.getLogger("mailbot")
 
 
 def _config_arg(p: argparse.ArgumentParser) -> None:
@@ -21,16 +24,21 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mailbot", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser = argparse.ArgumentParser(prog="mailbot", description=__doc__,
+                                     epilog=exit_codes_epilog(),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what it does, and show the traceback of an error")
     _log_args(parser)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="watch the mailboxes and keep the clock (until SIGTERM/SIGINT)")
     _config_arg(p)
     p.add_argument("--tick", type=float, default=60.0, help="seconds between clock ticks")
+    _init_arg(p)
     p = sub.add_parser("once", help="one pass: read the mailboxes, act on what is due, send")
     _config_arg(p)
+    _init_arg(p)
     p = sub.add_parser("status", help="open alerts with current step, owner and next deadline")
     _config_arg(p)
     p = sub.add_parser("explain", help="an alert's event log: what happened, when, which rule")
@@ -62,15 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", default=None, help="keep the demo's state folder here")
 
     args = parser.parse_args(argv)
-    try:
+
+    def command() -> int:
         _logging(args)
         return int(COMMANDS[args.command](args) or 0)
-    except ConfigError as exc:
-        print(f"mailbot: {exc}", file=sys.stderr)
-        return 2
-    except MailbotError as exc:
-        print(f"mailbot: {exc}", file=sys.stderr)
-        return 1
+
+    return run_command(command, verbose=args.verbose, state=getattr(args, "state", None))
+
+
+def _init_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--init", action="store_true",
+                   help="first run: create the state folder and an empty store if there is "
+                        "none (without it, a missing store is an error)")
 
 
 def _log_args(parser: argparse.ArgumentParser) -> None:
@@ -96,19 +107,37 @@ def _logging(args: Any, ops: Any = None) -> None:
 
 
 def _service(args: Any) -> Any:
+    """The service on an existing store; run and once check the configuration against
+    the environment first, and create the store only with --init (issue 14 §2)."""
     from mailbot.service.bootstrap import bootstrap
 
-    service = bootstrap(args.config, args.state)
-    _logging(args, service.config.operations)   # routing.yaml's log settings
-    return service
+    if args.command not in ("run", "once"):
+        service = bootstrap(args.config, args.state, create=False)
+        _logging(args, service.config.operations)   # routing.yaml's log settings
+        return service
+    from mailbot.adapters.secrets import resolve_secret
+    from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+    from mailbot.service.preflight import check_environment
+
+    path = Path(args.config) if args.config else DEFAULT_CONFIG
+    config = read_config(path)
+    check_environment(config, str(path), resolve_secret)
+    _logging(args, config.operations)   # routing.yaml's log settings
+    return bootstrap(config, args.state, create=args.init)
 
 
 def cmd_run(args: Any) -> int:
+    from mailbot.service.pass_report import watching
+
     service = _service(args)
     _tighten_all(service.store.folder)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    banner, parts = watching(service.config, Path(args.state), args.tick)
+    for part in parts:
+        log.info("watching %s", part)
+    print(banner, file=sys.stderr, flush=True)   # after the handlers: a stop now is clean
     try:
         service.run(stop, tick_every=args.tick)
     finally:
@@ -141,12 +170,20 @@ def _opened(args: Any) -> Iterator[Any]:
 def cmd_once(args: Any) -> int:
     import time
 
+    from mailbot.service.pass_report import once_outcome
+
     with _opened(args) as service:
-        print(f"handled {service.once()} message(s)")
+        try:
+            print(f"handled {service.once()} message(s)", flush=True)
+        except TransportError as exc:   # past poll's catch for each mailbox: the sender's
+            service.send_failed = str(exc)
         for name, until in service.waiting.items():
             print(f"mailbox {name}: waiting {max(0.0, until - time.time()):.0f} s more, as its "
                   "server asked; nothing is lost, it is read on a run after that")
-    return 0
+        code, troubles = once_outcome(service)
+    for line in troubles:
+        print(f"mailbot: {line}", file=sys.stderr)
+    return code
 
 
 def cmd_status(args: Any) -> int:
@@ -163,29 +200,35 @@ def cmd_status(args: Any) -> int:
 def cmd_explain(args: Any) -> int:
     from mailbot.service.views import explain
 
+    ref = args.ref.upper()
     with _opened(args) as service:
-        print(explain(service, args.ref.upper()))
+        if ref not in service.store.load().alerts and service.store.archived_alert(ref) is None:
+            print(f"mailbot: no alert {ref} in {args.state}, open or closed (`mailbot status` "
+                  "lists the open ones)", file=sys.stderr)
+            return ExitCode.OTHER
+        print(explain(service, ref))
     return 0
 
 
 def cmd_check_config(args: Any) -> int:
     """Every problem on a line of its own, with the check that found it (R-CONF)."""
+    from mailbot.adapters.secrets import resolve_secret
     from mailbot.core.config.checks import CHECKS
     from mailbot.core.config.load import SCHEMA
     from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+    from mailbot.service.preflight import ENVIRONMENT_CHECKS, check_environment
     from mailbot.service.views import routes_table
 
     path = Path(args.file) if args.file else DEFAULT_CONFIG
     try:
         config = read_config(path)
+        check_environment(config, str(path), resolve_secret)
     except ConfigError as exc:
-        count = f"{len(exc.problems)} problem{'' if len(exc.problems) == 1 else 's'}"
-        print(f"mailbot: {exc.source}: configuration is not valid ({count})", file=sys.stderr)
-        for line in exc.fired():
-            print(f"{exc.source}: {line}", file=sys.stderr)
-        return 2
-    print(f"{path}: valid ({SCHEMA} as the schema says; {len(CHECKS)} checks passed)")
-    for check in CHECKS:
+        print_config_problems(exc)
+        return ExitCode.CONFIG
+    checks: list[Any] = [*CHECKS, *ENVIRONMENT_CHECKS]
+    print(f"{path}: valid ({SCHEMA} as the schema says; {len(checks)} checks passed)")
+    for check in checks:
         print(f"  ok  {check.name}: {check.why}")
     for line in _exchange_online_warnings(config.mailboxes, config.sender):
         print(f"  warning  {line}")

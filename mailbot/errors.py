@@ -7,6 +7,37 @@ itself cannot carry on as asked.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What `mailbot` exits with, so that cron, Task Scheduler or systemd can act on it
+    (docs/operations.md, "Exit codes"; `mailbot --help`)."""
+
+    OK = 0
+    OTHER = 1                   # anything else: the line on stderr says what
+    CONFIG = 2                  # routing.yaml (or a secret it names) is wrong
+    MAILBOX_UNREACHABLE = 3     # a mailbox could not be read; the rest was done
+    SENDER_UNREACHABLE = 4      # mail waits in the outbox: the sender did not take it
+    STORE = 5                   # the state folder: missing, locked, corrupt, disk full, ...
+    OUTPUT_CLOSED = 141         # the reader of the output went away (`| head`): 128 + SIGPIPE
+
+
+EXIT_MEANINGS: tuple[tuple[ExitCode, str], ...] = (
+    (ExitCode.OK, "done, nothing wrong"),
+    (ExitCode.CONFIG, "configuration error: routing.yaml or a secret it names (file and key "
+                      "on stderr); nothing was done"),
+    (ExitCode.MAILBOX_UNREACHABLE, "a mailbox could not be read (named on stderr); the other "
+                                   "mailboxes and the clock were done"),
+    (ExitCode.SENDER_UNREACHABLE, "the sender (SMTP, Graph or EWS) did not take the mail; it "
+                                  "waits in the outbox and is sent at the next run"),
+    (ExitCode.STORE, "the state folder cannot be used: missing, locked by another mailbot, "
+                     "corrupt, disk full or permission denied; nothing was lost"),
+    (ExitCode.OTHER, "any other error (the line on stderr says what; -v adds the traceback)"),
+    (ExitCode.OUTPUT_CLOSED, "the reader of the output went away (`mailbot check-config | "
+                             "head`): stopped quietly"),
+)
+
 
 class MailbotError(Exception):
     """Base of every error mailbot raises on purpose."""
@@ -34,6 +65,22 @@ class ConfigError(MailbotError):
 
 class StoreError(MailbotError):
     """The store cannot be used: stop; never start empty in its place."""
+
+
+class StoreMissing(StoreError):
+    """No store in the state folder (a mistyped --state, or a first run without --init)."""
+
+
+class StoreFault(StoreError):
+    """The operating system refused the store a file operation: the disk is full,
+    permission is denied (or the file is immutable), the file system is read-only,
+    or a path the store needs is not what it must be. Nothing half-written is kept."""
+
+    def __init__(self, message: str, *, errno: int | None = None,
+                 path: str | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+        self.path = path
 
 
 class StoreLocked(StoreError):

@@ -21,7 +21,7 @@ FORM = (ROOT / "examples" / "forms" / "c8-child-in-care-missing.eml").read_bytes
 def test_once_status_and_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "state"
     MaildirMailbox("unit", state / "mail" / "unit").deliver(FORM)
-    assert main(["once", "--state", str(state)]) == 0
+    assert main(["once", "--init", "--state", str(state)]) == 0
     assert "handled 1 message(s)" in capsys.readouterr().out
     sent = list((state / "outbox" / "new").iterdir())
     assert len(sent) >= 2, "the QA request and the receipt are in the file outbox"
@@ -44,14 +44,14 @@ def test_a_second_bot_on_the_same_state_folder_is_refused(
 
     state = tmp_path / "state"
     with Store.open(state):
-        assert main(["once", "--state", str(state)]) == 1
+        assert main(["once", "--state", str(state)]) == 5, "issue 14 §1: a store problem is 5"
     assert "state" in capsys.readouterr().err
 
 
 def test_run_handles_mail_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "run", "--state", str(state),
-                             "--tick", "1"], cwd=ROOT, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "run", "--init", "--state",
+                             str(state), "--tick", "1"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env={**os.environ})
     try:
         inbox = MaildirMailbox("unit", state / "mail" / "unit")

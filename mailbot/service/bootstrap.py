@@ -125,15 +125,17 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
               store: Store | None = None, mailboxes: dict[str, Mailbox] | None = None,
               sender: Sender | None = None, clock: Clock | None = None,
               templates: Path | None = None, renderer: Renderer | None = None,
-              attachments: AttachmentReader | None = None) -> Service:
+              attachments: AttachmentReader | None = None, create: bool = True) -> Service:
+    """`create`: make the state folder and an empty store when there is none (the
+    CLI passes False unless `--init`: a mistyped --state is an error, issue 14 §2)."""
     if not isinstance(config, Config):
         config = read_config(config or DEFAULT_CONFIG)
     state_dir = Path(state_dir)
-    if store is None or mailboxes is None or sender is None:
-        make_private_folder(state_dir)
     watched = store is None   # a store of the caller's: no heartbeat file beside it
-    if store is None:
-        store = FolderStore.open(state_dir)
+    if store is None:   # first: with create False, a missing store stops before any mkdir
+        store = FolderStore.open(state_dir, create=create)
+    if mailboxes is None or sender is None:
+        make_private_folder(state_dir)
     if mailboxes is None:
         mailboxes = {name: build_mailbox(name, spec, state_dir, store)
                      for name, spec in config.mailboxes.items()}

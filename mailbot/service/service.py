@@ -119,6 +119,10 @@ class Service:
     _unwritten: dict[str, OutboxChange] = field(default_factory=dict, init=False, repr=False)
     # mailbox -> until when (Unix time) its server asked for no calls, as of the last pass
     waiting: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    # the last pass's trouble, for the exit code (issue 14 §1): each mailbox that could
+    # not be read (name -> why), and why the sender did not take mail ("" if it did)
+    unreachable: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    send_failed: str = field(default="", init=False, repr=False)
 
     # -- triggers ---------------------------------------------------------------
 
@@ -234,6 +238,7 @@ class Service:
         the size of one message's mail, not the backlog's); the messages are moved
         on the server `ack_batch` at a time, each batch after its messages' commits."""
         handled = 0
+        self.unreachable = {}
         self._counts, self._in_pass = None, True
         self._asked.clear()
         try:
@@ -259,6 +264,7 @@ class Service:
                 except TransportError as exc:
                     # what was committed but not moved is moved at the next pass (seen)
                     log.warning("mailbox %s unavailable, will retry: %s", mailbox.name, exc)
+                    self.unreachable[mailbox.name] = str(exc)
                     if self.watch is not None:
                         self.watch.failed(mailbox.name, self.clock.now(), str(exc))
                 else:
@@ -271,6 +277,7 @@ class Service:
         return handled
 
     def once(self) -> int:
+        self.send_failed = ""
         try:
             handled = self.poll()
             self.tick()
@@ -417,6 +424,7 @@ class Service:
                 for untried in batch[i + 1:]:
                     changes[untried.message_id] = {"status": "pending"}
                 log.warning("send of %s failed, will retry: %s", entry.message_id, exc)
+                self.send_failed = str(exc)
                 break   # the server is unwell: stop this pass, keep the order
             changes[entry.message_id] = {"status": "sent", "sent_at": self.clock.now(),
                                          "last_error": ""}

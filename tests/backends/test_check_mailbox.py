@@ -267,7 +267,8 @@ def test_check_mailbox_with_a_wrong_client_secret_quotes_entras_refusal(
     monkeypatch.setenv("MAILBOT_TEST_GRAPH_SECRET", "last-years-secret")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(entra.cert_file))
     config = routing_yaml(tmp_path, graph_account(fake, entra, "MAILBOT_TEST_GRAPH_SECRET"))
-    assert main(["check-mailbox", "unit", "--config", str(config), "--state", str(tmp_path)]) == 1
+    # issue 14 §1: a mailbox that cannot be reached (here: no token) exits 3
+    assert main(["check-mailbox", "unit", "--config", str(config), "--state", str(tmp_path)]) == 3
     err = capsys.readouterr().err
     assert "refused a token for app app-id" in err and "AADSTS7000215" in err
     assert "last-years-secret" not in err, "the secret was printed"

@@ -79,7 +79,7 @@ def test_once_killed_at_random_points_over_graph_handles_and_sends_everything_ex
             graph.store.deliver(raw)
         env = {**os.environ, "MAILBOT_TEST_GRAPH_SECRET": entra.client_secret,
                "REQUESTS_CA_BUNDLE": str(entra.cert_file), "NO_PROXY": "127.0.0.1,localhost"}
-        command = [sys.executable, "-m", "mailbot", "once", "--config", str(config),
+        command = [sys.executable, "-m", "mailbot", "once", "--init", "--config", str(config),
                    "--state", str(state)]
         rng = random.Random(SEED)
         kills: list[str] = []

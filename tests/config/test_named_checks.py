@@ -21,6 +21,8 @@ VALID_FILES = ("routing.yaml", "examples/routing-2010.yaml")
 SHIPPED = yaml.safe_load((ROOT / "routing.yaml").read_text())
 
 Change = Callable[[dict[str, Any]], object]
+_IMAP = {"backend": "imap", "host": "mail.kent.test", "port": 143, "username": "unit",
+         "password": "env:MAILBOT_IMAP_PASSWORD"}
 
 
 def _duplicate_first_stage(d: dict[str, Any]) -> None:
@@ -127,6 +129,26 @@ BREAKERS: dict[str, tuple[Change, str]] = {
         lambda d: d["operations"].update(alert_to=["unit", "sm"]),
         "operations.alert_to: nobody holds 'sm' in `county` (outage notices go to "
         "county-wide roles)"),
+    # issue 14 §2: what `once` would fail on, refused up front
+    "the time zone is known": (
+        lambda d: d["organisation"].update(timezone="Europe/Londn"),
+        "organisation.timezone: 'Europe/Londn' is not a time zone name (as the IANA database "
+        "spells it, e.g. Europe/London)"),
+    "mail backends are known": (
+        lambda d: d["mailboxes"]["unit"].update(backend="imapp"),
+        "mailboxes.unit.backend: unknown backend 'imapp' (one of maildir, imap, ews, graph)"),
+    "each mail backend has the settings it needs": (
+        lambda d: d["mailboxes"].update(unit={**_IMAP, "securty": "tls"}),
+        "mailboxes.unit.securty: is not a known key for backend imap"),
+    "secrets are named, never written in": (
+        lambda d: d.update(sender={"backend": "smtp", "host": "mail.kent.test", "port": 587,
+                                   "username": "bot", "password": "hunter2"}),
+        "sender.password: give where the secret lives (env:NAME, file:/path or cmd:COMMAND), "
+        "never the secret itself"),
+    "folder names are usable": (
+        lambda d: d["mailboxes"].update(unit={**_IMAP, "processed": "inbox"}),
+        "mailboxes.unit.processed: 'inbox' is also mailboxes.unit.folder; each needs a folder "
+        "of its own"),
 }
 
 
@@ -253,6 +275,9 @@ def test_check_config_lists_the_checks_that_passed(
     """R-CONF: on a valid file, check-config says how many checks ran and lists them."""
     assert main(["check-config", str(ROOT / file)]) == 0
     out = capsys.readouterr().out
-    assert f"valid ({SCHEMA} as the schema says; {len(CHECKS)} checks passed)" in out
+    from mailbot.service.preflight import ENVIRONMENT_CHECKS  # issue 14 §2: the machine's too
+
+    ran = len(CHECKS) + len(ENVIRONMENT_CHECKS)
+    assert f"valid ({SCHEMA} as the schema says; {ran} checks passed)" in out
     for c in CHECKS:
         assert f"  ok  {c.name}: {c.why}" in out

@@ -137,8 +137,8 @@ def test_sigkill_at_random_points_every_message_handled_and_delivered_exactly_on
     raws = backlog(county)
     put_in_inbox(mailstack, county.bot, raws)
     rng = random.Random(SEED)
-    command = [sys.executable, "-m", "mailbot", "once", "--config", str(county.config_path),
-               "--state", str(county.state)]
+    command = [sys.executable, "-m", "mailbot", "once", "--init", "--config",
+               str(county.config_path), "--state", str(county.state)]
     env = {**os.environ, PASSWORD_ENV: PASSWORD}
     kills = runs = killed_while_sending = 0
     progress = Progress(mailstack, county.bot, len(raws))

@@ -222,8 +222,8 @@ def test_per_address_caps_hold_excess_mail_and_send_it_later_none_lost(
 def mailbot_run(county: County, *args: str) -> Iterator[subprocess.Popen[bytes]]:
     log = (county.folder / "run.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mailbot", "-v", "run", "--config", str(county.config_path),
-         "--state", str(county.state), *args],
+        [sys.executable, "-m", "mailbot", "-v", "run", "--init", "--config",
+         str(county.config_path), "--state", str(county.state), *args],
         cwd=ROOT, env={**os.environ, PASSWORD_ENV: PASSWORD}, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     try:

@@ -50,7 +50,7 @@ def _health(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 def test_after_a_good_once_health_is_ok_in_one_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "state"
-    assert main(["once", "--state", str(state)]) == 0
+    assert main(["once", "--init", "--state", str(state)]) == 0
     status, line = _health(capsys, "--state", str(state))
     assert (status, line) == (
         HEALTHY, "ok: 2 mailboxes read, clock fired, outbox empty, within 10 min")
@@ -60,7 +60,7 @@ def test_an_unreachable_imap_mailbox_makes_health_fail_with_exit_3_and_the_error
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = config_file(tmp_path, lambda d: d["mailboxes"].update(miu=imap_down(closed_port())))
     state = tmp_path / "state"
-    main(["once", "--config", str(path), "--state", str(state)])
+    main(["once", "--init", "--config", str(path), "--state", str(state)])
     status, line = _health(capsys, "--config", str(path), "--state", str(state))
     assert status == STALE
     assert line.startswith("FAIL: mailbox 'miu' never read (last error: cannot connect to "

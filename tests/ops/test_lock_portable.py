@@ -66,7 +66,7 @@ def test_once_and_status_run_where_fcntl_and_posix_only_os_calls_are_missing(tmp
     state = tmp_path / "state"
     MaildirMailbox("unit", state / "mail" / "unit").deliver(FORM)
 
-    once = mailbot("once", "--state", str(state), python_path=str(site))
+    once = mailbot("once", "--init", "--state", str(state), python_path=str(site))
     assert once.returncode == 0, once.stderr
     assert "handled 1 message(s)" in once.stdout
     status = mailbot("status", "--state", str(state), python_path=str(site))
@@ -87,7 +87,7 @@ def test_status_is_refused_while_another_process_holds_the_folder_as_before(
     """Read-only commands open the store, so they take the lock too (unchanged)."""
     state = tmp_path / "state"
     with Store.open(state):
-        assert main(["status", "--state", str(state)]) == 1
+        assert main(["status", "--state", str(state)]) == 5   # ExitCode.STORE
     err = capsys.readouterr().err
     assert "in use by another mailbot process" in err and str(state) in err
 
@@ -95,7 +95,7 @@ def test_status_is_refused_while_another_process_holds_the_folder_as_before(
 def test_a_lock_path_that_is_a_folder_is_refused_in_plain_words(tmp_path: Path) -> None:
     state = tmp_path / "state"
     (state / LOCK_NAME).mkdir(parents=True)
-    with pytest.raises(StoreError, match=r"cannot take the state folder's lock .*must be a file"):
+    with pytest.raises(StoreError, match=r"lock is a folder, where mailbot keeps a file"):
         Store.open(state)
 
 

@@ -136,14 +136,14 @@ def test_the_cli_logs_to_the_file_given_and_to_the_one_in_routing_yaml(tmp_path:
     down = {"miu": imap_down(closed_port())}
     path = config_file(tmp_path / "a", lambda d: d["mailboxes"].update(down))
     given = tmp_path / "given.log"
-    main(["--log-file", str(given), "once", "--config", str(path),
+    main(["--log-file", str(given), "once", "--init", "--config", str(path),
           "--state", str(tmp_path / "s1")])
     assert "WARNING mailbot mailbox miu unavailable, will retry" in given.read_text()
 
     configured = tmp_path / "from-yaml.jsonl"
     path = config_file(tmp_path / "b", lambda d: (d["mailboxes"].update(down), d[
         "operations"].update(log_file=str(configured), log_format="json")))
-    main(["once", "--config", str(path), "--state", str(tmp_path / "s2")])
+    main(["once", "--init", "--config", str(path), "--state", str(tmp_path / "s2")])
     events = [json.loads(line) for line in configured.read_text().splitlines()]
     assert any(e["level"] == "WARNING" and "mailbox miu unavailable" in e["message"]
                for e in events)

@@ -36,7 +36,7 @@ def test_after_a_simulated_year_every_file_is_0600_and_every_folder_0700(tmp_pat
 
 def test_once_from_the_command_line_leaves_nothing_readable_by_others(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    once = mailbot("once", "--state", str(state))     # makes the state folder itself
+    once = mailbot("once", "--init", "--state", str(state))     # makes the state folder itself
     assert once.returncode == 0, once.stderr
     MaildirMailbox("unit", state / "mail" / "unit").deliver(FORM)
     once = mailbot("once", "--state", str(state))
@@ -50,7 +50,7 @@ def test_files_opened_to_others_are_tightened_at_the_next_start_with_a_warning(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     state = tmp_path / "state"
     MaildirMailbox("unit", state / "mail" / "unit").deliver(FORM)
-    assert mailbot("once", "--state", str(state)).returncode == 0
+    assert mailbot("once", "--init", "--state", str(state)).returncode == 0
     eml = next((state / "outbox" / "new").iterdir())
     # as a restore by a tool that keeps its own modes, or a copy made by hand, leaves them
     os.chmod(state, 0o755)

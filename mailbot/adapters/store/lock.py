@@ -22,7 +22,7 @@ import filelock
 
 from mailbot.adapters.private_files import PRIVATE_FILE
 from mailbot.adapters.store.atomic_storage import atomic_write_bytes
-from mailbot.errors import StoreError, StoreLocked
+from mailbot.errors import StoreLocked
 
 LOCK_NAME = "lock"
 PID_NAME = "lock.pid"
@@ -37,6 +37,8 @@ class FolderLock:
     def acquire(cls, folder: Path) -> FolderLock:
         path = folder / LOCK_NAME
         # thread_local=False: `run` may close the store from another thread than opened it
+        # an OSError (the path a folder, no permission) is the store's to put in words
+        # (faults.store_fault), as for every other file of the store
         lock = filelock.FileLock(path, timeout=0, mode=PRIVATE_FILE, thread_local=False)
         try:
             lock.acquire(blocking=False)
@@ -45,11 +47,6 @@ class FolderLock:
                 f"{folder} is in use by another mailbot process ({_holder(folder)}); "
                 "stop it first, or point this one at another state folder"
             ) from None
-        except OSError as error:
-            raise StoreError(
-                f"{path}: cannot take the state folder's lock ({error.strerror or error}); "
-                f"{path.name} must be a file mailbot may write (remove anything else of that name)"
-            ) from error
         # the PID is for the message above only: the lock itself is the system's
         with contextlib.suppress(OSError):
             atomic_write_bytes(folder / PID_NAME, f"{os.getpid()}\n".encode(), durable=False)

@@ -50,13 +50,14 @@ from mailbot.adapters.store import cold, hotfile, journal, migrate
 from mailbot.adapters.store.appendlog import ensure_folder
 from mailbot.adapters.store.atomic_storage import atomic_write_chunks, remove_stale_temps
 from mailbot.adapters.store.cold import ColdFiles
+from mailbot.adapters.store.faults import refused, store_fault
 from mailbot.adapters.store.journal import Journal
 from mailbot.adapters.store.lock import FolderLock
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.state import Decision, State, with_alerts
-from mailbot.errors import StoreCorrupt, StoreError
+from mailbot.errors import StoreCorrupt, StoreError, StoreMissing
 from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
 
 log = logging.getLogger(__name__)
@@ -94,15 +95,24 @@ class Store:
     @classmethod
     def open(cls, folder: Path, *, create: bool = True) -> Store:
         folder = Path(folder)
-        if not folder.is_dir():
-            if not create:
-                raise StoreError(f"{folder}: no mailbot store here (no such folder)")
-            make_private_folder(folder)
-        lock = FolderLock.acquire(folder)
+        try:
+            if not folder.is_dir():
+                if not create:
+                    raise StoreMissing(f"{folder}: no mailbot store here (no such folder)")
+                make_private_folder(folder)
+            if not create and not (folder / HOT_NAME).exists():   # not even a lock file left
+                raise StoreMissing(f"{folder}: no mailbot store here ({HOT_NAME} is missing)")
+            lock = FolderLock.acquire(folder)
+        except OSError as error:
+            if not refused(error):
+                raise
+            raise store_fault(error, folder, "taking the state folder's lock") from error
         try:
             return cls._open_locked(folder, lock, create)
-        except BaseException:
+        except BaseException as error:
             lock.release()
+            if isinstance(error, OSError) and refused(error):
+                raise store_fault(error, folder, "opening the store") from error
             raise
 
     @classmethod
@@ -116,7 +126,7 @@ class Store:
         snapshot = hotfile.read(path)
         if snapshot is None:
             if not create:
-                raise StoreError(f"{folder}: no mailbot store here ({HOT_NAME} is missing)")
+                raise StoreMissing(f"{folder}: no mailbot store here ({HOT_NAME} is missing)")
             if journal.segments(folder) or any(
                     any((folder / name).iterdir()) for name in cold.FOLDERS
                     if (folder / name).is_dir()):
@@ -144,8 +154,11 @@ class Store:
         """The register as last committed, to read without taking the folder's lock
         (`mailbot register` while the bot runs): a change in flight is skipped."""
         committed = read_committed(Path(folder))
-        return RegisterStore.reader(Path(folder), 0 if committed is None
-                                    else committed.register_commit)
+        if committed is None:
+            raise StoreMissing(f"{folder}: no mailbot store here ({HOT_NAME} is missing)"
+                               if Path(folder).is_dir() else
+                               f"{folder}: no mailbot store here (no such folder)")
+        return RegisterStore.reader(Path(folder), committed.register_commit)
 
     @property
     def register(self) -> RegisterStore:
@@ -165,7 +178,13 @@ class Store:
                     self._write(self._hot)
                 if self._storage.sizes and (self._snapshot_bytes <= SMALL_SNAPSHOT
                                             or self._compaction_due()):
-                    self._compact()
+                    try:
+                        self._compact()
+                    except OSError as error:   # the journal still holds every write
+                        if not refused(error):
+                            raise
+                        raise store_fault(error, self.folder, f"folding the journal into "
+                                          f"{HOT_NAME}") from error
         finally:
             self._storage.close()
             self._register.close()
@@ -364,10 +383,12 @@ class Store:
                 self._register.settle(register)
             if self._compaction_due():
                 self._compact()
-        except BaseException:
+        except BaseException as error:
             # disk and memory may now disagree (a cold append half done, the
             # rename done but not its fsync): only a fresh open knows the truth
             self._broken = self._register.broken = True
+            if isinstance(error, OSError) and refused(error):
+                raise store_fault(error, self.folder, "recording a change") from error
             raise
 
     def _compaction_due(self) -> bool:

@@ -30,6 +30,13 @@ from mailbot.core.config.checks.fields import (
     no_alert_is_held_back_for_a_later_steps_field,
     someone_is_asked_for_the_fields_still_to_come,
 )
+from mailbot.core.config.checks.mail import (
+    each_mail_backend_has_its_settings,
+    folder_names_are_usable,
+    mail_backends_are_known,
+    secrets_are_named_never_written_in,
+    the_time_zone_is_known,
+)
 from mailbot.core.config.checks.operations import (
     outage_notices_go_to_filled_county_roles,
     the_watchs_times_are_minutes_or_hours,
@@ -78,7 +85,12 @@ CHECKS: tuple[Check, ...] = (
     a_conditional_step_needs_the_field_it_tests,
     someone_is_asked_for_the_fields_still_to_come,
     the_watchs_times_are_minutes_or_hours,
-    outage_notices_go_to_filled_county_roles,)
+    outage_notices_go_to_filled_county_roles,
+    the_time_zone_is_known,
+    mail_backends_are_known,
+    each_mail_backend_has_its_settings,
+    secrets_are_named_never_written_in,
+    folder_names_are_usable,)
 
 
 def run_checks(config: Config, checks: Iterable[Check] = CHECKS) -> list[tuple[str, str]]:
