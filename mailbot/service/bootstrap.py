@@ -131,6 +131,8 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
         state_dir.mkdir(parents=True, exist_ok=True)
     if store is None:
         store = FolderStore.open(state_dir)
+    # the store's own part of every Message-ID it makes (core/ids.py)
+    config = config.with_installation(getattr(store, "installation", ""))
     if mailboxes is None:
         mailboxes = {name: build_mailbox(name, spec, state_dir, store)
                      for name, spec in config.mailboxes.items()}

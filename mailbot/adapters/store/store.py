@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -73,9 +74,11 @@ class Store:
     secret: bytes
 
     def __init__(self, folder: Path, lock: FolderLock, secret: bytes, hot: hotfile.Hot,
-                 storage: Journal, snapshot_bytes: int) -> None:
+                 storage: Journal, snapshot_bytes: int, installation: str = "") -> None:
         self.folder = folder
         self.secret = secret
+        # the part of every Message-ID that is this store's own ("" in older stores)
+        self.installation = installation
         self._lock = lock
         # the journal: its write_encoded is the commit point of every write
         self._storage = storage
@@ -116,7 +119,7 @@ class Store:
                     f"{path} is missing but {folder} holds history: refusing to start an "
                     f"empty store in its place; restore {HOT_NAME} from a backup"
                 )
-            snapshot = hotfile.Snapshot(os.urandom(32), hotfile.Hot(), 0)
+            snapshot = hotfile.Snapshot(os.urandom(32), hotfile.Hot(), 0, new_installation())
             size = write_snapshot(path, snapshot)
         else:
             size = path.stat().st_size
@@ -124,7 +127,7 @@ class Store:
         journal.drop_through(folder, snapshot.journal)    # a compaction cut short
         store = cls(folder, lock, snapshot.secret, hot,
                     Journal(folder, replayed[-1][0] if replayed else snapshot.journal,
-                            [s for _, s in replayed]), size)
+                            [s for _, s in replayed]), size, snapshot.installation)
         for name in cold.FOLDERS:
             ensure_folder(folder / name)
         store._cold.load()
@@ -372,7 +375,8 @@ class Store:
         commit: the snapshot holds what the segments already committed."""
         through = self._storage.last
         self._snapshot_bytes = write_snapshot(
-            self.folder / HOT_NAME, hotfile.Snapshot(self.secret, self._hot, through))
+            self.folder / HOT_NAME, hotfile.Snapshot(self.secret, self._hot, through,
+                                                     self.installation))
         self._storage.folded(through)
 
     def _bulk_cold(self, alerts: Iterable[Alert] = (), events: Iterable[Event] = (),
@@ -386,7 +390,13 @@ class Store:
 def write_snapshot(path: Path, snapshot: hotfile.Snapshot) -> int:
     """Write db.json whole and atomically; its size."""
     return atomic_write_chunks(path, hotfile.encode(snapshot.secret, snapshot.hot,
-                                                    snapshot.journal))
+                                                    snapshot.journal, snapshot.installation))
+
+
+def new_installation() -> str:
+    """A new store's installation id: 32 random bits, as 8 hex digits (short: it is in
+    every Message-ID; enough that a store made after one was lost never shares it)."""
+    return secrets.token_hex(4)
 
 
 def replay_journal(folder: Path, snapshot: hotfile.Snapshot
