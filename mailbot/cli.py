@@ -28,8 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="watch the mailboxes and keep the clock (until SIGTERM/SIGINT)")
     _config_arg(p)
     p.add_argument("--tick", type=float, default=60.0, help="seconds between clock ticks")
+    _fresh_arg(p)
     p = sub.add_parser("once", help="one pass: read the mailboxes, act on what is due, send")
     _config_arg(p)
+    _fresh_arg(p)
     p = sub.add_parser("status", help="open alerts with current step, owner and next deadline")
     _config_arg(p)
     p = sub.add_parser("explain", help="an alert's event log: what happened, when, which rule")
@@ -52,6 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     _config_arg(p)
     p.add_argument("action", choices=["list", "search"])
     p.add_argument("text", nargs="?", default="")
+    p = sub.add_parser("backup", help="copy the state folder, while the bot runs, to DEST "
+                                      "(a new folder, or a .tar/.tar.gz file)")
+    _config_arg(p)
+    p.add_argument("dest")
+    p = sub.add_parser("restore", help="put a backup back as the state folder and catch up")
+    _config_arg(p)
+    p.add_argument("source")
+    p.add_argument("--force", action="store_true",
+                   help="replace a state folder that holds something (it is kept aside)")
+    p.add_argument("--no-catch-up", action="store_true",
+                   help="only put the files back; do not handle the mail filed after the backup")
     p = sub.add_parser("demo", help="the whole procedure on a simulated clock, no servers")
     p.add_argument("--keep", default=None, help="keep the demo's state folder here")
 
@@ -65,7 +78,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except MailbotError as exc:
         print(f"mailbot: {exc}", file=sys.stderr)
-        return 1
+        return int(getattr(exc, "exit_code", 1))
+
+
+def _fresh_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fresh", action="store_true",
+                   help="start an empty store even though the mailboxes hold mail handled before")
+
+
+def _refuse_fresh_start(args: Any) -> None:
+    from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+    from mailbot.service.fresh_start import refuse_fresh_start
+
+    refuse_fresh_start(read_config(args.config or DEFAULT_CONFIG), args.state, fresh=args.fresh)
 
 
 def _service(args: Any) -> Any:
@@ -75,6 +100,7 @@ def _service(args: Any) -> Any:
 
 
 def cmd_run(args: Any) -> int:
+    _refuse_fresh_start(args)
     service = _service(args)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -99,6 +125,7 @@ def _opened(args: Any) -> Iterator[Any]:
 
 
 def cmd_once(args: Any) -> int:
+    _refuse_fresh_start(args)
     with _opened(args) as service:
         print(f"handled {service.once()} message(s)")
     return 0
@@ -259,6 +286,28 @@ def cmd_register(args: Any) -> int:
     return 0
 
 
+def cmd_backup(args: Any) -> int:
+    from mailbot.adapters.store.backup import backup, describe
+
+    manifest = backup(Path(args.state), Path(args.dest))
+    print(f"backed up {args.state} to {args.dest}: {describe(manifest)}")
+    return 0
+
+
+def cmd_restore(args: Any) -> int:
+    from mailbot.adapters.store.backup import describe, restore
+    from mailbot.service.restore import catch_up
+
+    manifest, aside = restore(Path(args.source), Path(args.state), force=args.force)
+    print(f"restored {args.source} into {args.state}: {describe(manifest)}")
+    if aside is not None:
+        print(f"the state folder that was there is kept as {aside}")
+    if not args.no_catch_up:
+        for line in catch_up(args.config, Path(args.state)):
+            print(line)
+    return 0
+
+
 def cmd_demo(args: Any) -> int:
     from mailbot.demo import run_demo
 
@@ -268,7 +317,7 @@ def cmd_demo(args: Any) -> int:
 COMMANDS = {
     "run": cmd_run, "once": cmd_once, "status": cmd_status, "explain": cmd_explain,
     "check-config": cmd_check_config, "check-mailbox": cmd_check_mailbox, "digest": cmd_digest,
-    "register": cmd_register, "demo": cmd_demo,
+    "register": cmd_register, "demo": cmd_demo, "backup": cmd_backup, "restore": cmd_restore,
 }
 
 if __name__ == "__main__":

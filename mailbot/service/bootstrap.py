@@ -18,10 +18,12 @@ from mailbot.adapters.attachments_text import readable_texts
 from mailbot.adapters.bank_holidays import bank_holidays
 from mailbot.adapters.chart import trend_chart
 from mailbot.adapters.digest_mail import CHART, digest_outgoing
+from mailbot.adapters.maildir import count_filed
 from mailbot.adapters.microsoft.exchange_online import warnings as ews_online_warnings
 from mailbot.adapters.render import Renderer as TemplateRenderer
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.adapters.store import Store as FolderStore
+from mailbot.adapters.store.store import HOT_NAME
 from mailbot.core.clocks.calendar import digest_week
 from mailbot.core.config import Config
 from mailbot.core.digest.compute import compute_digest
@@ -160,6 +162,40 @@ def exchange_online_warnings(mailboxes: Mapping[str, Mapping[str, Any]],
     """A line for each EWS mailbox or sender that points at Exchange Online, which answers
     EWS only for allow-listed apps and switches it off on 1 April 2027 (issue 13)."""
     return ews_online_warnings(mailboxes, sender, today)
+
+
+def has_store(state_dir: Path | str) -> bool:
+    """Whether `state_dir` holds a store's hot file (service/fresh_start.py)."""
+    return (Path(state_dir) / HOT_NAME).exists()
+
+
+def handled_before(config: Config, state_dir: Path) -> dict[str, int]:
+    """Mailbox name -> messages in its Processed folder, for each backend that can count
+    (Maildir on disk, creating nothing; IMAP by STATUS): service/fresh_start.py."""
+    found: dict[str, int] = {}
+    for name, spec in config.mailboxes.items():
+        if spec.get("backend", "maildir") == "maildir":
+            found[name] = count_filed(_settings(spec, state_dir).get(
+                "path", state_dir / "mail" / name), "processed")
+            continue
+        mailbox = build_mailbox(name, spec, state_dir, _NoCursors())
+        try:
+            count = getattr(mailbox, "filed_count", None)
+            if count is not None:
+                found[name] = int(count("processed"))
+        finally:
+            mailbox.close()
+    return found
+
+
+class _NoCursors:
+    """Counting keeps no sync state."""
+
+    def cursor(self, name: str) -> str | None:
+        return None
+
+    def set_cursor(self, name: str, value: str | None) -> None:
+        return None
 
 
 def open_register(state_dir: Path | str) -> Register:

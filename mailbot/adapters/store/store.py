@@ -48,7 +48,7 @@ from mailbot.adapters.store.appendlog import ensure_folder
 from mailbot.adapters.store.atomic_storage import atomic_write_chunks, remove_stale_temps
 from mailbot.adapters.store.cold import ColdFiles
 from mailbot.adapters.store.journal import Journal
-from mailbot.adapters.store.lock import FolderLock
+from mailbot.adapters.store.lock import CommitGate, FolderLock
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
 from mailbot.core.values.alert import Alert, Event
@@ -87,6 +87,8 @@ class Store:
         self._broken = False
         self._cold = ColdFiles(folder)
         self._register = RegisterStore(folder)
+        # held through each write, so a backup copies between commits (backup.py)
+        self._gate = CommitGate(folder)
 
     # -- opening and closing ---------------------------------------------------
 
@@ -99,7 +101,10 @@ class Store:
             folder.mkdir(parents=True)
         lock = FolderLock.acquire(folder)
         try:
-            return cls._open_locked(folder, lock, create)
+            store = cls._open_locked(folder, lock, create)
+            with store._gate.held():
+                store._register.recover(store._hot.register_commit)
+            return store
         except BaseException:
             lock.release()
             raise
@@ -131,7 +136,6 @@ class Store:
         for name in cold.FOLDERS:
             ensure_folder(folder / name)
         store._cold.load()
-        store._register.recover(hot.register_commit)
         return store
 
     @staticmethod
@@ -160,8 +164,10 @@ class Store:
                     self._write(self._hot)
                 if self._storage.sizes and (self._snapshot_bytes <= SMALL_SNAPSHOT
                                             or self._compaction_due()):
-                    self._compact()
+                    with self._gate.held():
+                        self._compact()
         finally:
+            self._gate.close()
             self._storage.close()
             self._register.close()
             self._lock.release()
@@ -346,6 +352,11 @@ class Store:
         if latest is None or (self._hot.latest is not None and self._hot.latest > latest):
             latest = self._hot.latest
         new = dataclasses.replace(new, latest=latest)
+        with self._gate.held():
+            self._write_gated(new, latest, register)
+
+    def _write_gated(self, new: hotfile.Hot, latest: datetime | None,
+                     register: RegisterWrite | None) -> None:
         try:
             cutoff = None if latest is None else latest - COLD_AFTER
             new = self._cold.move_out(self._hot, new, cutoff)
