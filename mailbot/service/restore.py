@@ -68,11 +68,12 @@ def put_back_unseen(store: Any, mailboxes: dict[str, Any]) -> tuple[int, list[st
     return moved, others
 
 
-def catch_up(config_file: str | Path | None, state: Path) -> list[str]:
+def catch_up(config_file: str | Path | None, state: Path, *,
+             sender: Sender | None = None) -> list[str]:
     """One pass on the restored store over what the bot did after the backup; lines
-    saying what it did."""
+    saying what it did. `sender`: the configured one unless given (a test's)."""
     config = read_config(config_file or DEFAULT_CONFIG)
-    sender = SentCopyFirst(build_sender(config.sender, Path(state)))
+    sender = SentCopyFirst(sender or build_sender(config.sender, Path(state)))
     service = bootstrap(config, state, sender=sender)
     try:
         moved, lines = put_back_unseen(service.store, service.mailboxes)
