@@ -297,14 +297,14 @@ def test_a_backup_is_refused_when_changed_and_never_restored_over_a_store_withou
     with pytest.raises(StoreError, match="already exists"):
         backup(state, tmp_path / "b.tar")
 
-    with pytest.raises(StoreError, match="not empty.*--force"):
+    with pytest.raises(StoreError, match=r"not empty.*--force"):
         restore(tmp_path / "b.tar", state)
     # a damaged backup: one byte of db.json changed inside the archive
     with tarfile.open(tmp_path / "b.tar") as tar:
         tar.extractall(tmp_path / "unpacked", filter="data")
     db = tmp_path / "unpacked" / "state" / "db.json"
     db.write_bytes(db.read_bytes().replace(b"KA-2024-0001", b"KA-2024-0009", 1))
-    with pytest.raises(StoreCorrupt, match="changed since the backup: db.json"):
+    with pytest.raises(StoreCorrupt, match=r"changed since the backup: db\.json"):
         restore(tmp_path / "unpacked", tmp_path / "elsewhere")
     assert not (tmp_path / "elsewhere").exists(), "nothing restored from a damaged backup"
 
