@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import tarfile
@@ -310,6 +311,10 @@ def test_a_backup_is_refused_when_changed_and_never_restored_over_a_store_withou
 
     _, aside = restore(tmp_path / "b.tar", state, force=True)
     assert aside is not None and (aside / "db.json").exists(), "the replaced folder is kept"
+    # a backup holds children's details: as private as the store, and so is what comes back
+    assert stat.S_IMODE((tmp_path / "b.tar").stat().st_mode) == 0o600
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(f.stat().st_mode) for f in state.rglob("*") if f.is_file()} == {0o600}
     with Store.open(state, create=False) as store:
         (entry,) = store.pending_outbox()
         assert entry.status == "sending", "unsent mail is checked against Sent before it goes"

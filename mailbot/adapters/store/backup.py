@@ -84,8 +84,10 @@ def backup(state: Path, dest: Path, *, now: datetime | None = None) -> Manifest:
                          "(a backup never overwrites another)")
     work = dest.parent / f".{dest.name}.partial"
     shutil.rmtree(work, ignore_errors=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     copy = work / STATE
-    copy.mkdir(parents=True)
+    work.mkdir(mode=0o700)        # a backup holds children's details: private, as the store
+    copy.mkdir(mode=0o700)
     try:
         with between_commits(state):
             _copy_hot(state, copy)
@@ -114,7 +116,7 @@ def _copy_hot(state: Path, copy: Path) -> None:
             stale.unlink(missing_ok=True)
         try:
             snapshot_bytes = (state / HOT_NAME).read_bytes()
-            (copy / HOT_NAME).write_bytes(snapshot_bytes)
+            _write_private(copy / HOT_NAME, snapshot_bytes)
             snapshot = hotfile.read(copy / HOT_NAME)
             if snapshot is None:
                 raise FileNotFoundError(HOT_NAME)
@@ -124,7 +126,7 @@ def _copy_hot(state: Path, copy: Path) -> None:
                     continue
                 if number != expected:
                     raise FileNotFoundError(path.name)   # folded meanwhile: read again
-                (copy / path.name).write_bytes(path.read_bytes())
+                _write_private(copy / path.name, path.read_bytes())
                 expected += 1
             replay_journal(copy, snapshot)
             return
@@ -162,12 +164,28 @@ def _later_files(state: Path) -> list[Path]:
 
 
 def _copy_file(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         data = source.read_bytes()
     except FileNotFoundError:
         return      # deleted since the listing (a purged original, a settled undo)
-    target.write_bytes(data)
+    _write_private(target, data)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)
+
+
+def make_private(folder: Path) -> None:
+    """The folder and everything in it readable by its owner only (0700, 0600)."""
+    os.chmod(folder, 0o700)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(Path(root) / name, 0o700)
+        for name in files:
+            os.chmod(Path(root) / name, 0o600)
 
 
 def _prove(copy: Path, now: datetime) -> Manifest:
@@ -200,6 +218,7 @@ def _pack(work: Path, dest: Path) -> None:
           else tarfile.open(partial, "w")) as tar:
         tar.add(work / MANIFEST, arcname=MANIFEST)
         tar.add(work / STATE, arcname=STATE)
+    os.chmod(partial, 0o600)
     os.replace(partial, dest)
 
 
@@ -230,11 +249,11 @@ def restore(source: Path, state: Path, *, force: bool = False) -> tuple[Manifest
         partial = state.with_name(f".{state.name}.restoring")
         shutil.rmtree(partial, ignore_errors=True)
         shutil.copytree(folder / STATE, partial)
+        make_private(partial)
         if state.exists():
             state.rmdir()
         partial.rename(state)
         fsync_dir(state.parent)
-    os.chmod(state, 0o700)
     with Store.open(state, create=False) as store:
         doubt_unsent(store, datetime.now(UTC))
     return manifest, aside
