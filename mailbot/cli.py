@@ -36,9 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     _config_arg(p)
     p.add_argument("--tick", type=float, default=60.0, help="seconds between clock ticks")
     _init_arg(p)
+    _fresh_arg(p)
     p = sub.add_parser("once", help="one pass: read the mailboxes, act on what is due, send")
     _config_arg(p)
     _init_arg(p)
+    _fresh_arg(p)
     p = sub.add_parser("status", help="open alerts with current step, owner and next deadline")
     _config_arg(p)
     p = sub.add_parser("explain", help="an alert's event log: what happened, when, which rule")
@@ -66,6 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     _config_arg(p)
     p.add_argument("--within", type=float, default=None, metavar="MINUTES",
                    help="how recent is recent enough (default: operations.health_within)")
+    p = sub.add_parser("backup", help="copy the state folder, while the bot runs, to DEST "
+                                      "(a new folder, or a .tar/.tar.gz file)")
+    _config_arg(p)
+    p.add_argument("dest")
+    p = sub.add_parser("restore", help="put a backup back as the state folder and catch up")
+    _config_arg(p)
+    p.add_argument("source")
+    p.add_argument("--force", action="store_true",
+                   help="replace a state folder that holds something (it is kept aside)")
+    p.add_argument("--no-catch-up", action="store_true",
+                   help="only put the files back; do not handle the mail filed after the backup")
     p = sub.add_parser("demo", help="the whole procedure on a simulated clock, no servers")
     p.add_argument("--keep", default=None, help="keep the demo's state folder here")
 
@@ -106,6 +119,11 @@ def _logging(args: Any, ops: Any = None) -> None:
                    log_format=args.log_format, syslog=args.syslog)
 
 
+def _fresh_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fresh", action="store_true",
+                   help="start an empty store even though the mailboxes hold mail handled before")
+
+
 def _service(args: Any) -> Any:
     """The service on an existing store; run and once check the configuration against
     the environment first, and create the store only with --init (issue 14 §2)."""
@@ -117,11 +135,14 @@ def _service(args: Any) -> Any:
         return service
     from mailbot.adapters.secrets import resolve_secret
     from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+    from mailbot.service.fresh_start import refuse_fresh_start
     from mailbot.service.preflight import check_environment
 
     path = Path(args.config) if args.config else DEFAULT_CONFIG
     config = read_config(path)
     check_environment(config, str(path), resolve_secret)
+    # no store, but the mailboxes hold mail handled before: restore or rebuild (issue 14 §7)
+    refuse_fresh_start(config, args.state, fresh=args.fresh)
     _logging(args, config.operations)   # routing.yaml's log settings
     return bootstrap(config, args.state, create=args.init)
 
@@ -369,6 +390,28 @@ def cmd_health(args: Any) -> int:
     return verdict.status
 
 
+def cmd_backup(args: Any) -> int:
+    from mailbot.adapters.store.backup import backup, describe
+
+    manifest = backup(Path(args.state), Path(args.dest))
+    print(f"backed up {args.state} to {args.dest}: {describe(manifest)}")
+    return 0
+
+
+def cmd_restore(args: Any) -> int:
+    from mailbot.adapters.store.backup import describe, restore
+    from mailbot.service.restore import catch_up
+
+    manifest, aside = restore(Path(args.source), Path(args.state), force=args.force)
+    print(f"restored {args.source} into {args.state}: {describe(manifest)}")
+    if aside is not None:
+        print(f"the state folder that was there is kept as {aside}")
+    if not args.no_catch_up:
+        for line in catch_up(args.config, Path(args.state)):
+            print(line)
+    return 0
+
+
 def cmd_demo(args: Any) -> int:
     from mailbot.demo import run_demo
 
@@ -378,7 +421,8 @@ def cmd_demo(args: Any) -> int:
 COMMANDS = {
     "run": cmd_run, "once": cmd_once, "status": cmd_status, "explain": cmd_explain,
     "check-config": cmd_check_config, "check-mailbox": cmd_check_mailbox, "digest": cmd_digest,
-    "register": cmd_register, "health": cmd_health, "demo": cmd_demo,
+    "register": cmd_register, "health": cmd_health, "demo": cmd_demo, "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ def digest_recipients(config: Config) -> tuple[Recipient, ...]:
 
 def digest_message_id(digest: Digest, config: Config) -> str:
     domain = config.organisation.bot_address.rsplit("@", 1)[1]
-    return f"digest.{digest.key.lower()}@{domain}"
+    installation = f".{config.installation}" if config.installation else ""
+    return f"digest.{digest.key.lower()}{installation}@{domain}"
 
 
 def digest_outgoing(digest: Digest, config: Config, now: datetime) -> Outgoing:

@@ -10,6 +10,7 @@ person can open the same folders in a mail client.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import mailbox
 import math
 import os
@@ -132,6 +133,24 @@ class MaildirMailbox:
 
     # -- beyond the port ---------------------------------------------------------
 
+    def put_back_unseen(self, seen: Callable[[str], bool]) -> int:
+        """Move every filed message whose sha256 `seen` does not know back to the inbox,
+        keeping its file name and time (so its order): after a restore, the mail the
+        bot filed after the backup is handled again (service/restore.py)."""
+        moved = 0
+        for folder in SUBFOLDERS.values():
+            for sub in ("new", "cur"):
+                for entry in _entries(self.path / f".{folder}" / sub):
+                    try:
+                        digest = hashlib.sha256(Path(entry.path).read_bytes()).hexdigest()
+                    except FileNotFoundError:
+                        continue
+                    if not seen(digest):
+                        with contextlib.suppress(FileNotFoundError):
+                            os.rename(entry.path, self.path / sub / entry.name)
+                            moved += 1
+        return moved
+
     def has_new(self) -> bool:
         return any(key not in self._seen for key in self._listing())
 
@@ -185,3 +204,10 @@ def _key_of(name: str) -> str:
 def _check_key(key: str) -> None:
     if not key or "/" in key or key.startswith(".") or "\x00" in key:
         raise ValueError(f"{key!r} is not a Maildir key")
+
+
+def count_filed(path: Path, folder: Folder) -> int:
+    """How many messages the Maildir at `path` holds in the bot's folder `folder`,
+    creating nothing (0 when there is no such Maildir)."""
+    base = Path(path) / f".{SUBFOLDERS[folder]}"
+    return sum(len(_entries(base / sub)) for sub in ("new", "cur"))

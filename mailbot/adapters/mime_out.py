@@ -54,8 +54,18 @@ class _Wire(Compat32):
 
 
 def _fits(name: str, value: object) -> bool:
-    return (isinstance(value, str) and len(name) + 2 + len(value) <= MAX_LINE
-            and _PLAIN.fullmatch(value) is not None)
+    if not isinstance(value, str) or _PLAIN.fullmatch(value) is None:
+        return False
+    if name.lower() in _ONE_ID and _ID.fullmatch(value) and len(name) + 2 + len(value) <= MAX_HEADER:
+        # one id has nowhere to fold but before itself, which some readers keep as part
+        # of it: written on one line however long (a long domain, the installation's part)
+        return True
+    return len(name) + 2 + len(value) <= MAX_LINE
+
+
+_ONE_ID = ("message-id", "in-reply-to")
+_ID = re.compile(r"<[!-;=?-~]+>")      # one <id>: printable, no space, no inner <>
+MAX_HEADER = 998     # RFC 5322's limit on any line
 
 
 _WIRE = _Wire(linesep="\r\n")

@@ -86,7 +86,8 @@ class Work:
                 calendar, attach_ics = entries.wait_key(wait), wait.due_at
         if message_id is None:
             n = self.next_attempt("_out")
-            message_id = ids.message_id(self.alert.ref, purpose, str(n), self.domain)
+            message_id = ids.message_id(self.alert.ref, purpose, str(n), self.domain,
+                                        installation=self.config.installation)
         entry = None
         if attach_ics is not None:   # a deadline nobody named is this message's own
             self.alert, entry = entries.stamp(self.alert, self.config,

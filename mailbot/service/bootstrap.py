@@ -18,18 +18,20 @@ from mailbot.adapters.attachments_text import readable_texts
 from mailbot.adapters.bank_holidays import bank_holidays
 from mailbot.adapters.chart import trend_chart
 from mailbot.adapters.digest_mail import CHART, digest_outgoing
+from mailbot.adapters.maildir import count_filed
 from mailbot.adapters.microsoft.exchange_online import warnings as ews_online_warnings
 from mailbot.adapters.private_files import make_private_folder
 from mailbot.adapters.render import Renderer as TemplateRenderer
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.adapters.store import Store as FolderStore
+from mailbot.adapters.store.store import HOT_NAME
 from mailbot.core.clocks.calendar import digest_week
 from mailbot.core.config import Config
 from mailbot.core.digest.compute import compute_digest
 from mailbot.core.digest.values import Digest, RegisterFigures
 from mailbot.core.durations import parse_duration
 from mailbot.core.values.mail import Outgoing
-from mailbot.errors import ConfigError
+from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import (
     AttachmentReader,
     Clock,
@@ -136,6 +138,8 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
         store = FolderStore.open(state_dir, create=create)
     if mailboxes is None or sender is None:
         make_private_folder(state_dir)
+    # the store's own part of every Message-ID it makes (core/ids.py)
+    config = config.with_installation(getattr(store, "installation", ""))
     if mailboxes is None:
         mailboxes = {name: build_mailbox(name, spec, state_dir, store)
                      for name, spec in config.mailboxes.items()}
@@ -165,6 +169,45 @@ def exchange_online_warnings(mailboxes: Mapping[str, Mapping[str, Any]],
     """A line for each EWS mailbox or sender that points at Exchange Online, which answers
     EWS only for allow-listed apps and switches it off on 1 April 2027 (issue 13)."""
     return ews_online_warnings(mailboxes, sender, today)
+
+
+def has_store(state_dir: Path | str) -> bool:
+    """Whether `state_dir` holds a store's hot file (service/fresh_start.py)."""
+    return (Path(state_dir) / HOT_NAME).exists()
+
+
+def handled_before(config: Config, state_dir: Path) -> dict[str, int]:
+    """Mailbox name -> messages in its Processed folder, for each backend that can count
+    (Maildir on disk, creating nothing; IMAP by STATUS): service/fresh_start.py."""
+    found: dict[str, int] = {}
+    for name, spec in config.mailboxes.items():
+        if spec.get("backend", "maildir") == "maildir":
+            found[name] = count_filed(_settings(spec, state_dir).get(
+                "path", state_dir / "mail" / name), "processed")
+            continue
+        mailbox = build_mailbox(name, spec, state_dir, _NoCursors())
+        try:
+            count = getattr(mailbox, "filed_count", None)
+            if count is not None:
+                found[name] = int(count("processed"))
+        except TransportError as exc:   # cannot tell: never start empty on a guess
+            raise TransportError(
+                f"mailbox {name!r} could not be read to see whether it holds mail handled "
+                f"before ({exc}); there is no store yet, so mailbot will not start one without "
+                "knowing: put the mailbox right, or pass --fresh to start anyway") from exc
+        finally:
+            mailbox.close()
+    return found
+
+
+class _NoCursors:
+    """Counting keeps no sync state."""
+
+    def cursor(self, name: str) -> str | None:
+        return None
+
+    def set_cursor(self, name: str, value: str | None) -> None:
+        return None
 
 
 def open_register(state_dir: Path | str) -> Register:

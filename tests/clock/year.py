@@ -110,7 +110,7 @@ class Plan:
 
 # a hand-over's request id is `<ref>.<wait>.<attempt>.<token>.e<n>@domain`; the
 # token is random hex, so match it whole (a token like "e1234..." is not a hand-over)
-_HANDOVER = re.compile(r"\.[0-9a-f]{20}\.e\d+@")
+_HANDOVER = re.compile(r"\.[0-9a-f]{20}\.e\d+(?:\.[0-9a-f]{8})?@")   # then the installation's part
 
 
 def _handed_over(message_id: str) -> bool:

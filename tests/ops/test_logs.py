@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.adapters.store import Store
 from mailbot.cli import main
 from mailbot.demo import run_demo
 from mailbot.errors import ConfigError
@@ -136,6 +137,8 @@ def test_the_cli_logs_to_the_file_given_and_to_the_one_in_routing_yaml(tmp_path:
     down = {"miu": imap_down(closed_port())}
     path = config_file(tmp_path / "a", lambda d: d["mailboxes"].update(down))
     given = tmp_path / "given.log"
+    for state in ("s1", "s2"):   # installed bots: a first start with a mailbox down refuses
+        Store.open(tmp_path / state).close()
     main(["--log-file", str(given), "once", "--init", "--config", str(path),
           "--state", str(tmp_path / "s1")])
     assert "WARNING mailbot mailbox miu unavailable, will retry" in given.read_text()

@@ -54,3 +54,12 @@ def test_a_whole_message_is_unchanged_by_the_direct_path(monkeypatch: pytest.Mon
     fast = assemble(headers, "text\n", "<p>html</p>\n", calendar=calendar)
     monkeypatch.setattr(mime_out, "_WIRE", COMPAT32)
     assert fast == assemble(headers, "text\n", "<p>html</p>\n", calendar=calendar)
+
+
+def test_a_long_message_id_is_written_on_one_line_not_folded_before_it() -> None:
+    """A council's long domain and the installation's part make ids past 78 octets;
+    compat32 would fold before the '<', which some readers keep as part of the id."""
+    mid = "<ka-2026-0001.ad_review.1.97a1888eccf43f7e71d9.receipt.10807dff@bedford-borough.gov.uk>"
+    for name in ("Message-ID", "In-Reply-To"):
+        assert _WIRE.fold_binary(name, mid) == f"{name}: {mid}\r\n".encode()
+    assert b"\r\n " in _WIRE.fold_binary("References", f"{mid} {mid}"), "a list still folds"

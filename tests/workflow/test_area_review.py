@@ -79,7 +79,8 @@ def test_each_service_manager_gets_only_their_areas_open_alerts_once_a_week(
     assert sorted(listed[SUE]) == sorted([refs["east_cic"], refs["east_other"]])
     assert listed[NIA] == [refs["north_cp"]] and listed[WYN] == [refs["west_media"]]
     assert by_sm[SUE].subject == "Weekly review of open alerts in East: 2 open, 2 overdue"
-    assert by_sm[SUE].message_id == "noref.area_review.2026-w48-sue-manager@kent.test"
+    installation = bot.service.store.installation   # the store's own part (core/ids.py)
+    assert by_sm[SUE].message_id == f"noref.area_review.2026-w48-sue-manager.{installation}@kent.test"
     assert not by_sm[SUE].sensitive and by_sm[SUE].ref is None
 
     text, html = bodies(tmp_path / "state", by_sm[SUE])

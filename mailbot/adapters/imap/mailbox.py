@@ -200,6 +200,18 @@ class ImapMailbox:
             "recent_headers": recent,
         }
 
+    def filed_count(self, folder: Folder) -> int:
+        """How many messages the bot's folder `folder` holds (0 when it does not exist):
+        STATUS, which neither selects nor flags anything."""
+        client = self._connection()
+        name = self.targets[folder]
+        try:
+            if not client.folder_exists(name):
+                return 0
+            return int(client.folder_status(name, [b"MESSAGES"])[b"MESSAGES"])
+        except IMAP_ERRORS as e:
+            raise self._fail(f"counting {name}", e) from e
+
     def _recent_headers(self, client: IMAPClient, folders: list[str],
                         sample: int) -> list[tuple[str, bytes]]:
         """(folder, header block) of the newest messages in each folder, newest first.

@@ -2,6 +2,8 @@
 
 Tables, each a TinyDB table of documents keyed "1", "2", ...:
   meta     {"schema_version": 2 (migrate.py), "secret": base64, "latest": ISO time,
+            "installation": the store's random id, in every Message-ID it makes
+            (absent in stores made before it: their ids have no such part),
             "register_commit": n (once the register has changed),
             "journal": n (the last journal segment this snapshot includes, once any)}
   state    the State (open alerts, counters, ...)
@@ -25,6 +27,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import gc
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +75,7 @@ class Snapshot:
     secret: bytes
     hot: Hot
     journal: int        # the last journal segment folded into this snapshot
+    installation: str = ""   # made with the store; never changes (core/ids.py)
 
 
 class _Tables(BaseModel):
@@ -120,7 +124,7 @@ def read(path: Path) -> Snapshot | None:
         )
     except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
-    return Snapshot(secret, hot, int(meta.get("journal", 0)))
+    return Snapshot(secret, hot, int(meta.get("journal", 0)), _installation(path, meta))
 
 
 @contextlib.contextmanager
@@ -163,7 +167,14 @@ def parse(path: Path, data: Any) -> Snapshot:
         )
     except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
-    return Snapshot(secret, hot, int(meta.get("journal", 0)))
+    return Snapshot(secret, hot, int(meta.get("journal", 0)), _installation(path, meta))
+
+
+def _installation(path: Path, meta: dict[str, Any]) -> str:
+    value = meta.get("installation", "")
+    if not isinstance(value, str) or not re.fullmatch(r"(?:[a-z0-9]{4,32})?", value):
+        raise StoreCorrupt(f"{path}: the installation id {value!r} is not one mailbot makes")
+    return value
 
 
 def _as_alerts(state: State) -> State:
@@ -239,12 +250,14 @@ def entry_json(entry: OutboxEntry) -> bytes:
     return dumps(outbox_to_json(entry))
 
 
-def encode(secret: bytes, hot: Hot, journal: int) -> Iterator[bytes]:
+def encode(secret: bytes, hot: Hot, journal: int, installation: str = "") -> Iterator[bytes]:
     """The snapshot's bytes, piece by piece (a large store is never one string in
     memory): the same JSON document as `dumps` of the TinyDB tables."""
     meta: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "secret": base64.b64encode(secret).decode("ascii"),
         "latest": None if hot.latest is None else hot.latest.isoformat()}
+    if installation:          # absent in stores made before it: they read the same
+        meta["installation"] = installation
     if hot.register_commit:   # absent until the register first changes: older files read the same
         meta["register_commit"] = hot.register_commit
     if journal:

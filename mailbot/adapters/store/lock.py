@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import filelock
 
 from mailbot.adapters.private_files import PRIVATE_FILE
 from mailbot.adapters.store.atomic_storage import atomic_write_bytes
-from mailbot.errors import StoreLocked
+from mailbot.errors import StoreError, StoreLocked
 
 LOCK_NAME = "lock"
 PID_NAME = "lock.pid"
@@ -70,3 +71,55 @@ def _holder(folder: Path) -> str:
         if text.isdigit():
             return f"PID {int(text)}"
     return "PID unknown"
+
+
+GATE_NAME = "commit.lock"
+
+
+class CommitGate:
+    """Held by the bot through each commit (and compaction), and by a backup while it
+    copies: so a backup sees the folder between two commits, never inside one.
+
+    The bot holds the folder's lock for as long as it runs; this second lock on
+    `<folder>/commit.lock` is held only for a write's few milliseconds, so a backup
+    waits at most one commit, and the bot at most one backup's copy. filelock's, as
+    the folder's lock is (flock on Linux, LockFileEx on Windows)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._lock: filelock.BaseFileLock | None = filelock.FileLock(
+            folder / GATE_NAME, mode=PRIVATE_FILE, thread_local=False)
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        if self._lock is None:
+            raise StoreError("the store is closed")
+        if self._depth == 0:
+            self._lock.acquire()
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._lock.release()
+
+    def close(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release(force=True)
+
+
+@contextlib.contextmanager
+def between_commits(folder: Path, *, wait: float = 120.0) -> Iterator[None]:
+    """Hold `folder`'s commit gate: no commit starts or is half done while inside."""
+    gate = filelock.FileLock(folder / GATE_NAME, mode=PRIVATE_FILE, thread_local=False)
+    try:
+        gate.acquire(timeout=wait, poll_interval=0.005)
+    except filelock.Timeout:
+        raise StoreLocked(f"{folder}: the bot kept committing for {wait:.0f} s "
+                          "without a pause; try the backup again") from None
+    try:
+        yield
+    finally:
+        gate.release()

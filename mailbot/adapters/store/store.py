@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,7 +53,7 @@ from mailbot.adapters.store.atomic_storage import atomic_write_chunks, remove_st
 from mailbot.adapters.store.cold import ColdFiles
 from mailbot.adapters.store.faults import refused, store_fault
 from mailbot.adapters.store.journal import Journal
-from mailbot.adapters.store.lock import FolderLock
+from mailbot.adapters.store.lock import CommitGate, FolderLock
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
 from mailbot.core.values.alert import Alert, Event
@@ -78,9 +79,11 @@ class Store:
     secret: bytes
 
     def __init__(self, folder: Path, lock: FolderLock, secret: bytes, hot: hotfile.Hot,
-                 storage: Journal, snapshot_bytes: int) -> None:
+                 storage: Journal, snapshot_bytes: int, installation: str = "") -> None:
         self.folder = folder
         self.secret = secret
+        # the part of every Message-ID that is this store's own ("" in older stores)
+        self.installation = installation
         self._lock = lock
         # the journal: its write_encoded is the commit point of every write
         self._storage = storage
@@ -89,6 +92,8 @@ class Store:
         self._broken = False
         self._cold = ColdFiles(folder)
         self._register = RegisterStore(folder)
+        # held through each write, so a backup copies between commits (backup.py)
+        self._gate = CommitGate(folder)
 
     # -- opening and closing ---------------------------------------------------
 
@@ -108,7 +113,10 @@ class Store:
                 raise
             raise store_fault(error, folder, "taking the state folder's lock") from error
         try:
-            return cls._open_locked(folder, lock, create)
+            store = cls._open_locked(folder, lock, create)
+            with store._gate.held():
+                store._register.recover(store._hot.register_commit)
+            return store
         except BaseException as error:
             lock.release()
             if isinstance(error, OSError) and refused(error):
@@ -134,7 +142,7 @@ class Store:
                     f"{path} is missing but {folder} holds history: refusing to start an "
                     f"empty store in its place; restore {HOT_NAME} from a backup"
                 )
-            snapshot = hotfile.Snapshot(os.urandom(32), hotfile.Hot(), 0)
+            snapshot = hotfile.Snapshot(os.urandom(32), hotfile.Hot(), 0, new_installation())
             size = write_snapshot(path, snapshot)
         else:
             size = path.stat().st_size
@@ -142,11 +150,10 @@ class Store:
         journal.drop_through(folder, snapshot.journal)    # a compaction cut short
         store = cls(folder, lock, snapshot.secret, hot,
                     Journal(folder, replayed[-1][0] if replayed else snapshot.journal,
-                            [s for _, s in replayed]), size)
+                            [s for _, s in replayed]), size, snapshot.installation)
         for name in cold.FOLDERS:
             ensure_folder(folder / name)
         store._cold.load()
-        store._register.recover(hot.register_commit)
         return store
 
     @staticmethod
@@ -179,13 +186,15 @@ class Store:
                 if self._storage.sizes and (self._snapshot_bytes <= SMALL_SNAPSHOT
                                             or self._compaction_due()):
                     try:
-                        self._compact()
+                        with self._gate.held():
+                            self._compact()
                     except OSError as error:   # the journal still holds every write
                         if not refused(error):
                             raise
                         raise store_fault(error, self.folder, f"folding the journal into "
                                           f"{HOT_NAME}") from error
         finally:
+            self._gate.close()
             self._storage.close()
             self._register.close()
             self._lock.release()
@@ -370,6 +379,11 @@ class Store:
         if latest is None or (self._hot.latest is not None and self._hot.latest > latest):
             latest = self._hot.latest
         new = dataclasses.replace(new, latest=latest)
+        with self._gate.held():
+            self._write_gated(new, latest, register)
+
+    def _write_gated(self, new: hotfile.Hot, latest: datetime | None,
+                     register: RegisterWrite | None) -> None:
         try:
             cutoff = None if latest is None else latest - COLD_AFTER
             new = self._cold.move_out(self._hot, new, cutoff)
@@ -401,7 +415,8 @@ class Store:
         commit: the snapshot holds what the segments already committed."""
         through = self._storage.last
         self._snapshot_bytes = write_snapshot(
-            self.folder / HOT_NAME, hotfile.Snapshot(self.secret, self._hot, through))
+            self.folder / HOT_NAME, hotfile.Snapshot(self.secret, self._hot, through,
+                                                     self.installation))
         self._storage.folded(through)
 
     def _bulk_cold(self, alerts: Iterable[Alert] = (), events: Iterable[Event] = (),
@@ -415,7 +430,13 @@ class Store:
 def write_snapshot(path: Path, snapshot: hotfile.Snapshot) -> int:
     """Write db.json whole and atomically; its size."""
     return atomic_write_chunks(path, hotfile.encode(snapshot.secret, snapshot.hot,
-                                                    snapshot.journal))
+                                                    snapshot.journal, snapshot.installation))
+
+
+def new_installation() -> str:
+    """A new store's installation id: 32 random bits, as 8 hex digits (short: it is in
+    every Message-ID; enough that a store made after one was lost never shares it)."""
+    return secrets.token_hex(4)
 
 
 def replay_journal(folder: Path, snapshot: hotfile.Snapshot

@@ -112,7 +112,8 @@ def question(held: HeldForm, token: str, existing: Alert | None, config: Config,
            f"reply UPDATE and it will be added to {ref}; if it is a separate episode, reply NEW "
            "and it will be raised as a new alert.")
     return Outgoing(
-        message_id=ids.request_id(ref, STEP, held.seq, token, domain, again),
+        message_id=ids.request_id(ref, STEP, held.seq, token, domain, again,
+                                  installation=config.installation),
         purpose="duplicate_question",
         to=(Recipient(name=held.sender.name or held.sender.email, email=held.sender.email),),
         ref=ref, subject=f"[{ref}] Same child as alert {ref}? Reply UPDATE or NEW",

@@ -32,7 +32,8 @@ def answer_problems(state: State, inc: Incoming, config: Config,
     listed = [str(p) for p in problems if not (isinstance(p, Problem) and not p.field)]
     domain = config.organisation.bot_address.rsplit("@", 1)[1]
     out = Outgoing(
-        message_id=ids.message_id(None, "problems", inc.sha256[:20], domain),
+        message_id=ids.message_id(None, "problems", inc.sha256[:20], domain,
+                                  installation=config.installation),
         purpose="form_problems",
         to=(Recipient(name=inc.sender_name or inc.sender, email=inc.sender),),
         subject=f"Your alert could not be accepted: {inc.subject or '(no subject)'}"[:200],
@@ -126,4 +127,6 @@ def receipt(work: Work) -> None:
               context, rule="R-ALL", sensitive=False,
               reply_token=wait.token if wait else None,
               message_id=ids.request_id(work.alert.ref, wait.id, wait.attempt, wait.token,
-                                        work.domain, "receipt") if wait else None)
+                                        work.domain, "receipt",
+                                        installation=work.config.installation)
+              if wait else None)

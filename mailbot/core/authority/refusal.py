@@ -62,7 +62,8 @@ def refuse(state: State, inc: Incoming, config: Config, ctx: Ctx, why: str,
     what = WHAT.get(about, about)
     ref = alert.ref if alert else None
     out = Outgoing(
-        message_id=ids.message_id(None, "refused", inc.sha256[:20], domain),
+        message_id=ids.message_id(None, "refused", inc.sha256[:20], domain,
+                                  installation=config.installation),
         purpose="reply_question" if asking else "reply_refused",
         to=(Recipient(name=inc.sender_name or inc.sender, email=inc.sender),),
         ref=ref,

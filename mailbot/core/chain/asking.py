@@ -83,4 +83,5 @@ def send_request(work: Work, wait: Wait, key: str, *, reason: str = "", escalate
     work.send("approval_request", to, wording.subject(work.alert, cfg, what), context,
               rule=stage.rule, sensitive=True, reply_token=wait.token, late=late,
               message_id=ids.request_id(work.alert.ref, wait.id, wait.attempt, wait.token,
-                                        work.domain, suffix))
+                                        work.domain, suffix,
+                                        installation=work.config.installation))

@@ -83,4 +83,5 @@ def send_task(work: Work, wait: Wait, key: str, *, suffix: str = "", reason: str
     work.send("task_request", to, wording.subject(work.alert, cfg, f"Task: {what}"), context,
               rule=wait.rule, sensitive=True, reply_token=wait.token, late=late,
               message_id=ids.request_id(work.alert.ref, wait.id, wait.attempt, wait.token,
-                                        work.domain, suffix))
+                                        work.domain, suffix,
+                                        installation=work.config.installation))

@@ -125,7 +125,7 @@ def _cancel(alert: Alert, config: Config, key: str, domain: str) -> tuple[Alert,
                "what": what, "due_at": entry.at.isoformat(), "why": why}
     out = Outgoing(
         message_id=ids.message_id(alert.ref, "calendar_cancel", f"{key}-{cancelled.sequence}",
-                                  domain),
+                                  domain, installation=config.installation),
         purpose="calendar_cancel", to=tuple(to), ref=alert.ref,
         subject=f"[{alert.ref}] No longer due ({alert.initials}): calendar entry cancelled",
         context=context, sensitive=False, calendar=cancelled, rule="T-QA",

@@ -189,4 +189,5 @@ def reminder(work: Work, wait: Wait, stage: str, due_at: datetime, *, late: bool
               rule="T-QA", sensitive=False, late=late, attach_ics=due_at,
               reply_token=wait.token,
               message_id=ids.request_id(alert.ref, wait.id, wait.attempt, wait.token,
-                                        work.domain, f"{stage[:1]}{n}"))
+                                        work.domain, f"{stage[:1]}{n}",
+                                        installation=work.config.installation))

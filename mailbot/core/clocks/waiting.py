@@ -173,7 +173,8 @@ def _mail(config: Config, email: str, name: str, lines: list[dict[str, object]],
     domain = config.organisation.bot_address.rsplit("@", 1)[1]
     ordered = sorted(lines, key=lambda line: (str(line["due_at"]), str(line["ref"])))
     return Outgoing(
-        message_id=ids.message_id(None, PURPOSE, f"{email}-{today}", domain),
+        message_id=ids.message_id(None, PURPOSE, f"{email}-{today}", domain,
+                                  installation=config.installation),
         purpose=PURPOSE, to=(Recipient(name=name, email=email),), ref=None,
         subject=f"Waiting on you today: {len(ordered)} alerts",
         context={"ref": None, "initials": "?", "rule": "", "items": ordered,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from mailbot.core.config.authority import Authority
 from mailbot.core.config.base import Frozen, norm, routing_trick
@@ -38,6 +38,19 @@ class Config(Frozen):
     sender: dict[str, Any] = {"backend": "file"}  # noqa: RUF012
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # the store's installation id (not routing.yaml's to set): it goes into every
+    # Message-ID, so a new store never makes an id an earlier one made (core/ids.py)
+    _installation: str = PrivateAttr(default="")
+
+    @property
+    def installation(self) -> str:
+        return self._installation
+
+    def with_installation(self, installation: str) -> Config:
+        """This configuration, making the Message-IDs of installation `installation`."""
+        copy = self.model_copy()
+        object.__setattr__(copy, "_installation", installation)
+        return copy
 
     # -- lookups used everywhere ------------------------------------------------
 

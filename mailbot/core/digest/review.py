@@ -121,7 +121,8 @@ def mail(state: State, config: Config, key: str, areas: list[str], week: ReviewW
     subject = f"Weekly review of open alerts in {where}: {len(items)} open" + \
         (f", {overdue} overdue" if overdue else "")
     return Outgoing(
-        message_id=ids.message_id(None, PURPOSE, f"{week.key}-{key}", domain),
+        message_id=ids.message_id(None, PURPOSE, f"{week.key}-{key}", domain,
+                                  installation=config.installation),
         purpose=PURPOSE, to=(Recipient(name=person.name, email=person.email, role=role),),
         subject=subject, sensitive=False, rule=RULE,
         late=ctx.now - week.due_at > ctx.tolerance,

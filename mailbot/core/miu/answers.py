@@ -58,7 +58,8 @@ def find(tasks: Sequence[DeskTask], plus_token: str | None,
     quoted = {i.lower().split("@", 1)[0] for i in in_reply_to}
     for task in tasks:
         head = f"{task.id}.{task.attempt}.{task.token}"
-        if any(q == head or q.startswith(head + ".c") for q in quoted):
+        # after the head: a chaser's ".cN" and the installation's part (core/ids.py)
+        if any(q == head or q.startswith(head + ".") for q in quoted):
             return task
     return None
 

@@ -86,6 +86,7 @@ def request(task: DeskTask, config: Config, *, chaser: int = 0,
     """The question (or its chaser) as an internal, answerable message to the unit."""
     domain = config.organisation.bot_address.rsplit("@", 1)[1]
     suffix = f".c{chaser}" if chaser else ""
+    installation = f".{config.installation}" if config.installation else ""
     words = "Reminder: " if chaser else ""
     context = {
         "ref": None, "initials": "", "rule": task.rule,
@@ -98,7 +99,8 @@ def request(task: DeskTask, config: Config, *, chaser: int = 0,
         "due_at": task.due_at.isoformat(), "chaser": chaser,
     }
     return Outgoing(
-        message_id=f"{task.id}.{task.attempt}.{task.token}{suffix}@{domain}", purpose=PURPOSE,
+        message_id=f"{task.id}.{task.attempt}.{task.token}{suffix}{installation}@{domain}",
+        purpose=PURPOSE,
         to=(*holders(config, ROLE), *also), subject=f"{words}Register: {task.title}"[:200],
         context=context, reply_token=task.token, sensitive=True, late=late, rule=task.rule)
 
