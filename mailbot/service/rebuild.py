@@ -1,0 +1,448 @@
+"""`mailbot rebuild`: a new store from the mailboxes, which are the record (issue 14 §7).
+
+What the bot did is kept twice outside its store: every message it handled is
+filed in a mailbox folder (Processed, Needs-Attention, Rejected), and every
+message it sent has a sent copy (the file outbox, or the SMTP sender's sent-copy
+folders). Replaying the filed messages in the order the mailbox took them,
+through the same service and pure core, on a clock set to each message's time,
+with the clock's due moments ticked in between, reaches the state the bot had:
+the same alerts, steps, deadlines and tokens.
+
+Nothing is sent and nothing is moved: the replay's mailboxes acknowledge nothing
+and its sender refuses to send. Mail the replay decides to send is matched to the
+sent copies by Message-ID and recorded as sent at the copy's time; mail without a
+copy is left pending (the next `run` sends it, as after a crash) and listed, as are
+copies the replay did not decide to send. Reply tokens come from the sent copies'
+Message-IDs (`Ctx.known_tokens`): the new store has a new secret, but people hold
+the old tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from mailbot.core import ids
+from mailbot.core.config import Config
+from mailbot.errors import ConfigError, StoreError
+from mailbot.ports import ArchivedMessage, FiledMail, InboxMessage, RenderedMail, SentCopies, Store
+from mailbot.records import OutboxChange, OutboxEntry
+from mailbot.service.bootstrap import bootstrap, build_mailbox, build_sender, open_store
+from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+from mailbot.service.service import Service
+
+REPORT_NAME = "rebuild-report.txt"
+HOT_FILE = "db.json"        # the store's snapshot: a folder without it holds no store
+FOLDER_KEYS = {"processed": "Processed", "needs_attention": "Needs-Attention",
+               "rejected": "Rejected"}
+_HEX20 = re.compile(r"[0-9a-f]{20}")
+_STUCK = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class ReplayClock:
+    t: datetime
+
+    def now(self) -> datetime:
+        return self.t
+
+
+@dataclass(frozen=True)
+class Copy:
+    message_id: str
+    at: datetime          # the Date the bot wrote (its clock when it made the mail)
+    raw: bytes
+
+
+class _Filed:
+    """A replayed mailbox: its messages come from the filed folders, one at a time;
+    acknowledging moves nothing (they are filed already)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def fetch(self) -> Iterator[InboxMessage]:
+        return iter(())
+
+    def acknowledge(self, message: InboxMessage, folder: str) -> None:
+        """Filed already: nothing to move."""
+
+    def acknowledge_many(self, handled: Any) -> None:
+        """Filed already: nothing to move."""
+
+    def wait(self, timeout: float) -> None:
+        """Never waited on."""
+
+    def close(self) -> None:
+        """Holds nothing."""
+
+
+class _NoSender:
+    """The replay's sender: answers from the sent copies, and never sends."""
+
+    def __init__(self, copies: Mapping[str, Copy]) -> None:
+        self._copies = copies
+
+    def send(self, mail: RenderedMail) -> None:
+        raise RuntimeError(f"mailbot rebuild sends nothing (asked to send {mail.message_id})")
+
+    def already_sent(self, message_id: str) -> bool:
+        return message_id in self._copies
+
+    def close(self) -> None:
+        """Holds nothing."""
+
+
+@dataclass
+class RebuildReport:
+    """What was replayed and rebuilt, and every place the replay and the record differ."""
+
+    state_dir: Path
+    until: datetime | None = None
+    replayed: dict[str, int] = field(default_factory=dict)      # "mailbox/folder" -> count
+    ticks: int = 0
+    matched: int = 0                                             # decided and found sent
+    unsent: list[OutboxEntry] = field(default_factory=list)     # decided, no sent copy
+    unexplained: list[Copy] = field(default_factory=list)       # sent copies not decided
+    refiled: list[str] = field(default_factory=list)            # filed elsewhere than decided
+    summary: list[str] = field(default_factory=list)
+    differences: list[str] | None = None                        # vs an old store, if given
+
+    def text(self) -> str:
+        lines = [f"mailbot rebuild into {self.state_dir}",
+                 f"replayed up to {self.until.isoformat() if self.until else '(no mail)'}: "
+                 + (", ".join(f"{k} {v}" for k, v in sorted(self.replayed.items())) or "nothing"),
+                 f"clock ticks replayed: {self.ticks}",
+                 f"mail decided and found among the sent copies (recorded as sent): "
+                 f"{self.matched}", "", *self.summary, ""]
+        lines.append(f"Mail decided with no sent copy: {len(self.unsent)}"
+                     + (" (left pending: the next run sends it)" if self.unsent and
+                        self.unsent[0].status == "pending" else ""))
+        lines += [f"  {e.created_at.isoformat()}  {e.ref or '-'}  {e.purpose}  {e.message_id}"
+                  for e in self.unsent]
+        lines.append(f"Sent copies the replay did not decide to send: {len(self.unexplained)}")
+        lines += [f"  {c.at.isoformat()}  {c.message_id}" for c in self.unexplained]
+        lines.append(f"Messages filed in another folder than the replay chose: "
+                     f"{len(self.refiled)}")
+        lines += [f"  {line}" for line in self.refiled]
+        if self.differences is not None:
+            lines.append(f"Differences from the old store: {len(self.differences)}")
+            lines += [f"  {d}" for d in self.differences]
+        return "\n".join(lines) + "\n"
+
+
+# -- reading the record ---------------------------------------------------------------
+
+
+def sent_copies(messages: Iterable[ArchivedMessage]) -> dict[str, Copy]:
+    """Message-ID -> its sent copy (the first, where a copy was filed twice)."""
+    parser = BytesHeaderParser()
+    found: dict[str, Copy] = {}
+    for message in messages:
+        head = parser.parsebytes(message.raw)
+        mid = str(head.get("Message-ID", "")).strip().strip("<>")
+        if not mid or mid in found:
+            continue
+        at = message.at
+        try:
+            dated = parsedate_to_datetime(str(head.get("Date", "")))
+            if dated.tzinfo is not None:
+                at = dated
+        except (TypeError, ValueError):
+            pass
+        found[mid] = Copy(mid, at.astimezone(UTC), message.raw)
+    return found
+
+
+def known_tokens(message_ids: Iterable[str]) -> dict[tuple[str, str, int], str]:
+    """(ref, wait id, attempt) -> token, from the Message-IDs of requests already sent:
+    `ref.wait.attempt.token[.x]@` for a step (core/ids.py), `task.attempt.token[.cN]@`
+    for an MIU desk task (core/miu/tasks.py, whose token is keyed (task, "desk", 1))."""
+    tokens: dict[tuple[str, str, int], str] = {}
+    for mid in message_ids:
+        step = ids.parse_request_id(mid)
+        if step is not None:
+            tokens.setdefault((step.ref, step.wait_id, step.attempt), step.token)
+            continue
+        parts = mid.split("@", 1)[0].split(".")
+        for i in range(2, len(parts)):
+            if _HEX20.fullmatch(parts[i]) and parts[i - 1].isdigit():
+                tokens.setdefault((".".join(parts[:i - 1]), "desk", 1), parts[i])
+                break
+    return tokens
+
+
+def open_sources(config: Config, mail_root: Path) -> tuple[dict[str, FiledMail], SentCopies]:
+    """The configured mailboxes and sender, for reading back only. `mail_root` is the
+    folder routing.yaml's relative paths were resolved from (the old state folder)."""
+    mailboxes: dict[str, FiledMail] = {}
+    for name, spec in config.mailboxes.items():
+        backend = spec.get("backend", "maildir")
+        if backend not in ("maildir", "imap"):
+            raise ConfigError("routing.yaml", [
+                f"mailboxes.{name}.backend: mailbot rebuild reads Maildir and IMAP mailboxes; "
+                f"{backend} is not supported yet (restore from a backup instead)"])
+        mailboxes[name] = build_mailbox(name, spec, mail_root, _NoCursors())  # type: ignore[assignment]
+    if config.sender.get("backend", "file") not in ("file", "smtp"):
+        raise ConfigError("routing.yaml", [
+            "sender.backend: mailbot rebuild reads the file outbox or the SMTP sender's sent "
+            f"copies; {config.sender.get('backend')} is not supported yet"])
+    return mailboxes, build_sender(config.sender, mail_root)  # type: ignore[return-value]
+
+
+class _NoCursors:
+    def cursor(self, name: str) -> str | None:
+        return None
+
+    def set_cursor(self, name: str, value: str | None) -> None:
+        """Reading back keeps no sync state."""
+
+
+def run_rebuild(config_path: Path | str | None, state_dir: Path, mail_root: Path, *,
+                since: str | None = None, until: str | None = None,
+                compare_with: Path | None = None, assume_sent: bool = False
+                ) -> tuple[RebuildReport, str]:
+    """`mailbot rebuild`: read the record, replay it into `state_dir`, write the report
+    there (rebuild-report.txt, 0600), compare with `compare_with` when given."""
+    config = read_config(config_path or DEFAULT_CONFIG)
+    when = {name: _when(name, value) for name, value in (("--from-date", since),
+                                                         ("--until", until))}
+    mailboxes, sender = open_sources(config, mail_root)
+    try:
+        report = rebuild(config, state_dir, mailboxes, sender, since=when["--from-date"],
+                         until=when["--until"], assume_sent=assume_sent)
+    finally:
+        for box in mailboxes.values():
+            getattr(box, "close", lambda: None)()
+        getattr(sender, "close", lambda: None)()
+    if compare_with is not None:
+        if not (compare_with / HOT_FILE).is_file():
+            raise StoreError(f"{compare_with}: no mailbot store here to compare with "
+                             f"({HOT_FILE} is missing)")
+        old, new = open_store(compare_with), open_store(state_dir)
+        try:
+            report.differences = compare(old, new)
+        finally:
+            old.close()
+            new.close()
+    text = report.text()
+    path = state_dir / REPORT_NAME
+    path.write_text(text)
+    path.chmod(0o600)
+    return report, text
+
+
+def _when(option: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(option, [f"{value!r} is not an ISO date or time "
+                                   "(e.g. 2026-01-05 or 2026-01-05T08:00+00:00)"]) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+# -- the replay ------------------------------------------------------------------------
+
+
+def rebuild(config: Config, state_dir: Path, mailboxes: Mapping[str, FiledMail],
+            sender: SentCopies, *, since: datetime | None = None,
+            until: datetime | None = None, assume_sent: bool = False) -> RebuildReport:
+    """Replay the filed mail into a new store at `state_dir` (which must hold none),
+    ticking from `since` (the bot's first start; default: the first message or copy)
+    to `until` (default: the last)."""
+    state_dir = Path(state_dir)
+    if state_dir.exists() and any(state_dir.iterdir()):
+        raise StoreError(f"{state_dir}: mailbot rebuild writes a new store into an empty "
+                         "folder; this one is not empty (give a new folder with --state)")
+    filed = sorted((m for box in mailboxes.values() for m in box.filed()),
+                   key=lambda m: (m.at, m.mailbox, m.folder, m.uid))
+    copies = sent_copies(sender.copies())
+    times = [*(m.at for m in filed), *(c.at for c in copies.values())]
+    report = RebuildReport(state_dir)
+    if not times:
+        raise StoreError("mailbot rebuild found no filed mail and no sent copies: there is "
+                         "nothing to rebuild from (check --config and --mail-root)")
+    # the bot's clock ran from its first start, which left no trace of its own unless it
+    # sent something: what fell due before the first trace is replayed from `since`
+    first, last = min([*times, *([since] if since else [])]), max(times)
+    report.until = until = until or last
+    clock = ReplayClock(first)
+    service = bootstrap(config, state_dir, clock=clock,
+                        mailboxes={name: _Filed(name) for name in config.mailboxes},
+                        sender=_NoSender(copies))
+    service.known_tokens = known_tokens(copies)
+    replay = _Replay(service, clock, copies, report)
+    try:
+        for message in filed:
+            if message.at > until:
+                break
+            replay.tick_until(message.at)
+            clock.t = max(clock.t, message.at)
+            chosen = service.handle(InboxMessage(mailbox=message.mailbox, uid=message.uid,
+                                                 raw=message.raw))
+            replay.settle()
+            where = FOLDER_KEYS.get(chosen, chosen)
+            wanted = str(config.mailboxes.get(message.mailbox, {}).get(chosen, where))
+            if message.folder != wanted:
+                report.refiled.append(f"{message.mailbox}/{message.folder} {message.uid}: "
+                                      f"the replay would file it in {wanted}")
+            key = f"{message.mailbox}/{message.folder}"
+            report.replayed[key] = report.replayed.get(key, 0) + 1
+        replay.tick_until(until)
+        clock.t = max(clock.t, until)
+        decided = replay.decided
+        report.unexplained = sorted((c for mid, c in copies.items() if mid not in decided),
+                                    key=lambda c: c.at)
+        if assume_sent and report.unsent:
+            service.store.mark_many({e.message_id: {
+                "status": "sent", "sent_at": clock.t,
+                "last_error": "rebuild: no sent copy found; recorded as sent (--assume-sent)"}
+                for e in report.unsent}, clock.t)
+            report.unsent = [replace(e, status="sent") for e in report.unsent]
+        report.summary = summary(service.store, copies)
+    finally:
+        service.store.close()
+    return report
+
+
+class _Replay:
+    def __init__(self, service: Service, clock: ReplayClock, copies: Mapping[str, Copy],
+                 report: RebuildReport) -> None:
+        self.service, self.clock, self.copies, self.report = service, clock, copies, report
+        self.decided: set[str] = set()
+
+    def tick_until(self, when: datetime) -> None:
+        """Every due moment up to `when`, in turn, as the running bot ticked them."""
+        last, stuck = None, 0
+        while True:
+            nxt = self.service.next_due()
+            if nxt is None or nxt > when:
+                return
+            stuck = stuck + 1 if nxt == last else 0
+            if stuck > _STUCK:
+                raise StoreError(f"mailbot rebuild: the clock is stuck at {nxt.isoformat()} "
+                                 "(it stays due after every tick); please report this")
+            last = nxt
+            self.clock.t = max(self.clock.t, nxt)
+            self.service.tick()
+            self.report.ticks += 1
+            self.settle()
+
+    def settle(self) -> None:
+        """What was just decided: sent, where a copy shows it was; else left pending."""
+        changes: dict[str, OutboxChange] = {}
+        for entry in self.service.store.pending_outbox():
+            if entry.message_id in self.decided:
+                continue
+            self.decided.add(entry.message_id)
+            copy = self.copies.get(entry.message_id)
+            if copy is None:
+                self.report.unsent.append(entry)
+                continue
+            changes[entry.message_id] = {"status": "sent", "sent_at": copy.at, "last_error": ""}
+            self.report.matched += 1
+        if changes:
+            self.service.store.mark_many(changes, self.clock.t)
+
+
+# -- what there is, and how it compares -------------------------------------------------
+
+
+def open_tokens(store: Store) -> set[str]:
+    """Every reply token the store still accepts: steps, held forms, the MIU desk's tasks."""
+    state = store.load()
+    tokens = {w.token for a in state.alerts.values() for w in a.waits}
+    tokens |= set(state.held_forms)
+    tokens |= {t.token for t in store.register.tasks()}
+    return tokens
+
+
+def summary(store: Store, copies: Mapping[str, Copy]) -> list[str]:
+    """The rebuilt store in figures and one line an open alert (references only)."""
+    state = store.load()
+    issued = set(known_tokens(copies).values())
+    still = open_tokens(store)
+    lines = [f"Open alerts: {len(state.alerts)}; closed (archived): "
+             f"{len(store.closed_alerts(_EPOCH))}; references issued: "
+             + (", ".join(f"{y}: {n}" for y, n in sorted(state.counters.items())) or "none"),
+             f"Reply tokens: {len(still)} open, {len(issued - still)} spent (of "
+             f"{len(issued)} sent); register entries: {len(store.register.entries())}, "
+             f"MIU tasks open: {len(store.register.tasks())}"]
+    for ref, alert in sorted(state.alerts.items()):
+        steps = ", ".join(f"{w.id} due {w.due_at.isoformat()}" for w in alert.waits) or "no step"
+        clocks = ", ".join(f"{t.rule} {t.due_at.isoformat()}" for t in alert.clocks
+                           if not t.done) or "no clock"
+        lines.append(f"  {ref} {alert.category} {alert.status}: {steps}; {clocks}")
+    return lines
+
+
+def compare(old: Store, new: Store, *, limit: int = 200) -> list[str]:
+    """Where the rebuilt store differs from an old one (a backup, or the store under
+    suspicion): open alerts field by field, closed alerts, each alert's log, the counters
+    and weekly marks, the register, the MIU desk, the tokens and the mail sent."""
+    found: list[str] = []
+    a, b = old.load(), new.load()
+    _diff("state", a.model_dump(mode="json"), b.model_dump(mode="json"), found)
+    closed_a = {x.ref: x for x in old.closed_alerts(_EPOCH)}
+    closed_b = {x.ref: x for x in new.closed_alerts(_EPOCH)}
+    _diff("closed", {k: v.model_dump(mode="json") for k, v in closed_a.items()},
+          {k: v.model_dump(mode="json") for k, v in closed_b.items()}, found)
+    for ref in sorted(set(a.alerts) | set(closed_a)):
+        _diff(f"events[{ref}]", [e.model_dump(mode="json") for e in old.events(ref)],
+              [e.model_dump(mode="json") for e in new.events(ref)], found)
+    _diff("register", [e.model_dump(mode="json") for e in old.register.entries()],
+          [e.model_dump(mode="json") for e in new.register.entries()], found)
+    _diff("miu_tasks", [t.model_dump(mode="json") for t in old.register.tasks()],
+          [t.model_dump(mode="json") for t in new.register.tasks()], found)
+    _diff("open_tokens", sorted(open_tokens(old)), sorted(open_tokens(new)), found)
+    _diff("sent", _sent(old), _sent(new), found)
+    return found[:limit] + ([f"... and {len(found) - limit} more"] if len(found) > limit else [])
+
+
+def _sent(store: Store) -> dict[str, str]:
+    """Message-ID -> status of every outbox entry the store keeps (hot and cold)."""
+    entries = {e.message_id: e.status for e in store.sent_log(_EPOCH)}
+    entries.update({e.message_id: e.status for e in store.pending_outbox()})
+    return dict(sorted(entries.items()))
+
+
+def _diff(path: str, a: Any, b: Any, found: list[str]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            if key not in a:
+                found.append(f"{path}.{key}: only in the rebuilt store")
+            elif key not in b:
+                found.append(f"{path}.{key}: missing from the rebuilt store")
+            else:
+                _diff(f"{path}.{key}", a[key], b[key], found)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _diff(f"{path}[{i}]", x, y, found)
+    elif a != b:
+        found.append(f"{path}: {_short(path, a)} before, {_short(path, b)} rebuilt")
+
+
+# values shown in a difference: what says where an alert stands, never what the form
+# says about a child (the report, like the log, carries references only)
+_SHOWN = {"status", "stage", "id", "rule", "kind", "role", "owner", "attempt", "due_at",
+          "asked_at", "next_nudge_at", "reminded", "chasers", "chased", "escalation",
+          "fired_at", "done", "created_at", "updated_at", "closed_at", "event_seq", "seq",
+          "at", "what", "category", "area", "district", "gate_opens_at", "issued_at",
+          "reissues", "message_id", "sent"}
+
+
+def _short(path: str, value: Any) -> str:
+    key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1])
+    if key not in _SHOWN and not isinstance(value, bool | int | float | None):
+        return "(a value)"
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
