@@ -28,8 +28,9 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot.core import ids
+from mailbot.core import ids, on_message, on_tick
 from mailbot.core.config import Config
+from mailbot.core.intake.mail.read import read_message
 from mailbot.errors import ConfigError, StoreError
 from mailbot.ports import ArchivedMessage, FiledMail, InboxMessage, RenderedMail, SentCopies, Store
 from mailbot.records import OutboxChange, OutboxEntry
@@ -189,12 +190,27 @@ def open_sources(config: Config, mail_root: Path) -> tuple[dict[str, FiledMail],
             raise ConfigError("routing.yaml", [
                 f"mailboxes.{name}.backend: mailbot rebuild reads Maildir and IMAP mailboxes; "
                 f"{backend} is not supported yet (restore from a backup instead)"])
+        if backend == "maildir":
+            _must_exist(mail_root / str(spec.get("path", f"mail/{name}")),
+                        f"mailboxes.{name}.path", mail_root)
         mailboxes[name] = build_mailbox(name, spec, mail_root, _NoCursors())  # type: ignore[assignment]
-    if config.sender.get("backend", "file") not in ("file", "smtp"):
+    backend = config.sender.get("backend", "file")
+    if backend not in ("file", "smtp"):
         raise ConfigError("routing.yaml", [
             "sender.backend: mailbot rebuild reads the file outbox or the SMTP sender's sent "
-            f"copies; {config.sender.get('backend')} is not supported yet"])
+            f"copies; {backend} is not supported yet"])
+    if backend == "file":
+        _must_exist(mail_root / str(config.sender.get("path", "outbox")), "sender.path",
+                    mail_root)
     return mailboxes, build_sender(config.sender, mail_root)  # type: ignore[return-value]
+
+
+def _must_exist(folder: Path, key: str, mail_root: Path) -> None:
+    """Reading back must not make an empty Maildir where a mistyped path points."""
+    if not folder.is_dir():
+        raise ConfigError("routing.yaml", [
+            f"{key}: {folder} does not exist (relative paths are found from --mail-root "
+            f"{mail_root}: give the old state folder)"])
 
 
 class _NoCursors:
@@ -282,11 +298,12 @@ def rebuild(config: Config, state_dir: Path, mailboxes: Mapping[str, FiledMail],
     service.known_tokens = known_tokens(copies)
     replay = _Replay(service, clock, copies, report)
     try:
-        for message in filed:
+        for i, message in enumerate(filed):
             if message.at > until:
                 break
             replay.tick_until(message.at)
-            clock.t = max(clock.t, message.at)
+            following = filed[i + 1].at if i + 1 < len(filed) else until
+            clock.t = max(clock.t, replay.handled_at(message, min(following, until)))
             chosen = service.handle(InboxMessage(mailbox=message.mailbox, uid=message.uid,
                                                  raw=message.raw))
             replay.settle()
@@ -332,10 +349,40 @@ class _Replay:
                 raise StoreError(f"mailbot rebuild: the clock is stuck at {nxt.isoformat()} "
                                  "(it stays due after every tick); please report this")
             last = nxt
-            self.clock.t = max(self.clock.t, nxt)
+            self.clock.t = max(self.clock.t, self._ticked_at(nxt, when))
             self.service.tick()
             self.report.ticks += 1
             self.settle()
+
+    def handled_at(self, message: ArchivedMessage, before: datetime) -> datetime:
+        """When the running bot read `message`: the mailbox keeps when it arrived, and the
+        bot read it at its next pass (at once with IDLE, up to a cron interval with
+        `once`). The mail it sent in answer carries that moment in its Date: asked of the
+        pure core without committing, the earliest such copy after the arrival (and not
+        after `before`, the next message's arrival), else the arrival."""
+        self.clock.t = max(self.clock.t, message.at)
+        try:
+            incoming = read_message(message.raw, self.service.config)
+            decision = on_message.handle(self.service.store.load(), incoming,
+                                         self.service.config, self.service.ctx())
+        except Exception:   # the replay itself handles it as the bot did; this is a guess
+            return message.at
+        later = [c.at for out in decision.outgoing
+                 if (c := self.copies.get(out.message_id)) is not None
+                 and message.at < c.at <= before]
+        return min(later, default=message.at)
+
+    def _ticked_at(self, due: datetime, before: datetime) -> datetime:
+        """When the running bot ticked for what fell due at `due`: `run` ticks once a
+        minute, so up to a minute later, and the mail it sent then carries that moment
+        in its Date. Asked of the pure core without committing: the tick's mail, and
+        the earliest of its sent copies dated after `due` (and not after `before`)."""
+        self.clock.t = max(self.clock.t, due)
+        decision = on_tick.due(self.service.store.load(), self.service.config,
+                               self.service.ctx())
+        later = [c.at for out in decision.outgoing
+                 if (c := self.copies.get(out.message_id)) is not None and due < c.at <= before]
+        return min(later, default=due)
 
     def settle(self) -> None:
         """What was just decided: sent, where a copy shows it was; else left pending."""

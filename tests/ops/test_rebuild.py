@@ -12,7 +12,7 @@ The same on Dovecot + Postfix: tests/mailstack/test_rebuild.py.
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,9 @@ from mailbot.adapters.store import Store
 from mailbot.cli import main
 from mailbot.service.config_file import DEFAULT_CONFIG
 from mailbot.service.rebuild import REPORT_NAME, compare, open_sources, open_tokens, rebuild
+from mailbot.simulation import Simulation
 from tests.clock.year import START, YearRun, run_year
+from tests.workflow.conftest import form_body
 
 UNTIL = datetime(2026, 2, 4, 11, 0, tzinfo=UTC)     # a Wednesday morning: steps open
 ALERTS = 300                                        # some 34 of them arrive by then
@@ -141,7 +143,14 @@ def test_rebuild_refuses_a_folder_that_is_not_empty_and_a_record_that_is_empty(
                  "--mail-root", str(folder / "state")]) == 1
     assert "not empty" in capsys.readouterr().err
     assert main(["rebuild", "--config", str(config), "--state", str(tmp_path / "n"),
-                 "--mail-root", str(tmp_path / "nothing")]) == 1
+                 "--mail-root", str(tmp_path / "mistyped")]) == 2
+    assert "mailboxes.unit.path" in capsys.readouterr().err
+    assert not (tmp_path / "mistyped").exists(), "reading back made folders"
+    (tmp_path / "empty" / "mail" / "unit").mkdir(parents=True)
+    (tmp_path / "empty" / "mail" / "miu").mkdir(parents=True)
+    (tmp_path / "empty" / "outbox").mkdir(parents=True)
+    assert main(["rebuild", "--config", str(config), "--state", str(tmp_path / "n"),
+                 "--mail-root", str(tmp_path / "empty")]) == 1
     assert "nothing to rebuild from" in capsys.readouterr().err
     assert main(["rebuild", "--config", str(config), "--state", str(tmp_path / "m"),
                  "--until", "next tuesday"]) == 2
@@ -153,3 +162,39 @@ def _write_config(run: YearRun, path: Path) -> None:
     data = yaml.safe_load(Path(DEFAULT_CONFIG).read_text())
     data.setdefault("timers", {}).setdefault("waiting_on_you", {})["enabled"] = False
     path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_mail_read_late_and_ticks_made_late_are_replayed_when_their_mail_was_sent(
+        tmp_path: Path) -> None:
+    """`once` from cron reads a message minutes after it arrived, and `run` ticks once a
+    minute, so a chaser goes up to a minute after it fell due; the log and the deadlines
+    counted from those moments say so. The replay handles a message, and ticks, when the
+    Date of the mail it sent says, not at the arrival or the due moment, so the rebuilt
+    log and clocks are the kept ones to the second."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    sim = Simulation(tmp_path / "state", start)
+    tm = "tara.manager@kent.test"
+    # delivered at 09:00, read at the next pass of a `once` every five minutes
+    sim.service.mailboxes["unit"].deliver(  # type: ignore[attr-defined]
+        sim.email(f"Tara Manager <{tm}>", "Alert C8", form_body("C8")), at=start)
+    sim.clock.t = start + timedelta(minutes=4, seconds=10)
+    assert sim.service.poll() == 1
+    sim.service.flush()
+    late = 0
+    for _ in range(8):          # nobody answers: the reminder, chasers, T-48H, the digest
+        due = sim.service.next_due()
+        assert due is not None
+        sim.clock.t = due + timedelta(seconds=45)
+        late += len(sim.service.tick().outgoing)
+        sim.service.flush()
+    until = sim.now
+    sim.close()
+    assert late >= 4, "the clock sent nothing late"
+    mailboxes, sender = open_sources(sim.config, tmp_path / "state")
+    rebuild(sim.config, tmp_path / "rebuilt", mailboxes, sender, since=start, until=until)
+    old, new = _stores(tmp_path / "state", tmp_path / "rebuilt")
+    try:
+        assert compare(old, new) == [], "the late read or the late ticks were replayed at other moments"
+    finally:
+        old.close()
+        new.close()
