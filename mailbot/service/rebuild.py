@@ -19,30 +19,28 @@ the old tokens.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from email.parser import BytesHeaderParser
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot.core import ids, on_message, on_tick
+from mailbot.core import on_message, on_tick
 from mailbot.core.config import Config
 from mailbot.core.intake.mail.read import read_message
 from mailbot.errors import ConfigError, StoreError
 from mailbot.ports import ArchivedMessage, FiledMail, InboxMessage, RenderedMail, SentCopies, Store
 from mailbot.records import OutboxChange, OutboxEntry
-from mailbot.service.bootstrap import bootstrap, build_mailbox, build_sender, open_store
+from mailbot.service.bootstrap import bootstrap, open_store
 from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+from mailbot.service.record import Copy, known_tokens, open_sources, sent_copies
 from mailbot.service.service import Service
+from mailbot.service.store_compare import compare, open_tokens
 
 REPORT_NAME = "rebuild-report.txt"
 HOT_FILE = "db.json"        # the store's snapshot: a folder without it holds no store
 FOLDER_KEYS = {"processed": "Processed", "needs_attention": "Needs-Attention",
                "rejected": "Rejected"}
-_HEX20 = re.compile(r"[0-9a-f]{20}")
 _STUCK = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -53,13 +51,6 @@ class ReplayClock:
 
     def now(self) -> datetime:
         return self.t
-
-
-@dataclass(frozen=True)
-class Copy:
-    message_id: str
-    at: datetime          # the Date the bot wrote (its clock when it made the mail)
-    raw: bytes
 
 
 class _Filed:
@@ -137,88 +128,6 @@ class RebuildReport:
             lines.append(f"Differences from the old store: {len(self.differences)}")
             lines += [f"  {d}" for d in self.differences]
         return "\n".join(lines) + "\n"
-
-
-# -- reading the record ---------------------------------------------------------------
-
-
-def sent_copies(messages: Iterable[ArchivedMessage]) -> dict[str, Copy]:
-    """Message-ID -> its sent copy (the first, where a copy was filed twice)."""
-    parser = BytesHeaderParser()
-    found: dict[str, Copy] = {}
-    for message in messages:
-        head = parser.parsebytes(message.raw)
-        mid = str(head.get("Message-ID", "")).strip().strip("<>")
-        if not mid or mid in found:
-            continue
-        at = message.at
-        try:
-            dated = parsedate_to_datetime(str(head.get("Date", "")))
-            if dated.tzinfo is not None:
-                at = dated
-        except (TypeError, ValueError):
-            pass
-        found[mid] = Copy(mid, at.astimezone(UTC), message.raw)
-    return found
-
-
-def known_tokens(message_ids: Iterable[str]) -> dict[tuple[str, str, int], str]:
-    """(ref, wait id, attempt) -> token, from the Message-IDs of requests already sent:
-    `ref.wait.attempt.token[.x]@` for a step (core/ids.py), `task.attempt.token[.cN]@`
-    for an MIU desk task (core/miu/tasks.py, whose token is keyed (task, "desk", 1))."""
-    tokens: dict[tuple[str, str, int], str] = {}
-    for mid in message_ids:
-        step = ids.parse_request_id(mid)
-        if step is not None:
-            tokens.setdefault((step.ref, step.wait_id, step.attempt), step.token)
-            continue
-        parts = mid.split("@", 1)[0].split(".")
-        for i in range(2, len(parts)):
-            if _HEX20.fullmatch(parts[i]) and parts[i - 1].isdigit():
-                tokens.setdefault((".".join(parts[:i - 1]), "desk", 1), parts[i])
-                break
-    return tokens
-
-
-def open_sources(config: Config, mail_root: Path) -> tuple[dict[str, FiledMail], SentCopies]:
-    """The configured mailboxes and sender, for reading back only. `mail_root` is the
-    folder routing.yaml's relative paths were resolved from (the old state folder)."""
-    mailboxes: dict[str, FiledMail] = {}
-    for name, spec in config.mailboxes.items():
-        backend = spec.get("backend", "maildir")
-        if backend not in ("maildir", "imap"):
-            raise ConfigError("routing.yaml", [
-                f"mailboxes.{name}.backend: mailbot rebuild reads Maildir and IMAP mailboxes; "
-                f"{backend} is not supported yet (restore from a backup instead)"])
-        if backend == "maildir":
-            _must_exist(mail_root / str(spec.get("path", f"mail/{name}")),
-                        f"mailboxes.{name}.path", mail_root)
-        mailboxes[name] = build_mailbox(name, spec, mail_root, _NoCursors())  # type: ignore[assignment]
-    backend = config.sender.get("backend", "file")
-    if backend not in ("file", "smtp"):
-        raise ConfigError("routing.yaml", [
-            "sender.backend: mailbot rebuild reads the file outbox or the SMTP sender's sent "
-            f"copies; {backend} is not supported yet"])
-    if backend == "file":
-        _must_exist(mail_root / str(config.sender.get("path", "outbox")), "sender.path",
-                    mail_root)
-    return mailboxes, build_sender(config.sender, mail_root)  # type: ignore[return-value]
-
-
-def _must_exist(folder: Path, key: str, mail_root: Path) -> None:
-    """Reading back must not make an empty Maildir where a mistyped path points."""
-    if not folder.is_dir():
-        raise ConfigError("routing.yaml", [
-            f"{key}: {folder} does not exist (relative paths are found from --mail-root "
-            f"{mail_root}: give the old state folder)"])
-
-
-class _NoCursors:
-    def cursor(self, name: str) -> str | None:
-        return None
-
-    def set_cursor(self, name: str, value: str | None) -> None:
-        """Reading back keeps no sync state."""
 
 
 def run_rebuild(config_path: Path | str | None, state_dir: Path, mail_root: Path, *,
@@ -401,18 +310,6 @@ class _Replay:
             self.service.store.mark_many(changes, self.clock.t)
 
 
-# -- what there is, and how it compares -------------------------------------------------
-
-
-def open_tokens(store: Store) -> set[str]:
-    """Every reply token the store still accepts: steps, held forms, the MIU desk's tasks."""
-    state = store.load()
-    tokens = {w.token for a in state.alerts.values() for w in a.waits}
-    tokens |= set(state.held_forms)
-    tokens |= {t.token for t in store.register.tasks()}
-    return tokens
-
-
 def summary(store: Store, copies: Mapping[str, Copy]) -> list[str]:
     """The rebuilt store in figures and one line an open alert (references only)."""
     state = store.load()
@@ -430,66 +327,3 @@ def summary(store: Store, copies: Mapping[str, Copy]) -> list[str]:
                            if not t.done) or "no clock"
         lines.append(f"  {ref} {alert.category} {alert.status}: {steps}; {clocks}")
     return lines
-
-
-def compare(old: Store, new: Store, *, limit: int = 200) -> list[str]:
-    """Where the rebuilt store differs from an old one (a backup, or the store under
-    suspicion): open alerts field by field, closed alerts, each alert's log, the counters
-    and weekly marks, the register, the MIU desk, the tokens and the mail sent."""
-    found: list[str] = []
-    a, b = old.load(), new.load()
-    _diff("state", a.model_dump(mode="json"), b.model_dump(mode="json"), found)
-    closed_a = {x.ref: x for x in old.closed_alerts(_EPOCH)}
-    closed_b = {x.ref: x for x in new.closed_alerts(_EPOCH)}
-    _diff("closed", {k: v.model_dump(mode="json") for k, v in closed_a.items()},
-          {k: v.model_dump(mode="json") for k, v in closed_b.items()}, found)
-    for ref in sorted(set(a.alerts) | set(closed_a)):
-        _diff(f"events[{ref}]", [e.model_dump(mode="json") for e in old.events(ref)],
-              [e.model_dump(mode="json") for e in new.events(ref)], found)
-    _diff("register", [e.model_dump(mode="json") for e in old.register.entries()],
-          [e.model_dump(mode="json") for e in new.register.entries()], found)
-    _diff("miu_tasks", [t.model_dump(mode="json") for t in old.register.tasks()],
-          [t.model_dump(mode="json") for t in new.register.tasks()], found)
-    _diff("open_tokens", sorted(open_tokens(old)), sorted(open_tokens(new)), found)
-    _diff("sent", _sent(old), _sent(new), found)
-    return found[:limit] + ([f"... and {len(found) - limit} more"] if len(found) > limit else [])
-
-
-def _sent(store: Store) -> dict[str, str]:
-    """Message-ID -> status of every outbox entry the store keeps (hot and cold)."""
-    entries = {e.message_id: e.status for e in store.sent_log(_EPOCH)}
-    entries.update({e.message_id: e.status for e in store.pending_outbox()})
-    return dict(sorted(entries.items()))
-
-
-def _diff(path: str, a: Any, b: Any, found: list[str]) -> None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b), key=str):
-            if key not in a:
-                found.append(f"{path}.{key}: only in the rebuilt store")
-            elif key not in b:
-                found.append(f"{path}.{key}: missing from the rebuilt store")
-            else:
-                _diff(f"{path}.{key}", a[key], b[key], found)
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _diff(f"{path}[{i}]", x, y, found)
-    elif a != b:
-        found.append(f"{path}: {_short(path, a)} before, {_short(path, b)} rebuilt")
-
-
-# values shown in a difference: what says where an alert stands, never what the form
-# says about a child (the report, like the log, carries references only)
-_SHOWN = {"status", "stage", "id", "rule", "kind", "role", "owner", "attempt", "due_at",
-          "asked_at", "next_nudge_at", "reminded", "chasers", "chased", "escalation",
-          "fired_at", "done", "created_at", "updated_at", "closed_at", "event_seq", "seq",
-          "at", "what", "category", "area", "district", "gate_opens_at", "issued_at",
-          "reissues", "message_id", "sent"}
-
-
-def _short(path: str, value: Any) -> str:
-    key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1])
-    if key not in _SHOWN and not isinstance(value, bool | int | float | None):
-        return "(a value)"
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."

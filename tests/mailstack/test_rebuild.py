@@ -23,7 +23,9 @@ import pytest
 
 from mailbot.adapters.store import Store
 from mailbot.service.config_file import read_config
-from mailbot.service.rebuild import compare, open_sources, rebuild
+from mailbot.service.rebuild import rebuild
+from mailbot.service.record import open_sources
+from mailbot.service.store_compare import compare
 from tests.mailstack.bot import PASSWORD_ENV, County, LiveBot, text_of
 from tests.support.mailstack import DOMAIN, PASSWORD, MailStack
 

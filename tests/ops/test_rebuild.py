@@ -21,7 +21,9 @@ import yaml
 from mailbot.adapters.store import Store
 from mailbot.cli import main
 from mailbot.service.config_file import DEFAULT_CONFIG
-from mailbot.service.rebuild import REPORT_NAME, compare, open_sources, open_tokens, rebuild
+from mailbot.service.rebuild import REPORT_NAME, rebuild
+from mailbot.service.record import open_sources
+from mailbot.service.store_compare import compare, open_tokens
 from mailbot.simulation import Simulation
 from tests.clock.year import START, YearRun, run_year
 from tests.workflow.conftest import form_body
