@@ -79,6 +79,21 @@ def main(argv: list[str] | None = None) -> int:
                    help="replace a state folder that holds something (it is kept aside)")
     p.add_argument("--no-catch-up", action="store_true",
                    help="only put the files back; do not handle the mail filed after the backup")
+    p = sub.add_parser("rebuild", help="a new store from the mailboxes' filed mail and sent "
+                                       "copies; sends and moves nothing")
+    p.add_argument("--config", default=None, help="routing.yaml (default: the shipped one)")
+    p.add_argument("--state", required=True, help="the NEW state folder (empty or absent)")
+    p.add_argument("--mail-root", default="state",
+                   help="the folder routing.yaml's relative paths (Maildir, file outbox) are "
+                        "found from: the old state folder (default: ./state)")
+    p.add_argument("--from-date", default=None,
+                   help="when the bot first ran (ISO date or time; default: its first trace)")
+    p.add_argument("--until", default=None,
+                   help="replay up to this ISO time (default: the last message or copy)")
+    p.add_argument("--compare", metavar="OLD_STATE", default=None,
+                   help="a store to compare the rebuilt one with (a backup, or a suspect store)")
+    p.add_argument("--assume-sent", action="store_true",
+                   help="record mail with no sent copy as sent instead of leaving it pending")
     p = sub.add_parser("demo", help="the whole procedure on a simulated clock, no servers")
     p.add_argument("--keep", default=None, help="keep the demo's state folder here")
 
@@ -412,6 +427,17 @@ def cmd_restore(args: Any) -> int:
     return 0
 
 
+def cmd_rebuild(args: Any) -> int:
+    from mailbot.service.rebuild import run_rebuild
+
+    report, text = run_rebuild(args.config, Path(args.state), Path(args.mail_root),
+                               since=args.from_date, until=args.until,
+                               compare_with=Path(args.compare) if args.compare else None,
+                               assume_sent=args.assume_sent)
+    print(text, end="")
+    return 0 if not report.differences else 1
+
+
 def cmd_demo(args: Any) -> int:
     from mailbot.demo import run_demo
 
@@ -422,7 +448,7 @@ COMMANDS = {
     "run": cmd_run, "once": cmd_once, "status": cmd_status, "explain": cmd_explain,
     "check-config": cmd_check_config, "check-mailbox": cmd_check_mailbox, "digest": cmd_digest,
     "register": cmd_register, "health": cmd_health, "demo": cmd_demo, "backup": cmd_backup,
-    "restore": cmd_restore,
+    "restore": cmd_restore, "rebuild": cmd_rebuild,
 }
 
 if __name__ == "__main__":

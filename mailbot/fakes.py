@@ -54,7 +54,7 @@ class FakeMailbox:
         self.closed = False
         self._uids = 0
 
-    def deliver(self, raw: bytes) -> str:
+    def deliver(self, raw: bytes, at: object = None) -> str:
         self._uids += 1
         uid = f"1:{self._uids}"
         self.inbox.append(InboxMessage(mailbox=self.name, uid=uid, raw=raw))

@@ -68,6 +68,33 @@ class Mailbox(Protocol):
 
 
 @dataclass(frozen=True)
+class ArchivedMessage:
+    """A message as the mailbox keeps it after the bot is done with it: filed in
+    Processed (or Needs-Attention, Rejected), or a sent copy. `at` is the time the
+    mailbox keeps (a Maildir file's time, IMAP INTERNALDATE). For `mailbot rebuild`."""
+
+    mailbox: str
+    folder: str
+    uid: str
+    at: datetime
+    raw: bytes
+
+
+class FiledMail(Protocol):
+    """A mailbox whose filed messages can be read back, moving and flagging nothing."""
+
+    name: str
+
+    def filed(self) -> Iterator[ArchivedMessage]: ...
+
+
+class SentCopies(Protocol):
+    """A sender whose sent copies can be read back, moving and flagging nothing."""
+
+    def copies(self) -> Iterator[ArchivedMessage]: ...
+
+
+@dataclass(frozen=True)
 class RenderedMail:
     message_id: str           # without angle brackets
     envelope_to: tuple[str, ...]

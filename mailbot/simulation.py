@@ -82,7 +82,9 @@ class Simulation:
         self.clock.t = max(self.clock.t, when)
 
     def deliver(self, raw: bytes, mailbox: str = "unit") -> None:
-        self.service.mailboxes[mailbox].deliver(raw)  # type: ignore[attr-defined]
+        # delivered at the simulated time, as the mail server would have: the time the
+        # mailbox keeps is what `mailbot rebuild` replays by
+        self.service.mailboxes[mailbox].deliver(raw, at=self.now)  # type: ignore[attr-defined]
         self.service.poll()
         self.service.flush()
 

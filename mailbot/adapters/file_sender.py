@@ -12,11 +12,13 @@ import hashlib
 import os
 import re
 import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mailbot.adapters.private_files import make_private_folder, open_private
 from mailbot.errors import TransportError
-from mailbot.ports import RenderedMail
+from mailbot.ports import ArchivedMessage, RenderedMail
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]+")
 # Bcc is not in the headers, so the envelope is written above them, as a
@@ -78,6 +80,17 @@ class FileSender:
     def sent(self) -> list[bytes]:
         """Every saved message, oldest first, as stored (envelope line included)."""
         return [path.read_bytes() for path in self.sent_paths()]
+
+    def copies(self) -> Iterator[ArchivedMessage]:
+        """Every saved message with its file's time, for `mailbot rebuild`."""
+        for path in self.sent_paths():
+            try:
+                raw = path.read_bytes()
+                at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            except FileNotFoundError:
+                continue
+            yield ArchivedMessage(mailbox="outbox", folder=path.parent.name,
+                                  uid=path.name.split(":", 1)[0], at=at, raw=raw)
 
     def sent_paths(self) -> list[Path]:
         files = [p for sub in ("new", "cur") for p in (self.path / sub).iterdir()

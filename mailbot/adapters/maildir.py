@@ -16,10 +16,11 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mailbot.adapters.private_files import PRIVATE_FILE, make_private_folder
-from mailbot.ports import Folder, InboxMessage
+from mailbot.ports import ArchivedMessage, Folder, InboxMessage
 
 SUBFOLDERS: dict[Folder, str] = {
     "processed": "Processed",
@@ -27,6 +28,7 @@ SUBFOLDERS: dict[Folder, str] = {
     "rejected": "Rejected",
 }
 POLL_EVERY = 0.2
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MaildirMailbox:
@@ -154,13 +156,30 @@ class MaildirMailbox:
     def has_new(self) -> bool:
         return any(key not in self._seen for key in self._listing())
 
-    def deliver(self, raw: bytes) -> str:
+    def deliver(self, raw: bytes, at: datetime | None = None) -> str:
         """Drop a message into the inbox (tmp/ then new/), as a mail server would; the
-        file private, as the state folder's files are (the stdlib follows the umask)."""
+        file private, as the state folder's files are (the stdlib follows the umask).
+        `at`: the delivery time the file keeps (a simulated clock's), else now."""
         key = self._maildir.add(raw)
         with contextlib.suppress(OSError):
             os.chmod(self.path / "new" / key, PRIVATE_FILE)
+        if at is not None:
+            stamp = (at - _EPOCH) // timedelta(microseconds=1) * 1000
+            os.utime(self.path / "new" / key, ns=(stamp, stamp))
         return key
+
+    def filed(self) -> Iterator[ArchivedMessage]:
+        """Every message in Processed, Needs-Attention and Rejected, with its delivery
+        time (the file's, which a move keeps), read without moving or flagging it."""
+        for folder in SUBFOLDERS.values():
+            for at, path in sorted((t, p) for t, p in self._listing(self.path / f".{folder}")
+                                   .values()):
+                try:
+                    raw = path.read_bytes()
+                except FileNotFoundError:
+                    continue   # a person moved it while we were listing
+                yield ArchivedMessage(mailbox=self.name, folder=folder,
+                                      uid=_key_of(path.name), at=_time_of(path, at), raw=raw)
 
     def folder_keys(self, folder: Folder) -> list[str]:
         """Keys of the messages in a subfolder (for the demo and tests)."""
@@ -194,6 +213,15 @@ def _head(path: Path, limit: int = 256 * 1024) -> bytes:
         text = f.read(limit)
     ends = [i + len(blank) for blank in (b"\r\n\r\n", b"\n\n") if (i := text.find(blank)) >= 0]
     return text[:min(ends)] if ends else text
+
+
+def _time_of(path: Path, fallback: float) -> datetime:
+    """A file's time to the nanosecond it keeps (microseconds are all a datetime holds)."""
+    try:
+        ns = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return datetime.fromtimestamp(fallback, UTC)
+    return _EPOCH + timedelta(microseconds=ns // 1000)
 
 
 def _key_of(name: str) -> str:

@@ -22,15 +22,15 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from typing import Any, Protocol
 
 from mailbot.adapters.imap.connection import Security, TokenSource, default_tls_context, token_getter
 from mailbot.adapters.imap.sent_copy import ImapSentCopyChecker
-from mailbot.errors import TransportError
-from mailbot.ports import RenderedMail
+from mailbot.errors import ConfigError, TransportError
+from mailbot.ports import ArchivedMessage, RenderedMail
 
 log = logging.getLogger(__name__)
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -129,6 +129,16 @@ class SmtpSender:
 
     def already_sent(self, message_id: str) -> bool | None:
         return None if self._checker is None else self._checker.already_sent(message_id)
+
+    def copies(self) -> Iterator[ArchivedMessage]:
+        """The sent copies, for `mailbot rebuild`; without a sent copy, there are none
+        to read, and that is an error the administrator must hear of."""
+        copies = getattr(self._checker, "copies", None)
+        if copies is None:
+            raise ConfigError("routing.yaml", [
+                "sender.sent_copy: mailbot rebuild reads the sent copies over IMAP; give the "
+                "sender a sent_copy: (address and IMAP login) to rebuild"])
+        yield from copies()
 
     def close(self) -> None:
         """End the kept session (QUIT); the next send opens a new one."""

@@ -6,6 +6,7 @@ A `Work` lives only inside one pure call and is turned into a `Decision` by
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,6 +32,14 @@ class Ctx:
     holidays: frozenset[date] = frozenset()
     # how late a deadline may be acted on before it counts as "late" (one tick)
     tolerance: timedelta = timedelta(minutes=15)
+    # (ref, wait id, attempt) -> the token its request already carried: a store rebuilt
+    # from the mailboxes has a new secret, but the people hold the old tokens
+    known_tokens: Mapping[tuple[str, str, int], str] = field(default_factory=dict)
+
+    def token(self, ref: str, wait_id: str, attempt: int) -> str:
+        """A step's reply token: the one already sent, when known, else the HMAC."""
+        return self.known_tokens.get((ref, wait_id, attempt)) or \
+            ids.token(self.secret, ref, wait_id, attempt)
 
 
 @dataclass

@@ -216,6 +216,16 @@ def open_register(state_dir: Path | str) -> Register:
     return FolderStore.read_register(Path(state_dir))
 
 
+def open_store(state_dir: Path | str) -> Store:
+    """An existing store, for reading (`mailbot rebuild --compare`); never a new one."""
+    return FolderStore.open(Path(state_dir), create=False)
+
+
+def new_store(state_dir: Path | str, installation: str) -> Store:
+    """A new store that makes Message-IDs with `installation` (`mailbot rebuild`)."""
+    return FolderStore.open(Path(state_dir), installation=installation)
+
+
 def resend_grace(value: Any) -> timedelta:
     """`sender.resend_grace`: how long after a crash mid-send a "not in Sent Items"
     answer is doubted (the mail system may still be filing the copy). 2m by default."""

@@ -18,7 +18,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -112,6 +112,8 @@ class Service:
     retry_backoff: tuple[int, ...] = (60, 300, 900, 3600)
     # handled messages moved on the server in one call (IMAP UID MOVE of the set)
     ack_batch: int = 25
+    # reply tokens already sent, for a store rebuilt from the mailboxes (service/rebuild.py)
+    known_tokens: Mapping[tuple[str, str, int], str] = field(default_factory=dict)
     # the caps' counts, kept through one poll pass (sends are counted in as they go)
     _counts: dict[str, tuple[int, int]] | None = field(default=None, init=False, repr=False)
     _in_pass: bool = field(default=False, init=False, repr=False)
@@ -128,7 +130,7 @@ class Service:
 
     def ctx(self) -> Ctx:
         return Ctx(now=self.clock.now(), secret=self.store.secret,
-                   holidays=self.holidays)
+                   holidays=self.holidays, known_tokens=self.known_tokens)
 
     def handle(self, message: InboxMessage) -> str:
         """One message from a watched mailbox, exactly once: committed, then moved."""

@@ -331,6 +331,7 @@ class YearRun:
     ticks: int = 0
     seconds: float = 0.0
     _next_due: dict[str, tuple[object, datetime | None]] = field(default_factory=dict)
+    until: datetime = END     # a shorter run (tests/ops/test_rebuild.py: a month)
 
     # -- the agenda ---------------------------------------------------------------------
 
@@ -376,7 +377,7 @@ class YearRun:
             acting = self.agenda[0][0] if self.agenda else None
             ticking = self.bot_next_due()
             nxt = min(t for t in (acting, ticking) if t is not None)
-            if nxt > END:
+            if nxt > self.until:
                 break
             if off and nxt >= off[0][0]:
                 self.switched_off(*off.pop(0))
@@ -395,7 +396,7 @@ class YearRun:
                 when, _, act = heapq.heappop(self.agenda)
                 self.sim.clock.t = max(self.now, when)
                 act(False)
-        self.sim.clock.t = END
+        self.sim.clock.t = self.until
         self.seconds = wallclock.perf_counter() - began
 
     def _what_is_due(self, when: datetime) -> str:
@@ -426,7 +427,7 @@ class YearRun:
 
     def deliver(self, raw: bytes, offline: bool, plan: Plan | None = None, what: str = "") -> None:
         if offline:
-            self.sim.service.mailboxes["unit"].deliver(raw)  # type: ignore[attr-defined]
+            self.sim.service.mailboxes["unit"].deliver(raw, at=self.now)  # type: ignore[attr-defined]
             self.offline.append((plan, what))
         else:
             self.sim.deliver(raw)
@@ -600,10 +601,10 @@ def year_config() -> Any:
 
 
 def run_year(state_dir: Path, alerts: int = 540, seed: int = 2026,
-             config: Any = None) -> YearRun:
+             config: Any = None, until: datetime = END) -> YearRun:
     sim = Simulation(state_dir, START, config=config or year_config())
     plans = make_plans(alerts, seed, sim.config.all_districts())
-    run = YearRun(sim, plans)
+    run = YearRun(sim, plans, until=until)
     sim.service.observers.append(run.observe)
     run.run()
     return run

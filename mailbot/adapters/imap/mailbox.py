@@ -27,8 +27,9 @@ from mailbot.adapters.imap.connection import (
 )
 from mailbot.adapters.imap.idle import idle_until, new_mail_waiting
 from mailbot.adapters.imap.moves import locate_many, move
+from mailbot.adapters.imap.reading import read_folder
 from mailbot.errors import TransportError
-from mailbot.ports import Folder, InboxMessage
+from mailbot.ports import ArchivedMessage, Folder, InboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +226,20 @@ class ImapMailbox:
                       if b"BODY[HEADER]" in heads.get(u, {})]
         self._select(client)   # the watched folder again, as every other call expects
         return found
+
+    def filed(self) -> Iterator[ArchivedMessage]:
+        """Every message in the folders the bot files into, with its INTERNALDATE (the
+        time the server took it), read by EXAMINE and BODY.PEEK: nothing moves or is
+        flagged. For `mailbot rebuild`."""
+        client = self._connection()
+        try:
+            for folder in dict.fromkeys(self.targets.values()):
+                for uid, at, raw in read_folder(client, folder, self.batch_size):
+                    yield ArchivedMessage(mailbox=self.name, folder=folder, uid=uid, at=at,
+                                          raw=raw)
+            self._select(client)   # the watched folder again, as every other call expects
+        except IMAP_ERRORS as e:
+            raise self._fail("reading the filed folders", e) from e
 
     # -- connection ------------------------------------------------------------------
 

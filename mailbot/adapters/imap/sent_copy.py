@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mailbot.adapters.imap.connection import (
@@ -20,8 +20,10 @@ from mailbot.adapters.imap.connection import (
     connect_imap,
     token_getter,
 )
+from mailbot.adapters.imap.reading import read_folder
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.errors import ConfigError, TransportError
+from mailbot.ports import ArchivedMessage
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +83,18 @@ class ImapSentCopyChecker:
                     log.warning("cannot tell whether %s was sent: %s", message_id, e)
                     return None
         return None
+
+    def copies(self) -> Iterator[ArchivedMessage]:
+        """Every message in the sent-copy folders, read without changing anything."""
+        client = self._connection()
+        try:
+            for folder in self.folders:
+                for uid, at, raw in read_folder(client, folder):
+                    yield ArchivedMessage(mailbox="sent_copy", folder=folder, uid=uid, at=at,
+                                          raw=raw)
+        except IMAP_ERRORS as e:
+            self._drop()
+            raise TransportError(f"sent copies: IMAP failed while reading them: {e}") from e
 
     def close(self) -> None:
         client, self._client = self._client, None

@@ -98,7 +98,9 @@ class Store:
     # -- opening and closing ---------------------------------------------------
 
     @classmethod
-    def open(cls, folder: Path, *, create: bool = True) -> Store:
+    def open(cls, folder: Path, *, create: bool = True, installation: str | None = None) -> Store:
+        """`installation`: the id a store created here takes (a rebuilt store keeps the
+        one its mail carries: service/rebuild.py); a new random one when None."""
         folder = Path(folder)
         try:
             if not folder.is_dir():
@@ -113,7 +115,7 @@ class Store:
                 raise
             raise store_fault(error, folder, "taking the state folder's lock") from error
         try:
-            store = cls._open_locked(folder, lock, create)
+            store = cls._open_locked(folder, lock, create, installation)
             with store._gate.held():
                 store._register.recover(store._hot.register_commit)
             return store
@@ -124,7 +126,8 @@ class Store:
             raise
 
     @classmethod
-    def _open_locked(cls, folder: Path, lock: FolderLock, create: bool) -> Store:
+    def _open_locked(cls, folder: Path, lock: FolderLock, create: bool,
+                     installation: str | None = None) -> Store:
         path = folder / HOT_NAME
         remove_stale_temps(folder)
         migrate.bring_forward(folder)       # an older store, backed up first
@@ -142,7 +145,9 @@ class Store:
                     f"{path} is missing but {folder} holds history: refusing to start an "
                     f"empty store in its place; restore {HOT_NAME} from a backup"
                 )
-            snapshot = hotfile.Snapshot(os.urandom(32), hotfile.Hot(), 0, new_installation())
+            snapshot = hotfile.Snapshot(
+                os.urandom(32), hotfile.Hot(), 0,
+                new_installation() if installation is None else installation)
             size = write_snapshot(path, snapshot)
         else:
             size = path.stat().st_size

@@ -87,7 +87,7 @@ def hold(state: State, inc: Incoming, config: Config, ctx: Ctx, existing: Alert)
                         note=f"the form that raised {existing.ref}, delivered again: not raised "
                              "twice; kept for a person")
     seq = state.duplicate_seq.get(existing.ref, 0) + 1
-    token = ids.token(ctx.secret, existing.ref, STEP, seq)
+    token = ctx.token(existing.ref, STEP, seq)
     held = HeldForm(ref=existing.ref, seq=seq, form=inc.form.form,
                     sender=Contact(name=inc.sender_name, email=inc.sender),
                     message_id=inc.message_id, subject=inc.subject, held_at=ctx.now)

@@ -31,7 +31,7 @@ def ask(work: Work, stage: ApprovalStage, *, reason: str = "") -> None:
         work.update(stage=work.alert.stage + 1)
         return
     attempt = work.next_attempt(stage.id)
-    tok = ids.token(work.ctx.secret, work.alert.ref, stage.id, attempt)
+    tok = work.ctx.token(work.alert.ref, stage.id, attempt)
     qa = work.qa_policy()
     due = work.after(work.ctx.now, qa.due, business=qa.business_hours)
     wait = Wait(id=stage.id, kind="approval", rule=stage.rule, role=stage.role, owner=owner,

@@ -54,7 +54,7 @@ def create_task(work: Work, wait_id: str, role: str, task: str, rule: str,
         work.event(rule, "no_one_to_ask", task=task, role=role)
         return
     attempt = work.next_attempt(wait_id)
-    tok = ids.token(work.ctx.secret, work.alert.ref, wait_id, attempt)
+    tok = work.ctx.token(work.alert.ref, wait_id, attempt)
     due_at = due or work.after(work.ctx.now, cfg.timers.task_due, business=True)
     wait = Wait(id=wait_id, kind="task", rule=rule, role=role, owner=owner, token=tok,
                 attempt=attempt, asked_at=work.ctx.now, due_at=due_at, next_nudge_at=due_at,

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from mailbot.core import ids
 from mailbot.core.clocks.business_time import add_working_time
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx
@@ -77,7 +76,7 @@ def _task(unit_task: UnitTask, config: Config, ctx: Ctx) -> DeskTask:
     return DeskTask(
         id=unit_task.id, kind=unit_task.kind, rule=unit_task.rule, title=unit_task.title,
         lines=unit_task.lines, original_id=unit_task.original_id, entry_ids=unit_task.entry_ids,
-        token=ids.token(ctx.secret, unit_task.id, "desk", 1), asked_at=ctx.now, due_at=due,
+        token=ctx.token(unit_task.id, "desk", 1), asked_at=ctx.now, due_at=due,
         next_nudge_at=due, answers=ANSWERS.get(unit_task.kind, ("done",)))
 
 
