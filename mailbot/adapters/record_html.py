@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from mailbot.errors import MailbotError
 
@@ -30,7 +31,7 @@ def _env(templates: Path) -> Environment:
 
 def render(name: str, templates: Path = TEMPLATES, **context: Any) -> str:
     env = _env(templates)
-    css = (templates / "_style.css").read_text()
+    css = Markup((templates / "_style.css").read_text())   # the project's own file, not data
     return env.get_template(name).render(css=css, **context)
 
 

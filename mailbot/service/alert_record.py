@@ -9,6 +9,7 @@ Open and closed alerts alike. Rendering is the HTML adapter's (record_html.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes
@@ -168,6 +169,14 @@ def mail_line(e: OutboxEntry, config: Config) -> MailLine:
                     data=e.data)
 
 
+def event_words(config: Config, e: Event, when: Callable[[datetime], str]) -> str:
+    """`explain`'s words, and who sent a message that was refused or held (the record
+    says who made each decision, including the ones the bot would not take)."""
+    text = plain.event(config, e.what, e.detail, when)
+    sender = e.detail.get("from")
+    return f"{text}, from {sender}" if sender and str(sender) not in text else text
+
+
 def deadline_words(config: Config, kind: str, name: str) -> str:
     if kind == "step":
         return plain.stage(config, name)
@@ -186,7 +195,7 @@ def gather(store: Store, scan: RecordScan, config: Config, ref: str, now: dateti
         return wording.local(t, config)
 
     logged = all_events(store, ref)
-    events = [EventLine(when(e.at), plain.event(config, e.what, e.detail, when),
+    events = [EventLine(when(e.at), event_words(config, e, when),
                         plain.words(str(e.detail.get("authority", "")), config), e.rule, kind,
                         e.message_id or "") for kind, e in logged]
     incoming: dict[str, datetime] = {}

@@ -23,7 +23,7 @@ from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.state import Decision
 from mailbot.ports import RecordScan, Store
 from mailbot.records import OutboxEntry
-from mailbot.service.alert_record import mail_text, mails_for
+from mailbot.service.alert_record import mail_text
 
 SUFFIXES = (".refused", ".duplicates", ACCESS_LOG)
 
@@ -74,14 +74,17 @@ def find(store: Store, scan: RecordScan, query: Query, now: datetime) -> Found:
         if text_mentions(json.dumps([event.message_id, event.detail], ensure_ascii=False),
                          query):
             found.events.append(event)
-    found.mails = mails_for(store, scan, found.alerts, now)
-    theirs = {e.message_id for mails in found.mails.values() for e in mails}
-    others = {e.message_id: e for e in scan.sent(needles=needles)}
+    # one pass over the sent log: the found alerts' mail, and any other that mentions
+    refs = set(alerts)
+    candidates = {e.message_id: e for e in scan.sent(needles=needles, refs=refs)}
     for e in [*store.pending_outbox(), *store.sent_log(now - timedelta(days=2))]:
-        others.setdefault(e.message_id, e)
-    found.other_mails = sorted((e for e in others.values() if e.message_id not in theirs
-                                and text_mentions(mail_text(e.data), query)),
-                               key=lambda e: (e.created_at, e.message_id))
+        candidates.setdefault(e.message_id, e)
+    found.mails = {ref: [] for ref in sorted(refs)}
+    for e in sorted(candidates.values(), key=lambda e: (e.created_at, e.message_id)):
+        if e.ref in refs:
+            found.mails[e.ref].append(e)
+        elif text_mentions(mail_text(e.data), query):
+            found.other_mails.append(e)
     register = store.register
     mentioning = {oid for oid in register.originals()
                   if text_mentions(mail_text(register.original(oid)), query)}

@@ -14,6 +14,8 @@ import pytest
 from mailbot.adapters.record_html import PDF_MISSING
 from mailbot.adapters.store.record_json import outbox_from_json
 from mailbot.cli import main
+from mailbot.records_commands import export_one
+from mailbot.simulation import Simulation
 from tests.records.conftest import CLOSED, HOSTILE, OPEN, PRIORITY, Seeded, log_lines
 
 
@@ -97,6 +99,9 @@ def test_the_file_is_self_contained_and_prints_by_section(state: Path, tmp_path:
     assert not [a for _, a in found if any(str(v).startswith(("http:", "https:", "//"))
                                            for k, v in a.items() if k in ("src", "href"))]
     assert "@media print" in html and "break-before: page" in html and "@page" in html
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert '"Segoe UI"' in style and "&#34;" not in style and "&amp;" not in style, \
+        "the stylesheet is the project's own, not escaped as if it were form text"
     assert [t for t, _ in found if t == "h2"] == ["h2"] * 4
 
 
@@ -138,3 +143,18 @@ def test_pdf_beside_the_html_or_a_clear_message(state: Path, tmp_path: Path,
     assert PDF_MISSING.split(";")[0] in capsys.readouterr().err
     assert not out.exists() and log_lines(state, "RECORDS-ACCESS.jsonl") == [], \
         "nothing written, nothing logged as returned"
+
+
+def test_refusals_on_the_alert_are_in_its_record(sim: Simulation, tmp_path: Path) -> None:
+    """A reply the bot refused (not from anyone the step waits on) is part of the record."""
+    wait = sim.service.store.load().alerts[OPEN].waits[0]
+    local_part, domain = sim.config.organisation.bot_address.split("@")
+    sim.deliver(sim.email("Someone Else <someone.else@kent.test>", f"RE: [{OPEN}] Task",
+                          "DONE", to=f"{local_part}+{wait.token}@{domain}"))
+    refused = sim.service.store.events(f"{OPEN}.refused")
+    assert refused, "the simulated run refused the reply on the alert"
+    out = tmp_path / "open.html"
+    export_one(sim.service, OPEN, out, False, user="inspector")
+    decisions = out.read_text().split('id="decisions"')[1].split('id="clocks"')[0]
+    assert decisions.count("<td>refused</td></tr>") == len(refused)
+    assert "someone.else@kent.test" in decisions
