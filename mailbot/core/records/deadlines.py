@@ -34,7 +34,8 @@ class Deadline:
 
     def outcome(self, as_of: datetime, closed: bool) -> str:
         if self.done_at is not None:
-            late = self.late_flag or (self.due_at is not None and self.done_at > self.due_at)
+            late = self.late_flag or (self.due_at is not None and self.done_at > self.due_at
+                                      and self.kind != "return interview")  # judged by its day
             if self.kind == "clock":
                 return "fired late" if late else "fired on time"
             return "late" if late else "met"
