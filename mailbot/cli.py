@@ -23,6 +23,12 @@ def _config_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--state", default="state", help="state folder (default: ./state)")
 
 
+def _subject_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--liberi", default=None, metavar="ID", help="the child's Liberi ID")
+    p.add_argument("--name", default=None, help="the child's name (with --dob)")
+    p.add_argument("--dob", default=None, metavar="DD/MM/YYYY", help="the date of birth")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mailbot", description=__doc__,
                                      epilog=exit_codes_epilog(),
@@ -94,6 +100,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="a store to compare the rebuilt one with (a backup, or a suspect store)")
     p.add_argument("--assume-sent", action="store_true",
                    help="record mail with no sent copy as sent instead of leaving it pending")
+    p = sub.add_parser("export", help="an alert's full record as one HTML file (or, with "
+                                      "--liberi or --name/--dob, everything on one child)")
+    _config_arg(p)
+    p.add_argument("ref", nargs="?", default=None, help="the alert's reference")
+    _subject_args(p)
+    p.add_argument("--out", default=None, help="the file (REF.html) or, for a child, the folder "
+                                               "or .zip to write")
+    p.add_argument("--pdf", action="store_true", help="also a PDF beside the HTML (weasyprint)")
+    p = sub.add_parser("find", help="every alert, register entry, event and mail that "
+                                    "mentions one child (subject access)")
+    _config_arg(p)
+    _subject_args(p)
+    p.add_argument("--out", default=None, help="also write the listing as HTML here")
     p = sub.add_parser("demo", help="the whole procedure on a simulated clock, no servers")
     p.add_argument("--keep", default=None, help="keep the demo's state folder here")
 
@@ -234,11 +253,13 @@ def cmd_status(args: Any) -> int:
 
 
 def cmd_explain(args: Any) -> int:
+    from mailbot.core.records.access import ALL_ACCESS
     from mailbot.service.views import explain
 
     ref = args.ref.upper()
     with _opened(args) as service:
-        if ref not in service.store.load().alerts and service.store.archived_alert(ref) is None:
+        if ref not in service.store.load().alerts and service.store.archived_alert(ref) is None \
+                and ref != ALL_ACCESS:
             print(f"mailbot: no alert {ref} in {args.state}, open or closed (`mailbot status` "
                   "lists the open ones)", file=sys.stderr)
             return ExitCode.OTHER
@@ -438,6 +459,39 @@ def cmd_rebuild(args: Any) -> int:
     return 0 if not report.differences else 1
 
 
+def cmd_export(args: Any) -> int:
+    from mailbot import records_commands as rc
+
+    asking = args.liberi or args.name or args.dob
+    try:
+        if bool(args.ref) == bool(asking):
+            raise rc.UsageError("give an alert's reference, or --liberi ID (or --name NAME "
+                                "--dob DD/MM/YYYY) for everything on one child")
+        if asking and args.pdf:
+            raise rc.UsageError("--pdf is for one alert's record (mailbot export REF --pdf)")
+        query = rc.query_of(args) if asking else None
+    except rc.UsageError as exc:
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else None
+    with _opened(args) as service:
+        if query is not None:
+            return rc.bundle_command(service, query, out)
+        return rc.export_one(service, args.ref.upper(), out, args.pdf)
+
+
+def cmd_find(args: Any) -> int:
+    from mailbot import records_commands as rc
+
+    try:
+        query = rc.query_of(args)
+    except rc.UsageError as exc:
+        print(f"mailbot: {exc}", file=sys.stderr)
+        return 2
+    with _opened(args) as service:
+        return rc.find_command(service, query, Path(args.out) if args.out else None)
+
+
 def cmd_demo(args: Any) -> int:
     from mailbot.demo import run_demo
 
@@ -448,7 +502,7 @@ COMMANDS = {
     "run": cmd_run, "once": cmd_once, "status": cmd_status, "explain": cmd_explain,
     "check-config": cmd_check_config, "check-mailbox": cmd_check_mailbox, "digest": cmd_digest,
     "register": cmd_register, "health": cmd_health, "demo": cmd_demo, "backup": cmd_backup,
-    "restore": cmd_restore, "rebuild": cmd_rebuild,
+    "restore": cmd_restore, "rebuild": cmd_rebuild, "export": cmd_export, "find": cmd_find,
 }
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ The records the store takes and gives (`SeenRecord`, `OutboxEntry`,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -221,3 +221,15 @@ class AttachmentReader(Protocol):
         """The readable text of each Word or PDF file attached to `raw`, in order
         (R-OLA). Never raises for a file it cannot read: it leaves it out."""
         ...
+
+
+class RecordScan(Protocol):
+    """The store's files searched for a subject access request (issue 15): each
+    method returns candidates holding a word, which the caller checks exactly."""
+
+    def events(self, needles: tuple[bytes, ...]) -> list[Event]: ...
+
+    def archived(self, needles: tuple[bytes, ...]) -> list[Alert]: ...
+
+    def sent(self, needles: tuple[bytes, ...] = (), refs: Iterable[str] = (),
+             months: tuple[str, str] | None = None) -> list[OutboxEntry]: ...

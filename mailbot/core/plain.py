@@ -14,6 +14,7 @@ from datetime import datetime
 
 from mailbot.core.chain.tasks import TASKS
 from mailbot.core.config import ApprovalStage, Config, TaskStage
+from mailbot.core.records import access
 from mailbot.core.values.alert import Wait
 
 PURPOSES = {
@@ -151,6 +152,8 @@ def event(config: Config, what: str, detail: dict[str, object], local: Callable[
           ) -> str:
     """One line of `explain` in the procedure's words: what happened, then its details
     ("step Service Manager: quality assurance, due Mon 16 Nov 2026 17:00 GMT")."""
+    if what == access.WHAT:
+        return access.words(detail)
     parts = [EVENTS.get(what, what.replace("_", " "))]
     for key in _DETAILS:
         value = detail.get(key)

@@ -16,6 +16,7 @@ from mailbot.core.authority import people
 from mailbot.core.authority.refusal import refusals_ref
 from mailbot.core.clocks import due
 from mailbot.core.config import ApprovalStage, ClockStage, Config, GateStage, NotifyStage, TaskStage
+from mailbot.core.records import access
 from mailbot.core.values.state import State
 from mailbot.ports import Register
 
@@ -158,18 +159,25 @@ def _alerts_table(state: State, config: Config, now: datetime,
 
 def explain(service: Service, ref: str) -> str:
     store = service.store
-    alert = store.load().alerts.get(ref) or store.archived_alert(ref)
-    if alert is None:
-        return f"No alert {ref}."
     config = service.config
 
     def when(t: datetime) -> str:
         return wording.local(t, config)
 
+    if ref == access.ALL_ACCESS:   # every look at the records, whatever it found
+        return f"{ref}: every export and search of the records\n" + table(
+            ["#", "when", "what happened"],
+            [[str(e.seq), when(e.at), plain.event(config, e.what, e.detail, when)]
+             for e in store.events(ref)])
+    alert = store.load().alerts.get(ref) or store.archived_alert(ref)
+    if alert is None:
+        return f"No alert {ref}."
+
     rows = [[when(e.at), plain.event(config, e.what, e.detail, when),
              plain.words(str(e.detail.get("authority", "")), config), f"[{e.rule}]"]
             for e in sorted([*store.events(ref), *store.events(refusals_ref(ref)),
-                             *store.events(duplicate.log_ref(ref))],
+                             *store.events(duplicate.log_ref(ref)),
+                             *store.events(access.access_ref(ref))],
                             key=lambda e: (e.at, e.ref))]
     head = f"{ref} ({alert.initials}) {alert.category} {alert.district}: {alert.status}"
     return head + "\n" + table(["when", "what happened", "allowed because", "rule"], rows)
