@@ -118,6 +118,10 @@ BREAKERS: dict[str, tuple[Change, str]] = {
         lambda d: (d["roles"].pop("submitter"), d["escalation"].pop("submitter")),
         "roles: routes.standard_ofsted has a later step that needs fields; add a role with "
         "source: sender (the person who sent the alert), who is asked for them"),
+    "retention names known categories and positive periods": (
+        lambda d: d["retention"].update(C10="25y"),
+        "retention.C10: no such category (the categories are C1, C2, C3, C4, C5, C6, C7, "
+        "C8, C9)"),
 }
 
 

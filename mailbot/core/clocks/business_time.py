@@ -20,8 +20,8 @@ Statutory clocks counted in real hours (T-72H, T-48H) do not use this module.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from mailbot.core.config import BusinessHours

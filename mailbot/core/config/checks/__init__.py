@@ -36,6 +36,7 @@ from mailbot.core.config.checks.procedure import (
     digest_recipients_are_roles,
     every_route_has_an_approval_step,
     forwarding_steps_allow_forward,
+    retention_names_known_categories,
     stage_ids_are_unique_in_a_route,
     stage_roles_exist,
     the_area_review_goes_to_an_area_role,
@@ -72,7 +73,8 @@ CHECKS: tuple[Check, ...] = (
     fields_are_the_forms_fields,
     no_alert_is_held_back_for_a_later_steps_field,
     a_conditional_step_needs_the_field_it_tests,
-    someone_is_asked_for_the_fields_still_to_come,)
+    someone_is_asked_for_the_fields_still_to_come,
+    retention_names_known_categories,)
 
 
 def run_checks(config: Config, checks: Iterable[Check] = CHECKS) -> list[tuple[str, str]]:

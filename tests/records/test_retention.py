@@ -1,0 +1,185 @@
+"""Issue 15 §1: retention as data. A simulated year (tests.clock.year, the real store,
+Maildir in and file outbox out) with a 30-day retention in its config: every alert
+closed more than 30 days before the year's end has lost its child's details from
+every file under the state folder, the statistics stay, and the digest's figures for
+past weeks are the same after as before."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mailbot.core.config.retention import Retention
+from mailbot.core.digest.compute import compute_digest
+from mailbot.service import retention
+from mailbot.service.bootstrap import gather_digest
+from mailbot.simulation import Simulation
+from tests.clock.year import END, YearRun, run_year, year_config
+from tests.records.personal import found_in
+
+ALERTS = 40
+
+
+def short_config():  # type: ignore[no-untyped-def]
+    return year_config().model_copy(update={"retention": Retention.model_validate(
+        {"default": "30d", "C1": "60d"})})
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[YearRun]:
+    run = run_year(tmp_path_factory.mktemp("retention") / "state", alerts=ALERTS,
+                   config=short_config())
+    yield run
+    run.sim.close()
+
+
+def _closed(run: YearRun) -> list:  # type: ignore[type-arg]
+    store = run.sim.service.store
+    return [a for p in run.plans if p.ref and (a := store.archived_alert(p.ref)) is not None]
+
+
+def test_retention_is_read_from_routing_yaml_by_category_with_a_default() -> None:
+    config = short_config()
+    assert config.retention.period("C1").text == "60d"
+    assert config.retention.period("C5").text == "30d"
+    from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+    shipped = read_config(DEFAULT_CONFIG).retention
+    assert shipped.default.text == "6y" and shipped.period("C1").text == "25y"
+
+
+def test_an_unknown_category_or_an_empty_period_in_retention_is_refused(tmp_path: Path) -> None:
+    from mailbot.errors import ConfigError
+    from mailbot.service.config_file import DEFAULT_CONFIG, read_config
+    text = DEFAULT_CONFIG.read_text().replace(
+        "retention: {default: 6y, C1: 25y", "retention: {default: 0d, C11: 25y")
+    (tmp_path / "routing.yaml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        read_config(tmp_path / "routing.yaml")
+    said = "\n".join(caught.value.fired())
+    assert "retention.C11: no such category" in said
+    assert "retention.default: must be longer than nothing" in said
+
+
+def test_after_the_period_no_file_under_the_state_folder_names_the_child(year: YearRun) -> None:
+    closed = _closed(year)
+    removed = [a for a in closed if a.personal_data_removed_at is not None]
+    assert len(removed) >= ALERTS // 3, "the year should take many alerts past 30 days"
+    by_plan = {p.ref: p for p in year.plans if p.ref}
+    gone = {a.ref for a in removed}
+    # a child's name may be shared by two plans: look only for those all of whose alerts went
+    names = {p.child for p in year.plans}
+    kept_names = {p.child for p in year.plans if p.ref not in gone}
+    needles = sorted(names - kept_names) + [str(4_000_000 + by_plan[r].n) for r in sorted(gone)]
+    assert len(needles) > len(gone)
+    state = year.sim.service.store.folder
+    year.sim.service.store._compact()
+    hits = found_in(state, needles)
+    assert hits == [], f"personal data left after retention: {hits[:10]}"
+    # ... and the test can see them where they are still kept
+    kept = [p for p in year.plans if p.ref and p.ref not in gone]
+    assert kept and found_in(state, [str(4_000_000 + kept[0].n)])
+
+
+def test_what_the_statistics_need_stays(year: YearRun) -> None:
+    for alert in _closed(year):
+        if alert.personal_data_removed_at is None:
+            continue
+        assert alert.form.child_name is None and alert.form.summary is None
+        assert alert.form.dob is None and not (alert.form.case_id or "#").isdigit()
+        assert alert.category and alert.district and alert.closed_at and alert.created_at
+        events = year.sim.service.store.events(alert.ref)
+        assert events[0].what == "raised"
+        assert events[-1].what == "personal_data_removed" and events[-1].rule == "R-RETAIN"
+
+
+def test_dry_run_lists_references_and_dates_and_removes_nothing(tmp_path: Path) -> None:
+    sim = _small(tmp_path)
+    try:
+        sim.clock.t += timedelta(days=90)
+        dues = retention.plan(sim.service, sim.now)
+        text = retention.describe(dues, sim.service)
+        assert dues and all(d.ref in text for d in dues) and "kept until" in text
+        assert all(sim.service.store.archived_alert(d.ref).personal_data_removed_at is None
+                   for d in dues)
+    finally:
+        sim.close()
+
+
+def test_the_digest_figures_for_past_weeks_are_the_same_after_retention(tmp_path: Path) -> None:
+    sim = _small(tmp_path)
+    try:
+        moments = [sim.now - timedelta(weeks=w) for w in range(0, 4)]
+        before = [_figures(sim, t) for t in moments]
+        sim.clock.t += timedelta(days=90)
+        assert retention.apply(sim.service, sim.now).refs
+        after = [_figures(sim, t) for t in moments]
+        assert before == after
+        digest = gather_digest(sim.service, sim.now)
+        assert digest.records_removed is not None
+    finally:
+        sim.close()
+
+
+def test_the_digest_counts_records_removed_this_week(tmp_path: Path) -> None:
+    sim = _small(tmp_path)
+    try:
+        sim.clock.t += timedelta(days=90)
+        done = retention.apply(sim.service, sim.now)
+        sim.clock.t += timedelta(days=7)
+        digest = gather_digest(sim.service, sim.now)
+        assert digest.records_removed == len(done.refs) > 0
+        from mailbot.adapters.digest_mail import preview
+        text, html, _ = preview(digest, sim.service.config, sim.now)
+        assert f"Records past retention removed this week: {len(done.refs)}" in text
+        assert "mailbot report --from" in text and "mailbot report --from" in html
+    finally:
+        sim.close()
+
+
+def test_a_crash_while_rewriting_leaves_a_store_that_opens_and_finishes(tmp_path: Path,
+                                                                         monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from mailbot.adapters.store import scrub
+    sim = _small(tmp_path)
+    sim.clock.t += timedelta(days=90)
+    real = scrub._blank_bodies
+
+    def crash(*args):  # type: ignore[no-untyped-def]
+        raise OSError("disk gone mid-run")
+    monkeypatch.setattr(scrub, "_blank_bodies", crash)
+    with pytest.raises(OSError):
+        retention.apply(sim.service, sim.now)
+    sim.close()
+    monkeypatch.setattr(scrub, "_blank_bodies", real)
+    again = Simulation(tmp_path / "state", sim.now, config=short_config())
+    again.service.mailboxes = sim.service.mailboxes
+    try:
+        assert retention.apply(again.service, again.now).refs
+        assert retention.plan(again.service, again.now) == []
+        assert again.service.store.stats()["archived_alerts"] >= 2
+    finally:
+        again.close()
+
+
+def _small(tmp_path: Path) -> Simulation:
+    """The demo's three alerts (two closed), run on the shipped retention, then given
+    the short one."""
+    import io
+
+    from mailbot.demo import Demo, script
+    shutil.rmtree(tmp_path / "state", ignore_errors=True)
+    demo = Demo(tmp_path / "state", io.StringIO())
+    script(demo)
+    demo.service.config = short_config()
+    return demo
+
+
+def _figures(sim: Simulation, now):  # type: ignore[no-untyped-def]
+    digest = gather_digest(sim.service, now)
+    return digest.weeks
+
+
+_ = (compute_digest, END)
