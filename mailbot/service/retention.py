@@ -89,8 +89,7 @@ def apply(service: Service, now: datetime, dues: Sequence[Due] | None = None) ->
         events.append(Event(ref=due.ref, seq=seq, at=now, rule=RETAIN_RULE,
                             what="personal_data_removed",
                             detail={"action": "retention",
-                                    "period": service.config.retention.period(due.category).text,
-                                    "by": "retention"}))
+                                    "period": service.config.retention.period(due.category).text}))
     outcome = _remove(service, stripped, events, now)
     store.log_retention({"at": now.astimezone(UTC).isoformat(), "action": "retention",
                          "refs": list(outcome.refs)})

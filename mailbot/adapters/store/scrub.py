@@ -3,8 +3,9 @@
 Retention and erasure replace an alert with what `core.retention.stripped_alert`
 leaves of it, and then, in this order:
 
-1. the hot state (an open alert, one awaiting the archive, its unflushed events,
-   the bodies of its sent mail still hot) is written stripped, as one journal
+1. its sent mail still in the hot file goes to the sent-mail log with its body
+   emptied, and the hot state (an open alert, one awaiting the archive, its
+   unflushed events) is written stripped and without that mail, as one journal
    segment: a write like any other, so a crash leaves it done or not;
 2. its event logs (its own, `.refused` and `.duplicates`) are rewritten whole:
    temp file, fsync, rename;
@@ -81,12 +82,18 @@ def remove_personal(store: Store, stripped: Mapping[str, Alert], events: Sequenc
     if put:
         state = state.model_copy(update={"alerts": with_alerts(state.alerts, put=put)})
     closing = {r: stripped.get(r, a) for r, a in hot.closing.items()}
+    cold = store._cold
+    # sent mail still hot goes cold now, its body emptied (an entry's bytes never change
+    # in the journal); appending is idempotent by Message-ID, so a crash before the hot
+    # write that drops them leaves the emptied copy as the one the log keeps
+    sent = [dataclasses.replace(e, data=b"") for e in hot.outbox.values()
+            if e.ref in refs and e.status == "sent"]
+    cold.put_sent(sent)
+    gone = {e.message_id for e in sent}
     store._write(dataclasses.replace(
         hot, state=state, closing=closing,
         events=tuple(stripped_event(e) if e.ref in logs else e for e in hot.events) + tuple(events),
-        outbox={m: dataclasses.replace(e, data=b"") if e.ref in refs and e.status == "sent" else e
-                for m, e in hot.outbox.items()}), [at])
-    cold = store._cold
+        outbox={m: e for m, e in hot.outbox.items() if m not in gone}), [at])
     files = 0
     for name in sorted(logs):
         path = cold.events.path(name)
