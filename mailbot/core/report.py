@@ -122,7 +122,8 @@ def clock_rows(alerts: Sequence[Alert], events: Sequence[Event], period: Period,
 
 def _clock(alert: Alert, kind: str, step: str, due: datetime, at: datetime | None, result: str,
            in_period: bool, config: Config, *, day: bool = False) -> list[str]:
-    return [alert.ref, alert.category, alert.area, kind, step, stamp(due, config),
+    area = config.areas[alert.area].name if alert.area in config.areas else alert.area
+    return [alert.ref, alert.category, area, kind, step, stamp(due, config),
             (stamp(at, config)[:10] if day and at else stamp(at, config)), result,
             _yes(in_period)]
 
