@@ -11,6 +11,9 @@ from mailbot.core.values.alert import Alert
 from mailbot.demo import Demo, script
 
 CLOSED, OPEN = ("KA-2026-0001", "KA-2026-0003"), "KA-2026-0002"
+# the closed alerts' children, as the example forms name them
+DEMO_CHILDREN = {"KA-2026-0001": ["Jordan Example", "4410293"],
+                 "KA-2026-0003": ["Robin Example", "5001299"]}
 
 
 def make_demo_state(folder: Path) -> None:

@@ -20,6 +20,7 @@ from mailbot.service.bootstrap import gather_digest
 from mailbot.simulation import Simulation
 from tests.clock.year import END, YearRun, run_year, year_config
 from tests.records.personal import found_in
+from tests.records.retention_demo import DEMO_CHILDREN
 
 ALERTS = 40
 
@@ -154,14 +155,24 @@ def test_a_crash_while_rewriting_leaves_a_store_that_opens_and_finishes(tmp_path
         retention.apply(sim.service, sim.now)
     sim.close()
     monkeypatch.setattr(scrub, "_blank_bodies", real)
-    again = Simulation(tmp_path / "state", sim.now, config=short_config())
-    again.service.mailboxes = sim.service.mailboxes
+    state = tmp_path / "state"
+    again = Simulation(state, sim.now, config=short_config())
     try:
+        due = retention.plan(again.service, again.now)
+        assert due, "an interrupted run leaves the alerts due"
+        needles = [v for d in due for v in _details(again, d.ref)]
+        assert found_in(state, needles), "the mail bodies the crash kept are still there"
         assert retention.apply(again.service, again.now).refs
         assert retention.plan(again.service, again.now) == []
+        assert found_in(state, needles) == []
         assert again.service.store.stats()["archived_alerts"] >= 2
     finally:
         again.close()
+
+
+def _details(sim: Simulation, ref: str) -> list[str]:
+    """The demo child's name and Liberi ID (the archived alert may be stripped already)."""
+    return DEMO_CHILDREN[ref]
 
 
 def _small(tmp_path: Path) -> Simulation:
@@ -183,3 +194,28 @@ def _figures(sim: Simulation, now):  # type: ignore[no-untyped-def]
 
 
 _ = (compute_digest, END)
+
+
+def test_stripping_is_pure_idempotent_and_keeps_one_child_one_child() -> None:
+    from datetime import UTC, datetime
+
+    from mailbot.core.retention import pseudonym, stripped_alert, stripped_event
+    from mailbot.core.values.alert import Alert, Event
+    from mailbot.core.values.form import Contact, Form
+    at = datetime(2030, 1, 1, tzinfo=UTC)
+    alert = Alert(ref="KA-2026-0009", category="C8", area="east", district="Thanet",
+                  form=Form(child_name="Sam Sample", case_id="44 10293", summary="ran off",
+                            category="C8", district="Thanet", missing_since=at),
+                  submitter=Contact(name="Kit Worker", email="kit@kent.test"),
+                  created_at=at, updated_at=at, status="closed", closed_at=at)
+    once = stripped_alert(alert, b"secret", at)
+    assert stripped_alert(once, b"secret", at) == once
+    assert once.form.child_name is None and once.submitter == Contact()
+    assert once.form.missing_since == at and once.form.district == "Thanet"
+    assert once.form.case_id == pseudonym("4410293", b"secret") != pseudonym("4410293", b"other")
+    noted = Event(ref=alert.ref, seq=3, at=at, rule="R-MIU", what="task_done",
+                  detail={"task": "record_missing_48h", "note": "Sam seen at the station"})
+    assert stripped_event(noted).detail == {"task": "record_missing_48h"}
+    access = Event(ref=alert.ref, seq=4, at=at, rule="R-RECORDS", what="records_access",
+                   detail={"user": "clerk", "action": "erase", "reason": "x" * 200})
+    assert stripped_event(access) == access
