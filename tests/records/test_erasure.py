@@ -137,3 +137,22 @@ def test_a_restricted_alert_gets_no_more_mail_and_is_flagged_in_status(
     assert main(["status", "--state", str(state)]) == 0
     assert "RESTRICTED" in capsys.readouterr().out
     assert main(["restrict", CLOSED[0], "--state", str(state)]) == 1
+
+
+def test_retention_on_the_command_line_lists_references_never_names(
+        state: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mailbot.service.config_file import DEFAULT_CONFIG
+    short = tmp_path / "routing.yaml"
+    short.write_text(DEFAULT_CONFIG.read_text().replace(
+        "retention: {default: 6y, C1: 25y, C2: 25y, C4: 25y, C5: 25y}", "retention: {default: 1d}"))
+    assert main(["retention", "--dry-run", "--state", str(state), "--config", str(short)]) == 0
+    listed = capsys.readouterr().out
+    assert all(ref in listed for ref in CLOSED) and OPEN not in listed
+    names = [v for ref in CLOSED for v in details(_alert(state, ref))]
+    assert not [n for n in names if n in listed]
+    assert found_in(state, names), "a dry run removes nothing"
+    assert main(["retention", "--state", str(state), "--config", str(short)]) == 0
+    assert "removed: 2 record(s)" in capsys.readouterr().out
+    assert found_in(state, names) == []
+    assert main(["retention", "--state", str(state), "--config", str(short)]) == 0
+    assert "nothing is past its retention period" in capsys.readouterr().out

@@ -219,3 +219,24 @@ def test_stripping_is_pure_idempotent_and_keeps_one_child_one_child() -> None:
     access = Event(ref=alert.ref, seq=4, at=at, rule="R-RECORDS", what="records_access",
                    detail={"user": "clerk", "action": "erase", "reason": "x" * 200})
     assert stripped_event(access) == access
+
+
+def test_emptied_mail_is_still_known_as_sent_so_nothing_goes_twice(tmp_path: Path) -> None:
+    """The sent-mail logs are rewritten with every line at its old length: the key index's
+    offsets still find each record, so "was this sent?" still says yes after retention."""
+    sim = _small(tmp_path)
+    try:
+        store = sim.service.store
+        from datetime import UTC, datetime
+        sent = [e for e in store.sent_log(datetime(2026, 1, 1, tzinfo=UTC))
+                if e.ref in DEMO_CHILDREN]
+        assert sent and all(e.data for e in sent)
+        sim.clock.t += timedelta(days=90)
+        retention.apply(sim.service, sim.now)
+        store._cold.sent.index._buckets.clear()      # read the index from disk
+        assert all(store.was_recorded(e.message_id) for e in sent)
+        after = {e.message_id: e for e in store.sent_log(datetime(2026, 1, 1, tzinfo=UTC))}
+        assert all(after[e.message_id].data == b"" for e in sent)
+        assert all(after[e.message_id].envelope_to == e.envelope_to for e in sent)
+    finally:
+        sim.close()
