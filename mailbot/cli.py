@@ -113,6 +113,26 @@ def main(argv: list[str] | None = None) -> int:
     _config_arg(p)
     _subject_args(p)
     p.add_argument("--out", default=None, help="also write the listing as HTML here")
+    p = sub.add_parser("retention", help="remove the personal data of closed alerts past "
+                                         "their retention period (routing.yaml retention:)")
+    _config_arg(p)
+    p.add_argument("--dry-run", action="store_true", help="list what would go and when")
+    p = sub.add_parser("erase", help="remove one alert's personal data now (erasure), recorded")
+    _config_arg(p)
+    p.add_argument("ref", nargs="?", default=None)
+    p.add_argument("--liberi", default=None, help="every alert of the child with this Liberi ID")
+    p.add_argument("--reason", required=True, help="why (recorded in the alert's log)")
+    p.add_argument("--force", action="store_true", help="erase an alert that is still open")
+    p = sub.add_parser("restrict", help="restrict an open alert: stored, no further mail")
+    _config_arg(p)
+    p.add_argument("ref")
+    p.add_argument("--reason", default="")
+    p = sub.add_parser("report", help="management information: CSV, one row per alert and "
+                                      "per clock")
+    _config_arg(p)
+    p.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--out", default=".", help="folder for the CSV files (default: here)")
     p = sub.add_parser("demo", help="the whole procedure on a simulated clock, no servers")
     p.add_argument("--keep", default=None, help="keep the demo's state folder here")
 
@@ -498,11 +518,77 @@ def cmd_demo(args: Any) -> int:
     return run_demo(keep=Path(args.keep) if args.keep else None)
 
 
+def cmd_retention(args: Any) -> int:
+    from mailbot.service import retention
+
+    with _opened(args) as service:
+        now = service.clock.now()
+        dues = retention.plan(service, now)
+        print(retention.describe(dues, service))
+        if not args.dry_run and dues:
+            done = retention.apply(service, now, dues)
+            print(f"removed: {len(done.refs)} record(s); {done.files} store file(s) rewritten, "
+                  f"{done.mail_removed} mail file(s) deleted")
+    return 0
+
+
+def cmd_erase(args: Any) -> int:
+    from mailbot.service import retention
+
+    if bool(args.ref) == bool(args.liberi):
+        print("mailbot: give an alert reference or --liberi ID (one of them)", file=sys.stderr)
+        return 2
+    with _opened(args) as service:
+        refs = [args.ref.upper()] if args.ref else retention.refs_of_child(service, args.liberi)
+        if not refs:
+            print(f"mailbot: no alert names Liberi ID {args.liberi}", file=sys.stderr)
+            return 1
+        for ref in refs:
+            done = retention.erase(service, ref, args.reason, force=args.force)
+            print(f"{ref}: personal data removed ({done.files} store file(s) rewritten, "
+                  f"{done.mail_removed} mail file(s) deleted); recorded in its log")
+    return 0
+
+
+def cmd_restrict(args: Any) -> int:
+    from mailbot.service import retention
+
+    with _opened(args) as service:
+        retention.restrict(service, args.ref.upper(), args.reason)
+    print(f"{args.ref.upper()}: restricted (kept, no further mail about it); recorded in its log")
+    return 0
+
+
+def cmd_report(args: Any) -> int:
+    from datetime import date
+
+    from mailbot.adapters.csv_report import write_report
+    from mailbot.service.report import tables
+
+    try:
+        first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
+    except ValueError:
+        print(f"mailbot: --from and --to take dates as YYYY-MM-DD (got {args.first!r}, "
+              f"{args.last!r})", file=sys.stderr)
+        return 2
+    if last < first:
+        print("mailbot: --to is before --from", file=sys.stderr)
+        return 2
+    with _opened(args) as service:
+        alerts, clocks = tables(service, first, last)
+    for path in write_report(Path(args.out), first, last, alerts, clocks):
+        print(f"written {path}")
+    print(f"{len(alerts)} alert(s), {len(clocks)} clock(s); references and initials only")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run, "once": cmd_once, "status": cmd_status, "explain": cmd_explain,
     "check-config": cmd_check_config, "check-mailbox": cmd_check_mailbox, "digest": cmd_digest,
     "register": cmd_register, "health": cmd_health, "demo": cmd_demo, "backup": cmd_backup,
     "restore": cmd_restore, "rebuild": cmd_rebuild, "export": cmd_export, "find": cmd_find,
+    "retention": cmd_retention, "erase": cmd_erase, "restrict": cmd_restrict,
+    "report": cmd_report,
 }
 
 if __name__ == "__main__":

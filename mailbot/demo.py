@@ -69,9 +69,9 @@ class Timeline:
 
 
 class Demo(Simulation):
-    def __init__(self, state: Path, out: TextIO) -> None:
+    def __init__(self, state: Path, out: TextIO, config: Any = None) -> None:
         self.timeline = Timeline(None, out)
-        super().__init__(state, START, observers=[self.timeline.observe])
+        super().__init__(state, START, config=config, observers=[self.timeline.observe])
         self.timeline.config = self.config
         self.out = out
 

@@ -19,9 +19,10 @@ The records the store takes and gives (`SeenRecord`, `OutboxEntry`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal, Protocol
 
 from mailbot.core.miu import DeskTask
@@ -233,3 +234,25 @@ class RecordScan(Protocol):
 
     def sent(self, needles: tuple[bytes, ...] = (), refs: Iterable[str] = (),
              months: tuple[str, str] | None = None) -> list[OutboxEntry]: ...
+
+
+class Removal(Protocol):
+    """What removing alerts' personal data touched (mailbot.adapters.store.scrub.Removed)."""
+
+    incoming: frozenset[str]     # Message-IDs of the messages received about them
+    outgoing: frozenset[str]     # Message-IDs of the mail sent about them
+    files: int
+
+
+class RecordsStore(Store, Protocol):
+    """A store that keeps records to a retention schedule (issue 15): the real one."""
+
+    folder: Path
+
+    def closing_alerts(self) -> list[Alert]: ...
+    def archived_before(self, month: str) -> Iterable[Alert]: ...
+    def remove_personal(self, stripped: Mapping[str, Alert], events: Sequence[Event],
+                        at: datetime, forget: Callable[[Removal], None] | None = None
+                        ) -> Removal: ...
+    def log_retention(self, record: dict[str, object]) -> None: ...
+    def retention_runs(self, since: datetime | None = None) -> list[dict[str, object]]: ...

@@ -77,6 +77,18 @@ class FileSender:
     def close(self) -> None:
         """Nothing is held between sends."""
 
+    def forget(self, message_ids: frozenset[str]) -> int:
+        """Delete the saved copies of these messages (retention and erasure, issue 15)."""
+        names = {file_name(m) for m in message_ids}
+        gone = 0
+        for sub in ("new", "cur"):
+            with os.scandir(self.path / sub) as entries:
+                found = [e.path for e in entries if e.name.split(":", 1)[0] in names]
+            for path in found:
+                Path(path).unlink(missing_ok=True)
+                gone += 1
+        return gone
+
     def sent(self) -> list[bytes]:
         """Every saved message, oldest first, as stored (envelope line included)."""
         return [path.read_bytes() for path in self.sent_paths()]

@@ -153,6 +153,24 @@ class MaildirMailbox:
                             moved += 1
         return moved
 
+    def forget(self, message_ids: frozenset[str]) -> int:
+        """Delete every filed or waiting message whose Message-ID is one of
+        `message_ids` (retention and erasure, issue 15); how many went."""
+        from email.parser import BytesHeaderParser
+
+        wanted = {m.strip("<>") for m in message_ids}
+        gone = 0
+        for base in [self.path, *(self.path / f".{f}" for f in SUBFOLDERS.values())]:
+            for _, path in self._listing(base).values():
+                try:
+                    header = BytesHeaderParser().parsebytes(_head(path)).get("Message-ID", "")
+                except FileNotFoundError:
+                    continue
+                if str(header).strip().strip("<>") in wanted:
+                    path.unlink(missing_ok=True)
+                    gone += 1
+        return gone
+
     def has_new(self) -> bool:
         return any(key not in self._seen for key in self._listing())
 

@@ -1,6 +1,6 @@
-"""Durations as people write them in routing.yaml: `72h`, `21d`, `6mo`, `30m`, `2w`.
+"""Durations as people write them in routing.yaml: `72h`, `21d`, `6mo`, `30m`, `2w`, `6y`.
 
-Months are calendar months (six months from 31 August is 28 or 29 February),
+Months (and years, twelve of them) are calendar months (six months from 31 August is 28 or 29 February),
 so they are kept apart from fixed-length durations.
 """
 
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(mo|w|d|h|m)")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(mo|y|w|d|h|m)")
 _UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
           "m": timedelta(minutes=1)}
 
@@ -35,7 +35,9 @@ class Duration:
     @property
     def text(self) -> str:
         parts = []
-        if self.months:
+        if self.months and self.months % 12 == 0:
+            parts.append(f"{self.months // 12}y")
+        elif self.months:
             parts.append(f"{self.months}mo")
         seconds = int(self.fixed.total_seconds())
         for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
@@ -66,10 +68,11 @@ def parse_duration(text: str | int | float) -> Duration:
     months = 0
     fixed = timedelta(0)
     for number, unit in _PART.findall(body):
-        if unit == "mo":
+        if unit in ("mo", "y"):
             if "." in number:
-                raise ValueError(f"{text!r}: months must be whole (write 11mo 15d, not 11.5mo)")
-            months += int(number)
+                raise ValueError(f"{text!r}: months and years must be whole (write 11mo 15d, "
+                                 "not 11.5mo)")
+            months += int(number) * (12 if unit == "y" else 1)
         else:
             fixed += float(number) * _UNITS[unit]
     if negative:

@@ -142,10 +142,12 @@ EVENTS = {
     "route_complete": "every step of the route done", "national_held": "national alert held",
     "return_interview_recorded": "return interview recorded",
     "chasing stopped": "chasing stopped: nobody answered",
+    "records_access": "records accessed", "personal_data_removed": "personal data removed",
 }
 _DETAILS = ("stage", "task", "clock", "notice", "role", "roles", "owner", "to", "by",
             "forwarded", "category", "district", "fields", "due_at", "found_at",
-            "interview_due", "opens_at", "on", "note", "why", "chasers")
+            "interview_due", "opens_at", "on", "note", "why", "chasers", "action", "user",
+            "reason", "period")
 
 
 def event(config: Config, what: str, detail: dict[str, object], local: Callable[[datetime], str]
@@ -199,4 +201,10 @@ def _detail(config: Config, key: str, value: object, local: Callable[[datetime],
         return f"by {value}"
     if key == "chasers":
         return f"chaser {value}"
+    if key == "action":
+        return str(value)
+    if key == "user":
+        return f"by {value}"
+    if key == "period":
+        return f"kept {value} after closing"
     return f"{key.replace('_', ' ')}: {words(str(value), config)}"[:140]

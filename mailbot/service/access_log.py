@@ -22,7 +22,8 @@ def who() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):   # no name for the uid (a bare container): the number
-        return f"uid {os.getuid()}"
+        getuid = getattr(os, "getuid", None)   # POSIX only; Windows always has a name
+        return f"uid {getuid()}" if getuid else "an unknown user"
 
 
 def log_access(store: Store, at: datetime, *, action: str, refs: Sequence[str], asked: str,

@@ -46,6 +46,7 @@ from mailbot.service.config_file import DEFAULT_CONFIG as DEFAULT_CONFIG  # stil
 from mailbot.service.config_file import read_config
 from mailbot.service.heartbeat import Heartbeat
 from mailbot.service.miu import MiuDesk
+from mailbot.service.retention import RetentionHook, removed_count
 from mailbot.service.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -161,6 +162,8 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
     service.clock_hooks.append(desk)
     if watched:   # issue 14: heartbeat.json for `mailbot health`, and the outage notices
         service.watch = Heartbeat(state_dir)
+    if isinstance(store, FolderStore):   # issue 15: retention once a day, on the clock
+        service.clock_hooks.append(RetentionHook(service))
     return service
 
 
@@ -264,6 +267,10 @@ def gather_digest(service: Service, now: datetime) -> Digest:
         register = RegisterFigures(opened=counts["opened"], closed=counts["closed"],
                                    purged=counts["purged"], open_now=desk.open_entries())
     other_tasks: list[tuple[str, datetime]] = [(t.role, t.due_at) for t in desk.open_tasks()] if desk else []
-    return compute_digest(now=now, open_alerts=open_alerts, closed_alerts=closed, events=events,
-                          config=service.config, other_tasks=other_tasks,
-                          ola_register=register)
+    digest = compute_digest(now=now, open_alerts=open_alerts, closed_alerts=closed,
+                            events=events, config=service.config, other_tasks=other_tasks,
+                            ola_register=register)
+    if isinstance(store, FolderStore):   # issue 15: the week's retention runs
+        digest = digest.model_copy(update={"records_removed": removed_count(
+            service, digest.week_start, digest.week_end)})
+    return digest

@@ -338,9 +338,12 @@ class Service:
     def _render(self, outgoing: tuple[Outgoing, ...], now: datetime,
                 images: dict[str, dict[str, bytes]] | None = None) -> list[OutboxEntry]:
         entries: list[OutboxEntry] = []
+        alerts = self.store.load().alerts
         for out in outgoing:
             if self.store.was_recorded(out.message_id):
                 continue
+            if out.ref in alerts and alerts[out.ref].restricted:
+                continue    # issue 15: a restricted record is stored, no more mail about it
             mail: RenderedMail = self.renderer.render(
                 out, now, inline_images=(images or {}).get(out.message_id))
             entries.append(OutboxEntry(message_id=out.message_id, envelope_to=mail.envelope_to,

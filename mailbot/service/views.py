@@ -148,6 +148,8 @@ def _alerts_table(state: State, config: Config, now: datetime,
         if hold is not None:   # a hold is not a deadline anyone owns: it says when it may go
             held = f"national alert held: may go on {wording.local(hold.due_at, config)}"
             step = held if not waits else f"{held}; meanwhile {step}"
+        if alert.restricted:   # issue 15: kept, but the bot sends nothing more about it
+            step = f"RESTRICTED (no mail is sent); {step}"
         nxt = due.next_due_of(alert, config, holidays)
         rows.append([ref, alert.initials, alert.category, alert.district, alert.status, step,
                      owner, deadline, wording.local(nxt, config) if nxt else "-"])

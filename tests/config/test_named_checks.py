@@ -149,6 +149,10 @@ BREAKERS: dict[str, tuple[Change, str]] = {
         lambda d: d["mailboxes"].update(unit={**_IMAP, "processed": "inbox"}),
         "mailboxes.unit.processed: 'inbox' is also mailboxes.unit.folder; each needs a folder "
         "of its own"),
+    "retention names known categories and positive periods": (
+        lambda d: d["retention"].update(C10="25y"),
+        "retention.C10: no such category (the categories are C1, C2, C3, C4, C5, C6, C7, "
+        "C8, C9)"),
 }
 
 

@@ -10,6 +10,7 @@ Layout of a state folder:
   seen/index/, sent/index/                 and their key indexes (keyindex.py)
   register/               the register of other councils' alerts (store/register.py)
   backups/pre-migrate-*/  the store as it was before each schema upgrade (migrate.py)
+  retention/runs.jsonl    each retention or erasure run: when, which references (scrub.py)
 
 Folders are 0700 and files 0600, and checked at every open (private_files.py).
 
@@ -40,14 +41,14 @@ import dataclasses
 import logging
 import os
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from mailbot.adapters.private_files import make_private_folder, tighten
-from mailbot.adapters.store import cold, hotfile, journal, migrate
+from mailbot.adapters.store import cold, hotfile, journal, migrate, scrub
 from mailbot.adapters.store.appendlog import ensure_folder
 from mailbot.adapters.store.atomic_storage import atomic_write_chunks, remove_stale_temps
 from mailbot.adapters.store.cold import ColdFiles
@@ -335,6 +336,36 @@ class Store:
         found.update((a.ref, a) for a in self._hot.closing.values()
                      if utc(a.closed_at or a.updated_at) >= since)
         return sorted(found.values(), key=lambda a: (utc(a.closed_at or a.updated_at), a.ref))
+
+    # -- retention and erasure (issue 15) ----------------------------------------
+
+    def remove_personal(self, stripped: Mapping[str, Alert], events: Sequence[Event],
+                        at: datetime, forget: Callable[[scrub.Removed], None] | None = None
+                        ) -> scrub.Removed:
+        """Put each stripped alert in place of the one held, in every file (scrub.py)."""
+        self._usable()
+        try:
+            return scrub.remove_personal(self, stripped, events, at, forget)
+        except BaseException:
+            self._broken = self._register.broken = True
+            raise
+
+    def closing_alerts(self) -> list[Alert]:
+        """Closed alerts not yet written to the archive."""
+        self._usable()
+        return list(self._hot.closing.values())
+
+    def archived_before(self, month: str) -> Iterable[Alert]:
+        self._usable()
+        return scrub.archived_before(self, month)
+
+    def log_retention(self, record: dict[str, Any]) -> None:
+        self._usable()
+        scrub.log_run(self.folder, record)
+
+    def retention_runs(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        self._usable()
+        return scrub.runs(self.folder, since)
 
     # -- mailbox sync state ----------------------------------------------------
 

@@ -11,6 +11,7 @@ from mailbot.core.config.base import Frozen, norm, routing_trick
 from mailbot.core.config.directory import Area, Organisation, Person, Role
 from mailbot.core.config.operations import Operations
 from mailbot.core.config.outgoing import Cascade, Limits
+from mailbot.core.config.retention import Retention
 from mailbot.core.config.routes import Category, Route
 from mailbot.core.config.timers import QaPolicy, Timers
 
@@ -29,6 +30,8 @@ class Config(Frozen):
     limits: Limits = Limits()
     authority: Authority = Authority()
     operations: Operations = Operations()   # health, outage notices, logs (issue 14)
+    # how long a closed alert's full record is kept, by category (issue 15)
+    retention: Retention = Retention()
     # (noqa RUF012 below: pydantic copies these defaults per instance; ruff cannot see
     # across files that Frozen is a pydantic model)
     # top-level tier above each role, for escalation after the deputy

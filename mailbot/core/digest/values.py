@@ -127,6 +127,9 @@ class Digest(Value):
     overdue_work_total: int = 0
     chasing_stopped: tuple[Stopped, ...] = ()     # this week, in the order it stopped
     register_overdue: int = 0                     # the register's questions past their deadline
+    # issue 15: closed alerts whose personal data went this week, past their retention
+    # period (None: the store keeps no retention log, e.g. the in-memory fake)
+    records_removed: int | None = None
 
     @property
     def this_week(self) -> WeekFigures:

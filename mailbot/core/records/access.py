@@ -53,6 +53,9 @@ def words(detail: Mapping[str, Any]) -> str:
     counts = ", ".join(f"{n} {_plural(str(k), int(n))}" for k, n in dict(found).items())
     asked = str(detail.get("asked", ""))
     extra = f"; question {detail['query']}" if detail.get("query") else ""
+    if action in ("erase", "restrict"):
+        why = f": {detail['reason']}" if detail.get("reason") else ""
+        return f"{head} ({asked}{why})"
     return f"{head} (asked: {asked}{extra}; returned {counts or 'nothing'})"
 
 

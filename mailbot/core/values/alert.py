@@ -90,6 +90,11 @@ class Alert(Value):
     return_interview_at: date | None = None
     closed_at: datetime | None = None
     source_message: str = ""     # Message-ID of the form that raised it
+    # issue 15: when the child's details, the form and the mail bodies were removed
+    # (retention or erasure): only what the statistics need is left
+    personal_data_removed_at: datetime | None = None
+    # issue 15: restricted (UK GDPR art. 18): stored, but no further mail about it
+    restricted: bool = False
 
     @property
     def initials(self) -> str:

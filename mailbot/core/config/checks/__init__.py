@@ -47,6 +47,7 @@ from mailbot.core.config.checks.procedure import (
     digest_recipients_are_roles,
     every_route_has_an_approval_step,
     forwarding_steps_allow_forward,
+    retention_names_known_categories,
     stage_ids_are_unique_in_a_route,
     stage_roles_exist,
     the_area_review_goes_to_an_area_role,
@@ -90,7 +91,9 @@ CHECKS: tuple[Check, ...] = (
     mail_backends_are_known,
     each_mail_backend_has_its_settings,
     secrets_are_named_never_written_in,
-    folder_names_are_usable,)
+    folder_names_are_usable,
+
+    retention_names_known_categories,)
 
 
 def run_checks(config: Config, checks: Iterable[Check] = CHECKS) -> list[tuple[str, str]]:

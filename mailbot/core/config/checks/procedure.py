@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from mailbot.core.config.checks.check import check
 from mailbot.core.config.model import Config
 from mailbot.core.config.routes import ApprovalStage, NotifyStage, Stage, TaskStage
 from mailbot.core.config.timers import DURATION_FIELDS, QaPolicy, Timers
 from mailbot.core.durations import Duration
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _stages(config: Config) -> Iterator[tuple[str, Stage]]:
@@ -124,3 +127,17 @@ def the_area_review_goes_to_an_area_role(config: Config) -> Iterator[str]:
         yield f"timers.area_review.role: unknown role {role!r}"
     elif config.roles[role].scope != "area":
         yield f"timers.area_review.role: {role!r} is not an area role"
+
+
+@check("retention names known categories and positive periods",
+       "a closed alert's record is kept by its category's period; a typo would keep it by the default")
+def retention_names_known_categories(config: Config) -> Iterator[str]:
+    retention = config.retention
+    if retention.default.is_negative or retention.default.after(_EPOCH) == _EPOCH:
+        yield f"retention.default: must be longer than nothing ({retention.default.text})"
+    for key, period in retention.categories.items():
+        if key not in config.categories:
+            yield (f"retention.{key}: no such category (the categories are "
+                   f"{', '.join(config.categories)})")
+        if period.is_negative or period.after(_EPOCH) == _EPOCH:
+            yield f"retention.{key}: must be longer than nothing ({period.text})"
