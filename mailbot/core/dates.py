@@ -235,3 +235,17 @@ def _offset(zone: str) -> timezone:
     sign = -1 if zone[0] == "-" else 1
     digits = zone[1:].replace(":", "")
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def aware_instant(value: object) -> datetime | None:
+    """An aware datetime from an event's or a mail's context (a datetime, or the ISO
+    text JSON keeps it as); None for anything else, a naive time included."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else None
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None

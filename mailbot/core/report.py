@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.core.clocks.calendar import midnight
 from mailbot.core.config import Config
+from mailbot.core.dates import aware_instant
 from mailbot.core.digest.attention import ANSWERED, ASKED
 from mailbot.core.values.alert import Alert, Event
 
@@ -88,7 +89,7 @@ def clock_rows(alerts: Sequence[Alert], events: Sequence[Event], period: Period,
             recorded[event.ref] = min(event.at, recorded.get(event.ref, event.at))
         if event.what in ASKED:
             step = str(event.detail.get(ASKED[event.what]))
-            due = _instant(event.detail.get("due_at"))
+            due = aware_instant(event.detail.get("due_at"))
             if due is not None:
                 kind = "approval" if event.what == "asked" else "task"
                 asked[(event.ref, f"{ASKED[event.what]}:{step}")] = (kind, step, due)
@@ -142,14 +143,3 @@ def stamp(when: datetime | None, config: Config) -> str:
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
-
-def _instant(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        return when if when.tzinfo is not None else None
-    return None

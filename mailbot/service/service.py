@@ -26,6 +26,7 @@ from typing import Protocol
 from mailbot.core import on_message, on_tick
 from mailbot.core.config import Config
 from mailbot.core.context import Ctx
+from mailbot.core.dates import aware_instant
 from mailbot.core.intake.mail.read import read_message
 from mailbot.core.values.mail import Incoming, MessageKind, Outgoing
 from mailbot.core.values.state import Decision, State
@@ -493,11 +494,4 @@ def _deadline(out: Outgoing) -> datetime | None:
     """The deadline a message is about: its calendar entry, else a due time in its context."""
     if out.attach_ics is not None:
         return out.attach_ics
-    due = out.context.get("due_at")
-    if isinstance(due, str):
-        try:
-            when = datetime.fromisoformat(due)
-        except ValueError:
-            return None
-        return when if when.tzinfo is not None else None
-    return due if isinstance(due, datetime) and due.tzinfo is not None else None
+    return aware_instant(out.context.get("due_at"))

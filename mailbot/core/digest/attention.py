@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from mailbot.core.config import Config
+from mailbot.core.dates import aware_instant
 from mailbot.core.digest import steps
 from mailbot.core.digest.lists import LIST_LIMIT, span
 from mailbot.core.digest.values import Overdue, Stopped
@@ -65,7 +66,7 @@ def answers(events: Sequence[Event]) -> list[tuple[datetime, bool]]:
     for event in sorted(events, key=lambda e: (e.at, e.ref, e.seq)):
         if event.what in ASKED:
             key = (event.ref, f"{ASKED[event.what]}:{event.detail.get(ASKED[event.what])}")
-            when = _instant(event.detail.get("due_at"))
+            when = aware_instant(event.detail.get("due_at"))
             if when is not None:
                 due[key] = when
         elif event.what in ANSWERED:
@@ -75,14 +76,3 @@ def answers(events: Sequence[Event]) -> list[tuple[datetime, bool]]:
                 found.append((event.at, event.at <= deadline))
     return found
 
-
-def _instant(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
