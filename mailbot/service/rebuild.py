@@ -19,9 +19,11 @@ the old tokens.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -210,11 +212,11 @@ def rebuild(config: Config, state_dir: Path, mailboxes: Mapping[str, FiledMail],
     service.known_tokens = known_tokens(copies)
     replay = _Replay(service, clock, copies, report)
     try:
-        for i, message in enumerate(filed):
+        for message, following in _answer_order(filed, replay, until):
             if message.at > until:
                 break
             replay.tick_until(message.at)
-            following = filed[i + 1].at if i + 1 < len(filed) else until
+            following = following or until
             clock.t = max(clock.t, replay.handled_at(message, min(following, until)))
             chosen = service.handle(InboxMessage(mailbox=message.mailbox, uid=message.uid,
                                                  raw=message.raw))
@@ -241,6 +243,37 @@ def rebuild(config: Config, state_dir: Path, mailboxes: Mapping[str, FiledMail],
     finally:
         service.store.close()
     return report
+
+
+def _answer_order(filed: list[ArchivedMessage], replay: _Replay, until: datetime
+                  ) -> Iterator[tuple[ArchivedMessage, datetime | None]]:
+    """The filed mail in time order, each with the next one's time; of messages with the
+    same time (IMAP keeps whole seconds; two mailboxes do not say which came first), an
+    answer to mail the bot sent goes after the message whose handling sent that mail."""
+    start = 0
+    while start < len(filed):
+        end = start
+        while end < len(filed) and filed[end].at == filed[start].at:
+            end += 1
+        group = filed[start:end]
+        if group[0].at <= until:   # what fell due before them first: it may be what they answer
+            replay.tick_until(group[0].at)
+        while group:
+            pick = next((m for m in group if not _waits_on(m, replay)), group[0])
+            group.remove(pick)
+            yield pick, group[0].at if group else filed[end].at if end < len(filed) else None
+        start = end
+
+
+def _waits_on(message: ArchivedMessage, replay: _Replay) -> bool:
+    """Whether `message` answers a sent copy the replay has not yet decided to send."""
+    head = _HEADERS.parsebytes(message.raw)
+    named = " ".join(str(head.get(h, "")) for h in ("In-Reply-To", "References"))
+    return any(mid in replay.copies and mid not in replay.decided
+               for mid in re.findall(r"<([^<>\s]+)>", named))
+
+
+_HEADERS = BytesHeaderParser()
 
 
 class _Replay:
