@@ -348,3 +348,18 @@ def test_the_cli_backs_up_and_restores_with_its_catch_up(
     assert sorted(sent_ids(tmp_path)) == sorted(sent_before), "nothing new, nothing twice"
     with Store.open(state, create=False) as store:
         assert len(store.load().alerts) == 2 and store.pending_outbox() == []
+
+
+def test_a_backup_of_a_years_store_is_made_private_as_it_is_written(tmp_path: Path) -> None:
+    """The copy's folders (archive/, events/, ...) are 0700 when made, not tightened
+    afterwards with a warning by the check that opens the copy."""
+    import io
+
+    from mailbot.demo import run_demo
+
+    state = tmp_path / "state"
+    assert run_demo(keep=state, out=io.StringIO()) == 0
+    assert list((state / "archive").rglob("*")), "the year archived alerts"
+    taken = mailbot("backup", "--state", str(state), str(tmp_path / "year.tar.gz"))
+    assert "backed up" in taken.stdout
+    assert "made private" not in taken.stderr, taken.stderr

@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mailbot.adapters.private_files import make_private_folder
 from mailbot.adapters.store import hotfile, journal
 from mailbot.adapters.store.atomic_storage import TEMP_SUFFIX, fsync_dir
 from mailbot.adapters.store.lock import GATE_NAME, LOCK_NAME, FolderLock, between_commits
@@ -164,7 +165,7 @@ def _later_files(state: Path) -> list[Path]:
 
 
 def _copy_file(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_folder(target.parent)   # each folder it makes 0700 (parents=True would not)
     try:
         data = source.read_bytes()
     except FileNotFoundError:
