@@ -68,7 +68,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def once(config: Path, state: Path, env: dict[str, str], *, ahead: float = 0.0) -> str:
     """`python -m mailbot once` as cron starts it: a process of its own. `ahead`: that
     process's wall clock is so many seconds fast (time has passed, for the server's wait)."""
-    args = ["once", "--config", str(config), "--state", str(state)]
+    args = ["once", "--init", "--config", str(config), "--state", str(state)]
     command = [sys.executable, "-m", "mailbot", *args] if not ahead else [
         sys.executable, "-c",
         f"import sys, time; real = time.time; time.time = lambda: real() + {ahead!r}; "
