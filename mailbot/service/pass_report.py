@@ -9,12 +9,14 @@ sees a non-zero exit. Mail the sender would not take stays in the outbox.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from mailbot.core.config import Config
 from mailbot.core.config.checks.mail import DEFAULT_MAILBOX, DEFAULT_SENDER
 from mailbot.errors import ExitCode
+from mailbot.records import OutboxEntry
 from mailbot.service.service import Service
 
 
@@ -29,10 +31,27 @@ def once_outcome(service: Service) -> tuple[ExitCode, list[str]]:
     stuck = [e for e in service.store.pending_outbox() if e.attempts > 0]
     if service.send_failed or stuck:
         code = code or ExitCode.SENDER_UNREACHABLE
-        why = service.send_failed or stuck[0].last_error
-        lines.append(f"the sender did not take the mail ({why}); {len(stuck)} message(s) "
-                     "wait in the outbox and are sent at the next run: nothing is lost")
+        later = _next_try(stuck, service.clock.now())
+        if service.send_failed:
+            lines.append(f"the sender did not take the mail ({service.send_failed}); "
+                         f"{len(stuck)} message(s) wait in the outbox and are tried again "
+                         f"{later}: nothing is lost")
+        else:
+            # Not tried in this pass: each waits out the pause after its failed send
+            # (service.retry_backoff). Saying the sender refused again would be untrue.
+            lines.append(f"{len(stuck)} message(s) wait in the outbox, not tried in this run: "
+                         f"the last try failed ({stuck[0].last_error}); they are tried again "
+                         f"{later}: nothing is lost")
     return code, lines
+
+
+def _next_try(stuck: list[OutboxEntry], now: datetime) -> str:
+    """When the waiting mail is next tried: the next run, or the first run after the
+    earliest pause ends (a pause grows with each failed try)."""
+    pauses = [e.retry_at for e in stuck if e.retry_at is not None and e.retry_at > now]
+    if not pauses or len(pauses) < len(stuck):
+        return "at the next run"
+    return f"at the first run after {min(pauses).astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def watching(config: Config, state_dir: Path, tick: float) -> tuple[str, list[str]]:

@@ -29,8 +29,9 @@ def _install() -> str | None:
     return unavailable_reason()
 
 
-@pytest.fixture(scope="session")
-def mailstack() -> Iterator[MailStack]:
+def _started() -> MailStack:
+    """A stack of its own (its own folder and ports), started; skips (fails under CI)
+    where the servers cannot run."""
     reason = _install()
     if reason is not None:
         message = f"real mail stack unavailable: {reason}"
@@ -43,6 +44,21 @@ def mailstack() -> Iterator[MailStack]:
     except Exception:
         stack.stop(keep=True)
         raise
+    return stack
+
+
+@pytest.fixture(scope="session")
+def mailstack() -> Iterator[MailStack]:
+    stack = _started()
     print(f"\nmail stack started in {stack.started_in:.2f} s ({stack.dir})")
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def private_mailstack() -> Iterator[MailStack]:
+    """A second Dovecot + Postfix for one module, on other ports: a test may stop and
+    start its servers (tests/mailstack/test_outage.py) without touching the shared one."""
+    stack = _started()
     yield stack
     stack.stop()

@@ -13,11 +13,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mailbot.adapters.maildir import MaildirMailbox
 from mailbot.adapters.store import Store
 from mailbot.errors import EXIT_MEANINGS, ExitCode
+from mailbot.service.pass_report import once_outcome
 from tests.ops.cli_support import (
     FORM,
     ROOT,
@@ -27,6 +29,7 @@ from tests.ops.cli_support import (
     no_traceback,
     routing_yaml,
 )
+from tests.ops.support import Bot, config, smtp_down
 
 MAILDIR = {"backend": "maildir", "address": "safeguardingunitalerts@kent.test",
            "path": "mail/unit"}
@@ -162,3 +165,34 @@ def test_run_says_at_start_what_it_watches_even_without_v(tmp_path: Path) -> Non
         assert f"state folder: {state.resolve()}" in banner and "clock tick: every 7 s" in banner
         if verbose:
             assert re.search(r"INFO (mailbot )?watching mailbox unit: maildir", seen), seen
+
+
+def test_mail_waiting_out_its_pause_is_not_said_to_be_refused_again(tmp_path: Path) -> None:
+    """A run within the pause after a failed send does not try that mail; it said "the
+    sender did not take the mail (Connection refused)" all the same, also with the mail
+    server back (found with a real Postfix: tests/mailstack/test_outage.py). It says the
+    mail was not tried in this run, and when it will be."""
+    bot = Bot(tmp_path / "state", config(lambda d: d.update(sender=smtp_down(closed_port()))),
+              at=datetime.now(UTC))
+    try:
+        bot.service.mailboxes["unit"].deliver(FORM)  # type: ignore[attr-defined]
+        bot.once_at(timedelta(0))
+        code, [line] = once_outcome(bot.service)
+        assert code == ExitCode.SENDER_UNREACHABLE
+        assert line.startswith("the sender did not take the mail (SMTP 127.0.0.1:")
+        for _ in range(10):     # each waiting message tried once (one failure a pass)
+            if all(e.attempts for e in bot.store.pending_outbox()):
+                break
+            bot.once_at(timedelta(seconds=1))
+        bot.once_at(timedelta(seconds=1))
+        code, [line] = once_outcome(bot.service)
+        assert code == ExitCode.SENDER_UNREACHABLE
+        first = min(e.retry_at for e in bot.store.pending_outbox() if e.retry_at)
+        assert line == (
+            f"{len(bot.store.pending_outbox())} message(s) wait in the outbox, not tried in "
+            f"this run: the last try failed ({bot.store.pending_outbox()[0].last_error}); they "
+            f"are tried again at the first run after {first:%Y-%m-%d %H:%M:%S} UTC: nothing "
+            "is lost"), line
+        assert "Connection refused" in line
+    finally:
+        bot.close()

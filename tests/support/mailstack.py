@@ -218,6 +218,14 @@ class MailStack:
                  tb: TracebackType | None) -> None:
         self.stop()
 
+    @property
+    def imap_running(self) -> bool:
+        return self._dovecot is not None
+
+    @property
+    def smtp_running(self) -> bool:
+        return self._postfix is not None
+
     def start_imap(self) -> None:
         """Dovecot: IMAP, LMTP and the auth service Postfix asks."""
         log = (self.dir / "dovecot.out").open("ab")
