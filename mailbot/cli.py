@@ -525,10 +525,18 @@ def cmd_retention(args: Any) -> int:
         now = service.clock.now()
         dues = retention.plan(service, now)
         print(retention.describe(dues, service))
+        other = retention.unclaimed(service, now, dry_run=True)
+        if other.mail or other.backups:
+            print(f"and, belonging to no alert: {other.mail} message(s) rejected or set aside "
+                  f"for a person, older than the default period, and {other.backups} copy(ies) "
+                  "of the store taken before an upgrade, older than the shortest period")
         if not args.dry_run and dues:
             done = retention.apply(service, now, dues)
             print(f"removed: {len(done.refs)} record(s); {done.files} store file(s) rewritten, "
                   f"{done.mail_removed} mail file(s) deleted")
+        if not args.dry_run and (other.mail or other.backups):
+            other = retention.unclaimed(service, now)
+            print(f"removed: {other.mail} message(s) and {other.backups} upgrade copy(ies)")
     return 0
 
 

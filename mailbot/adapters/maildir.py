@@ -15,7 +15,7 @@ import mailbox
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -152,6 +152,24 @@ class MaildirMailbox:
                             os.rename(entry.path, self.path / sub / entry.name)
                             moved += 1
         return moved
+
+    def filed_before(self, folders: Iterable[Folder], before: datetime) -> list[Path]:
+        """The messages in `folders` delivered before `before` (the file's time)."""
+        cutoff = before.timestamp()
+        return [path for folder in folders
+                for mtime, path in self._listing(self.path / f".{SUBFOLDERS[folder]}").values()
+                if mtime < cutoff]
+
+    def forget_filed_before(self, folders: Iterable[Folder], before: datetime,
+                            *, dry_run: bool = False) -> int:
+        """Delete the messages in `folders` delivered before `before`: retention of mail
+        that never became part of an alert (a rejected form, mail set aside for a
+        person), which no alert's removal reaches (issue 15). How many (would) go."""
+        found = self.filed_before(folders, before)
+        if not dry_run:
+            for path in found:
+                path.unlink(missing_ok=True)
+        return len(found)
 
     def forget(self, message_ids: frozenset[str]) -> int:
         """Delete every filed or waiting message whose Message-ID is one of

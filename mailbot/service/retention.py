@@ -59,12 +59,43 @@ def records(service: Service) -> RecordsStore:
 def candidates(service: Service, now: datetime) -> Iterable[Alert]:
     """Closed alerts that might be past retention: archived in a month old enough for
     the shortest period, and those not archived yet."""
-    retention = service.config.retention
-    shortest = min([retention.default, *retention.categories.values()],
-                   key=lambda d: d.after(now))
-    month = shortest.before(now).astimezone(UTC).strftime("%Y-%m")
+    month = _shortest(service, now).before(now).astimezone(UTC).strftime("%Y-%m")
     yield from records(service).closing_alerts()
     yield from records(service).archived_before(month)
+
+
+def _shortest(service: Service, now: datetime) -> Any:
+    retention = service.config.retention
+    return min([retention.default, *retention.categories.values()], key=lambda d: d.after(now))
+
+
+@dataclass(frozen=True)
+class Unclaimed:
+    """What retention removes that belongs to no alert: mail rejected or set aside for a
+    person (in the bot's own Maildir) older than the default period, and the copies
+    taken before upgrades older than the shortest period."""
+
+    mail: int = 0
+    backups: int = 0
+
+
+def unclaimed(service: Service, now: datetime, *, dry_run: bool = False) -> Unclaimed:
+    mail = 0
+    before = service.config.retention.default.before(now)
+    for mailbox in service.mailboxes.values():
+        forget = getattr(mailbox, "forget_filed_before", None)
+        if forget is not None:
+            mail += forget(("rejected", "needs_attention"), before, dry_run=dry_run)
+    prune = getattr(service.store, "prune_backups", None)
+    backups = prune(_shortest(service, now).before(now), dry_run=dry_run) if prune else 0
+    found = Unclaimed(mail, backups)
+    if not dry_run and (mail or backups):
+        records(service).log_retention({"at": now.astimezone(UTC).isoformat(),
+                                        "action": "unclaimed", "mail": mail,
+                                        "backups": backups})
+        log.info("retention: %d message(s) rejected or set aside and %d upgrade copy(ies) "
+                 "past their period removed", mail, backups)
+    return found
 
 
 def plan(service: Service, now: datetime) -> list[Due]:
@@ -209,6 +240,7 @@ class RetentionHook:
         if self._day != today:
             self._day = today
             apply(self.service, ctx.now)
+            unclaimed(self.service, ctx.now)
         return HookWork()
 
     def next_due(self, now: datetime) -> datetime | None:

@@ -240,3 +240,41 @@ def test_emptied_mail_is_still_known_as_sent_so_nothing_goes_twice(tmp_path: Pat
         assert all(after[e.message_id].envelope_to == e.envelope_to for e in sent)
     finally:
         sim.close()
+
+
+def test_mail_that_never_became_an_alert_and_upgrade_copies_go_after_their_period(
+        tmp_path: Path) -> None:
+    """A rejected form (its child's name in the bot's own Maildir, in no alert) and the
+    store's copy taken before an upgrade (every record as it was) are kept no longer
+    than retention allows: the default period for the mail, the shortest for the copy.
+    Before, both stayed for ever, whatever the alerts' retention removed."""
+    import os
+
+    from mailbot.cli import main
+    from tests.clock.year import START
+
+    state = tmp_path / "state"
+    sim = Simulation(state, START, config=short_config())
+    try:
+        raw = (Path(__file__).resolve().parents[2] / "examples" / "forms" / "bad-form.eml")
+        sim.deliver(raw.read_bytes())
+        rejected = state / "mail" / "unit" / ".Rejected"
+        assert found_in(rejected, ["Casey Example"]), "the bad form is kept for its sender"
+        copy = state / "backups" / "pre-migrate-1-20260101T000000Z"
+        copy.mkdir(parents=True)
+        (copy / "db.json").write_text('{"child": "Casey Example"}')
+        old = (START - timedelta(days=1)).timestamp()
+        os.utime(copy, (old, old))
+
+        sim.at(START + timedelta(days=20))      # within 30 days: both kept
+        sim.service.tick()
+        assert found_in(state, ["Casey Example"])
+        sim.at(START + timedelta(days=31))
+        sim.service.tick()                      # the first tick of a day past 30 days
+        assert found_in(state, ["Casey Example"]) == []
+        assert not copy.exists()
+        later = next(r for r in sim.service.store.retention_runs() if r["action"] == "unclaimed")
+        assert (later["mail"], later["backups"]) == (1, 1)
+    finally:
+        sim.close()
+    assert main(["retention", "--dry-run", "--state", str(state)]) == 0

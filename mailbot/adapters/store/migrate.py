@@ -173,3 +173,18 @@ def _copy(source: Path, target: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def prune_backups(folder: Path, before: datetime, *, dry_run: bool = False) -> int:
+    """Remove the copies taken before upgrades (`backups/pre-migrate-*`) made before
+    `before`: they hold the records as they were, so they are kept no longer than the
+    shortest retention period (issue 15). How many (would) go."""
+    root = folder / BACKUPS
+    if not root.is_dir():
+        return 0
+    old = [path for path in root.glob("pre-migrate-*")
+           if path.is_dir() and path.stat().st_mtime < before.timestamp()]
+    if not dry_run:
+        for path in old:
+            shutil.rmtree(path)
+    return len(old)

@@ -359,6 +359,11 @@ class Store:
         self._usable()
         return scrub.archived_before(self, month)
 
+    def prune_backups(self, before: datetime, *, dry_run: bool = False) -> int:
+        """The upgrade copies made before `before`, removed (migrate.prune_backups)."""
+        self._usable()
+        return migrate.prune_backups(self.folder, before, dry_run=dry_run)
+
     def log_retention(self, record: dict[str, Any]) -> None:
         self._usable()
         scrub.log_run(self.folder, record)
