@@ -5,12 +5,14 @@ reports what it wrote."""
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mailbot.adapters.private_files import write_private
 from mailbot.adapters.record_html import alert_record_html, subject_access_html, to_pdf
 from mailbot.adapters.store.scan import ColdScan
 from mailbot.core import plain, wording
@@ -62,11 +64,10 @@ def export_one(service: Any, ref: str, out: Path | None, pdf: bool, *,
                        found={"alerts": 1, "events": len(record.events),
                               "mails": len(record.mails)},
                        output="html+pdf" if pdf else "html")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    write_private(path, html.encode("utf-8"))
     print(f"{ref}: record written to {path}")
     if pdf_path:
-        pdf_path.write_bytes(data)
+        write_private(pdf_path, data)
         print(f"{ref}: PDF written to {pdf_path}")
     print(f"logged as {logged_as(event)} and on {ref}'s access log (mailbot explain {ref})")
     return 0
@@ -148,9 +149,8 @@ def find_command(service: Any, query: Query, out: Path | None, *,
     print(f"{query.by} (question {query.fingerprint(service.store.secret)})\n")
     print(listing(view))
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(subject_access_html(_page(view, query, service, user, event, "find")),
-                       encoding="utf-8")
+        write_private(out, subject_access_html(
+            _page(view, query, service, user, event, "find")).encode("utf-8"))
         print(f"\nlisting written to {out}")
     print(f"\nlogged as {logged_as(event)}" +
           (f" and on the access log of {', '.join(found.refs)}" if found.refs else ""))
@@ -190,14 +190,14 @@ def bundle_command(service: Any, query: Query, out: Path | None, *,
     files["index.html"] = subject_access_html(
         _page(view, query, service, user, event, "export --liberi / --name --dob")).encode()
     if target.suffix == ".zip":
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        packed = io.BytesIO()
+        with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
             for name, data in sorted(files.items()):
                 z.writestr(name, data)
+        write_private(target, packed.getvalue())
     else:
         for name, data in files.items():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            (target / name).write_bytes(data)
+            write_private(target / name, data)
     print(f"{query.by}: {len(found.alerts)} alert(s), {len(found.register)} register "
           f"entr{'y' if len(found.register) == 1 else 'ies'}, {len(files)} file(s) written to "
           f"{target}")

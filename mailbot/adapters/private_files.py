@@ -124,3 +124,14 @@ def _fix(path: str, mode: int, done: Tightened) -> None:
         done.failed.append((Path(path), error.strerror or str(error)))
         return
     done.fixed.append((Path(path), mode))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """`data` in a file only its owner may read (an export, a bundle: a child's record
+    leaves the state folder as private as it was in it); missing folders made 0700."""
+    make_private_folder(path.parent)
+    fd = open_private(path, os.O_WRONLY | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    if ENFORCED:
+        os.chmod(path, PRIVATE_FILE)   # an existing file keeps its mode through O_CREAT

@@ -160,3 +160,30 @@ def _date(text: str) -> date:
     assert isinstance(got, date)
     return got
 
+
+
+def test_what_export_and_find_write_is_readable_by_its_owner_only(
+        state: Path, tmp_path: Path) -> None:
+    """A child's record leaves the state folder as private as it was in it (issue 14 §8,
+    issue 15 §2-3): the export, the listing, the bundle's files and folders, the zip."""
+    import os
+    import stat
+
+    old = os.umask(0o022)    # as a shell leaves it: every file the umask allows, 0644
+    try:
+        assert main(["export", CLOSED, "--state", str(state),
+                     "--out", str(tmp_path / "r" / "one.html")]) == 0
+        assert main(["find", "--liberi", LIBERI, "--state", str(state),
+                     "--out", str(tmp_path / "listing.html")]) == 0
+        assert main(["export", "--liberi", LIBERI, "--state", str(state),
+                     "--out", str(tmp_path / "sar")]) == 0
+        assert main(["export", "--liberi", LIBERI, "--state", str(state),
+                     "--out", str(tmp_path / "sar.zip")]) == 0
+    finally:
+        os.umask(old)
+    written = [tmp_path / "r" / "one.html", tmp_path / "listing.html", tmp_path / "sar.zip",
+               *(tmp_path / "sar").rglob("*")]
+    loose = [f"{p.relative_to(tmp_path)} {stat.filemode(p.stat().st_mode)}" for p in written
+             if p.stat().st_mode & 0o077]
+    assert len(written) > 5 and loose == []
+    assert (tmp_path / "r").stat().st_mode & 0o777 == 0o700, "the folder it made"
