@@ -353,7 +353,7 @@ class Service:
                                        deadline=_deadline(out)))
         return entries
 
-    def flush(self) -> int:
+    def flush(self, *, _released: bool = False) -> int:
         """Send what the outbox holds; never twice, never lost.
 
         The batch is marked "sending" in one durable write before the first
@@ -375,10 +375,13 @@ class Service:
         if self._in_pass:
             self._counts = counts
         # urgent mail first (a Priority One alert's), then in the order it was decided
+        backing_off: list[OutboxEntry] = []   # waiting out a pause (a failed send, a cap)
         for entry in sorted(waiting, key=lambda e: not e.urgent):
             if entry.message_id in self._unwritten:
                 continue    # sent this pass; its "sent" rides on the next write
             if entry.retry_at is not None and entry.retry_at > now:
+                if entry.status == "pending":
+                    backing_off.append(entry)
                 continue
             if entry.status == "sending":
                 if entry.message_id in self._asked:
@@ -423,6 +426,8 @@ class Service:
                 if not exc.maybe_sent:   # else: stays "sending", checked after the grace
                     step = min(entry.attempts + (3 if exc.permanent else 0),
                                len(self.retry_backoff) - 1)
+                    if entry.urgent and not exc.permanent:
+                        step = 0    # a Priority One alert's mail is tried again soonest
                     changes[entry.message_id] = {
                         "status": "pending", "attempts": entry.attempts + 1,
                         "retry_at": now + timedelta(seconds=self.retry_backoff[step]),
@@ -435,6 +440,17 @@ class Service:
             changes[entry.message_id] = {"status": "sent", "sent_at": self.clock.now(),
                                          "last_error": ""}
         done = {mid: c for mid, c in changes.items() if c.get("status") == "sent"}
+        sent = len(done) + self._finish(changes, done)
+        # the sender takes mail again: what waits out the pause after a failed send goes
+        # now, not up to an hour later; what a cap holds keeps its hour
+        released = [e.message_id for e in backing_off if not self._over_limit(e, counts, now)]
+        if released and len(done) == len(batch) and not _released:
+            self._mark({mid: {"retry_at": now} for mid in released}, now)
+            return sent + self.flush(_released=True)
+        return sent
+
+    def _finish(self, changes: dict[str, OutboxChange], done: dict[str, OutboxChange]) -> int:
+        """The batch's marks written (0: the count is the caller's)."""
         if self._in_pass:
             # Within a pass the "sent" marks ride on the next durable write (the next
             # message's "sending"), one write a message fewer; a crash before it leaves
@@ -444,7 +460,7 @@ class Service:
                        self.clock.now())
         else:
             self._mark(changes, self.clock.now())
-        return len(done)
+        return 0
 
     def _mark(self, changes: dict[str, OutboxChange], now: datetime) -> None:
         """Outbox changes in one durable write, with any "sent" marks still unwritten."""
