@@ -181,7 +181,8 @@ def has_store(state_dir: Path | str) -> bool:
 
 def handled_before(config: Config, state_dir: Path) -> dict[str, int]:
     """Mailbox name -> messages in its Processed folder, for each backend that can count
-    (Maildir on disk, creating nothing; IMAP by STATUS): service/fresh_start.py."""
+    (Maildir on disk, creating nothing; IMAP by STATUS; EWS and Graph by the folder's
+    total count): service/fresh_start.py."""
     found: dict[str, int] = {}
     for name, spec in config.mailboxes.items():
         if spec.get("backend", "maildir") == "maildir":

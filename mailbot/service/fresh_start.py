@@ -8,7 +8,8 @@ again. So `once` and `run` refuse, saying where the history is and what to do
 (restore a backup, or rebuild from the mailboxes), unless told `--fresh`.
 
 Maildir folders are counted on disk without creating anything; an IMAP mailbox by
-STATUS; a backend that cannot count (Exchange, Graph) is not asked.
+STATUS; an Exchange mailbox (EWS) by the folder's total_count; a Microsoft 365 one
+(Graph) by the folder's totalItemCount.
 """
 
 from __future__ import annotations

@@ -200,6 +200,21 @@ class EwsMailbox:
             "recent_headers": recent,
         }
 
+    def filed_count(self, folder: Folder) -> int:
+        """How many messages the bot's folder `folder` (Inbox/Processed, ...) holds, 0 when
+        it does not exist: the inbox's subfolders by FindFolder, as for a move but creating
+        nothing, with their `total_count`. Moves, marks and makes nothing."""
+        from exchangelib.folders import SingleFolderQuerySet
+
+        name = self._names[folder].lower()
+        account = self.connection.account()
+        with self.connection.errors(f"counting folder {self._names[folder]}"):
+            query = SingleFolderQuerySet(account=account, folder=account.inbox).depth(
+                "Shallow").only("name", "total_count")
+            found = next((f for f in query if not isinstance(f, Exception)
+                          and str(f.name).lower() == name), None)
+        return 0 if found is None else int(found.total_count or 0)
+
     def _recent_headers(self, account: Any, folder: Any, sample: int) -> list[tuple[str, bytes]]:
         """(folder, header block) of a folder's newest messages, newest first, from the same
         MIME that fetch() reads. GetItem marks nothing read."""

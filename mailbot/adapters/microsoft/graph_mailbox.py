@@ -253,6 +253,19 @@ class GraphMailbox:
             "recent_headers": recent,
         }
 
+    def filed_count(self, folder: Folder) -> int:
+        """How many messages the bot's folder `folder` (Inbox/Processed, ...) holds, 0 when
+        it does not exist: the folder found as for a move, creating nothing, then its
+        `totalItemCount` (GET /mailFolders/{id}). Moves, marks and saves nothing."""
+        found = self._targets.get(folder) or self._child_folder(self._names[folder])
+        if found is None:
+            return 0
+        info = self.client.request(
+            "GET", f"/mailFolders/{quote(found, safe='')}?$select=id,totalItemCount", ok=(200, 404))
+        if info.status_code == 404:   # removed between the two calls
+            return 0
+        return int(info.json().get("totalItemCount") or 0)
+
     def _recent_headers(self, folder_id: str, name: str, sample: int) -> list[tuple[str, bytes]]:
         """(folder, header block) of a folder's newest messages, newest first, from the same
         MIME ($value) that fetch() reads. Neither call marks a message read."""
