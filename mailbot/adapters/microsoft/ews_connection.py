@@ -8,6 +8,7 @@ must not pull in its dependency tree or touch the network.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -182,7 +183,14 @@ class EwsConnection:
         with self._lock:
             account, self._account = self._account, None
         if account is not None:
-            account.protocol.close()
+            protocol = account.protocol
+            protocol.close()
+            # exchangelib keeps one Protocol per endpoint and credentials for the process,
+            # with the retry policy of the connection that made it: a later connection
+            # (the real mailbox after the fresh-start count) would back off into this
+            # closed one's wait, and its ServerBusy would be lost
+            with contextlib.suppress(KeyError):
+                del type(protocol)[protocol.config]
 
 
 class EwsForbidden(Exception):
