@@ -333,9 +333,9 @@ def cmd_check_mailbox(args: Any) -> int:
     Results on this mailbox's mail (else the DMARC/SPF/DKIM check protects nothing)."""
     from mailbot.service.authres_check import SAMPLE, report
     from mailbot.service.bootstrap import build_mailbox
-    from mailbot.service.config_file import read_config
+    from mailbot.service.config_file import DEFAULT_CONFIG, read_config
 
-    config = read_config(args.config or Path(__file__).resolve().parent.parent / "routing.yaml")
+    config = read_config(args.config or DEFAULT_CONFIG)
     if args.name not in config.mailboxes:
         print(f"mailbot: no mailbox {args.name!r} in the configuration "
               f"(configured: {', '.join(config.mailboxes)})", file=sys.stderr)

@@ -9,6 +9,7 @@ Debian's Pango, `apt-get install libpango-1.0-0 libpangoft2-1.0-0`): no browser.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ PDF_MISSING = ("PDF needs weasyprint; install it with `pip install 'mailbot[pdf]
                "or print the HTML file to PDF from a browser")
 
 
+@functools.cache   # one per templates folder: a bundle renders one record per alert
 def _env(templates: Path) -> Environment:
     return Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined,
                        autoescape=select_autoescape(default=True, default_for_string=True),
@@ -30,9 +32,12 @@ def _env(templates: Path) -> Environment:
 
 
 def render(name: str, templates: Path = TEMPLATES, **context: Any) -> str:
-    env = _env(templates)
-    css = Markup((templates / "_style.css").read_text())   # the project's own file, not data
-    return env.get_template(name).render(css=css, **context)
+    return _env(templates).get_template(name).render(css=_css(templates), **context)
+
+
+@functools.cache
+def _css(templates: Path) -> Markup:
+    return Markup((templates / "_style.css").read_text())   # the project's own file, not data
 
 
 def alert_record_html(record: Any, *, generated_at: str, generated_by: str,

@@ -86,7 +86,7 @@ def clock_rows(alerts: Sequence[Alert], events: Sequence[Event], period: Period,
         if alert is None:
             continue
         if event.what == "return_interview_recorded":
-            recorded[event.ref] = min(event.at, recorded.get(event.ref, event.at))
+            recorded.setdefault(event.ref, event.at)   # in time order: the first is the earliest
         if event.what in ASKED:
             step = str(event.detail.get(ASKED[event.what]))
             due = aware_instant(event.detail.get("due_at"))
@@ -105,8 +105,9 @@ def clock_rows(alerts: Sequence[Alert], events: Sequence[Event], period: Period,
         rows.append(_clock(by_ref[ref], kind, step, due, None, "not answered",
                            period.holds(due), config))
     tz = ZoneInfo(config.organisation.timezone)
+    missing = _missing(config)
     for a in alerts:
-        if a.found_at is None or a.category not in _missing(config):
+        if a.found_at is None or a.category not in missing:
             continue
         due = a.found_at + config.timers.return_interview.fixed
         held_at = recorded.get(a.ref)

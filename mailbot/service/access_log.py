@@ -30,10 +30,19 @@ def log_access(store: Store, at: datetime, *, action: str, refs: Sequence[str], 
                found: Mapping[str, int], user: str | None = None, **extra: Any) -> Event:
     """Commit one records_access event to each touched alert's access log and to
     ALL_ACCESS; return the ALL_ACCESS one (its seq names the look)."""
-    logs = [ALL_ACCESS, *(access_ref(r) for r in refs)]
-    last = {log: max((e.seq for e in store.events(log)), default=0) for log in logs}
-    events = access_events(refs, last, at, user=user or who(), action=action, asked=asked,
-                           found=found, **extra)
+    events = access_log_events(store, at, action=action, refs=refs, asked=asked, found=found,
+                               user=user, **extra)
     store.commit(Decision(state=store.load(), events=tuple(events),
                           note=f"records access: {action} ({len(refs)} alert(s))"))
     return events[0]
+
+
+def access_log_events(store: Store, at: datetime, *, action: str, refs: Sequence[str],
+                      asked: str, found: Mapping[str, int], user: str | None = None,
+                      **extra: Any) -> list[Event]:
+    """The events of one look, each following its log (the caller commits them: erasure
+    with the removal itself)."""
+    logs = [ALL_ACCESS, *(access_ref(r) for r in refs)]
+    last = {log: max((e.seq for e in store.events(log)), default=0) for log in logs}
+    return access_events(refs, last, at, user=user or who(), action=action, asked=asked,
+                         found=found, **extra)

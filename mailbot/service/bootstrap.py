@@ -189,7 +189,7 @@ def handled_before(config: Config, state_dir: Path) -> dict[str, int]:
             found[name] = count_filed(_settings(spec, state_dir).get(
                 "path", state_dir / "mail" / name), "processed")
             continue
-        mailbox = build_mailbox(name, spec, state_dir, _NoCursors())
+        mailbox = build_mailbox(name, spec, state_dir, NoCursors())
         try:
             count = getattr(mailbox, "filed_count", None)
             if count is not None:
@@ -204,7 +204,7 @@ def handled_before(config: Config, state_dir: Path) -> dict[str, int]:
     return found
 
 
-class _NoCursors:
+class NoCursors:
     """Counting keeps no sync state."""
 
     def cursor(self, name: str) -> str | None:

@@ -22,9 +22,8 @@ from mailbot.service.bootstrap import handled_before, has_store
 
 
 class FreshStartRefused(StoreError):
-    """The store is missing but a mailbox holds mail the bot handled before."""
-
-    exit_code = 5     # a store problem (docs/operations.md)
+    """The store is missing but a mailbox holds mail the bot handled before (a
+    StoreError: exit code 5, docs/operations.md)."""
 
 
 def refuse_fresh_start(config: Any, state_dir: Path | str, *, fresh: bool = False) -> None:

@@ -17,7 +17,7 @@ from mailbot.core import ids
 from mailbot.core.config import Config
 from mailbot.errors import ConfigError
 from mailbot.ports import ArchivedMessage, FiledMail, SentCopies
-from mailbot.service.bootstrap import build_mailbox, build_sender
+from mailbot.service.bootstrap import NoCursors, build_mailbox, build_sender
 
 _HEX20 = re.compile(r"[0-9a-f]{20}")
 
@@ -96,7 +96,7 @@ def open_sources(config: Config, mail_root: Path) -> tuple[dict[str, FiledMail],
         if backend == "maildir":
             _must_exist(mail_root / str(spec.get("path", f"mail/{name}")),
                         f"mailboxes.{name}.path", mail_root)
-        mailboxes[name] = build_mailbox(name, spec, mail_root, _NoCursors())  # type: ignore[assignment]
+        mailboxes[name] = build_mailbox(name, spec, mail_root, NoCursors())  # type: ignore[assignment]
     backend = config.sender.get("backend", "file")
     if backend not in ("file", "smtp"):
         raise ConfigError("routing.yaml", [
@@ -115,10 +115,3 @@ def _must_exist(folder: Path, key: str, mail_root: Path) -> None:
             f"{key}: {folder} does not exist (relative paths are found from --mail-root "
             f"{mail_root}: give the old state folder)"])
 
-
-class _NoCursors:
-    def cursor(self, name: str) -> str | None:
-        return None
-
-    def set_cursor(self, name: str, value: str | None) -> None:
-        """Reading back keeps no sync state."""

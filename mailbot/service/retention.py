@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from mailbot.core.records.access import ALL_ACCESS, access_events, access_ref
 from mailbot.core.retention import RETAIN_RULE, Due, past_retention, stripped_alert
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.state import Decision, with_alerts
@@ -198,11 +197,9 @@ def restrict(service: Service, ref: str, reason: str = "", *, user: str | None =
 
 def _access(store: RecordsStore, ref: str, at: datetime, who: str, action: str,
             **extra: Any) -> list[Event]:
-    """The access log's events for an erasure or restriction (core/records/access.py)."""
-    logs = (ALL_ACCESS, access_ref(ref))
-    last = {log: max((e.seq for e in store.events(log)), default=0) for log in logs}
-    return access_events([ref], last, at, user=who, action=action, asked=ref,
-                         found={"alerts": 1}, **extra)
+    """The access log's events for an erasure or restriction (service/access_log.py)."""
+    return access_log.access_log_events(store, at, action=action, refs=[ref], asked=ref,
+                                        found={"alerts": 1}, user=who, **extra)
 
 
 def refs_of_child(service: Service, liberi: str) -> list[str]:

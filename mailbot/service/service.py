@@ -440,17 +440,19 @@ class Service:
             changes[entry.message_id] = {"status": "sent", "sent_at": self.clock.now(),
                                          "last_error": ""}
         done = {mid: c for mid, c in changes.items() if c.get("status") == "sent"}
-        sent = len(done) + self._finish(changes, done)
+        self._finish(changes, done)
+        if len(done) < len(batch) or _released:
+            return len(done)
         # the sender takes mail again: what waits out the pause after a failed send goes
         # now, not up to an hour later; what a cap holds keeps its hour
         released = [e.message_id for e in backing_off if not self._over_limit(e, counts, now)]
-        if released and len(done) == len(batch) and not _released:
-            self._mark({mid: {"retry_at": now} for mid in released}, now)
-            return sent + self.flush(_released=True)
-        return sent
+        if not released:
+            return len(done)
+        self._mark({mid: {"retry_at": now} for mid in released}, now)
+        return len(done) + self.flush(_released=True)
 
-    def _finish(self, changes: dict[str, OutboxChange], done: dict[str, OutboxChange]) -> int:
-        """The batch's marks written (0: the count is the caller's)."""
+    def _finish(self, changes: dict[str, OutboxChange], done: dict[str, OutboxChange]) -> None:
+        """The batch's marks written ("sent" ones, within a pass, with the next write)."""
         if self._in_pass:
             # Within a pass the "sent" marks ride on the next durable write (the next
             # message's "sending"), one write a message fewer; a crash before it leaves
@@ -460,7 +462,6 @@ class Service:
                        self.clock.now())
         else:
             self._mark(changes, self.clock.now())
-        return 0
 
     def _mark(self, changes: dict[str, OutboxChange], now: datetime) -> None:
         """Outbox changes in one durable write, with any "sent" marks still unwritten."""

@@ -38,10 +38,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mailbot.adapters.private_files import make_private_folder
+from mailbot.adapters.private_files import write_private
 from mailbot.adapters.store import hotfile, journal
 from mailbot.adapters.store.atomic_storage import TEMP_SUFFIX, fsync_dir
 from mailbot.adapters.store.lock import GATE_NAME, LOCK_NAME, FolderLock, between_commits
+from mailbot.adapters.store.migrate import STORE_FOLDERS
 from mailbot.adapters.store.store import HOT_NAME, Store, replay_journal
 from mailbot.errors import StoreCorrupt, StoreError
 
@@ -117,7 +118,7 @@ def _copy_hot(state: Path, copy: Path) -> None:
             stale.unlink(missing_ok=True)
         try:
             snapshot_bytes = (state / HOT_NAME).read_bytes()
-            _write_private(copy / HOT_NAME, snapshot_bytes)
+            write_private(copy / HOT_NAME, snapshot_bytes)
             snapshot = hotfile.read(copy / HOT_NAME)
             if snapshot is None:
                 raise FileNotFoundError(HOT_NAME)
@@ -127,7 +128,7 @@ def _copy_hot(state: Path, copy: Path) -> None:
                     continue
                 if number != expected:
                     raise FileNotFoundError(path.name)   # folded meanwhile: read again
-                _write_private(copy / path.name, path.read_bytes())
+                write_private(copy / path.name, path.read_bytes())
                 expected += 1
             replay_journal(copy, snapshot)
             return
@@ -150,8 +151,7 @@ def _later_files(state: Path) -> list[Path]:
             if len(relative.parts) == 1 and (name in (LOCK_NAME, HOT_NAME)
                                              or journal._NAME.match(name)):
                 continue
-            if name.endswith(TEMP_SUFFIX) or top not in ("register", "events", "archive",
-                                                         "seen", "sent"):
+            if name.endswith(TEMP_SUFFIX) or top not in STORE_FOLDERS:
                 continue
             found.append(relative)
 
@@ -165,18 +165,11 @@ def _later_files(state: Path) -> list[Path]:
 
 
 def _copy_file(source: Path, target: Path) -> None:
-    make_private_folder(target.parent)   # each folder it makes 0700 (parents=True would not)
     try:
         data = source.read_bytes()
     except FileNotFoundError:
         return      # deleted since the listing (a purged original, a settled undo)
-    _write_private(target, data)
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(data)
+    write_private(target, data)   # each folder it makes 0700, as the store's
 
 
 def make_private(folder: Path) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from mailbot.core.dates import aware_instant
 from mailbot.core.values.alert import Alert, Event
 
 ANSWERED = ("approved", "returned", "dealerted")
@@ -46,12 +47,6 @@ class Deadline:
         return "open"
 
 
-def _at(value: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
 
 def deadlines(alert: Alert, events: Sequence[Event]) -> list[Deadline]:
     """In the order they were set; a step asked again (a hand-over) is a new line."""
@@ -72,7 +67,7 @@ def deadlines(alert: Alert, events: Sequence[Event]) -> list[Deadline]:
         if e.what == "asked" and d.get("stage"):
             key = f"stage:{d['stage']}"
             end(key, e.at, "asked again")
-            start(Deadline(key, "step", str(d["stage"]), e.rule, e.at, _at(d.get("due_at")),
+            start(Deadline(key, "step", str(d["stage"]), e.rule, e.at, aware_instant(d.get("due_at")),
                            who=str(d.get("owner", ""))))
         elif e.what in ANSWERED and d.get("stage"):
             end(f"stage:{d['stage']}", e.at, e.what.replace("_", " "))
@@ -89,13 +84,13 @@ def deadlines(alert: Alert, events: Sequence[Event]) -> list[Deadline]:
                 end(key, e.at, "fired")
             key = f"task:{d['task']}"
             end(key, e.at, "set again")
-            start(Deadline(key, "task", str(d["task"]), e.rule, e.at, _at(d.get("due_at")),
+            start(Deadline(key, "task", str(d["task"]), e.rule, e.at, aware_instant(d.get("due_at")),
                            who=str(d.get("owner", ""))))
         elif e.what == "task_done" and d.get("task"):
             end(f"task:{d['task']}", e.at, "done")
         elif e.what == "clock_set" and d.get("clock"):
             start(Deadline(f"clock:{d['clock']}", "clock", str(d["clock"]), e.rule, e.at,
-                           _at(d.get("due_at"))))
+                           aware_instant(d.get("due_at"))))
         elif e.what == "deadline_notice" and d.get("clock"):
             key = f"clock:{d['clock']}"
             if key not in open_by_key:   # a clock the log never saw start: shown as it fired
@@ -103,7 +98,7 @@ def deadlines(alert: Alert, events: Sequence[Event]) -> list[Deadline]:
             end(key, e.at, "fired", late=bool(d.get("late")))
         elif e.what == "found" and d.get("interview_due"):
             start(Deadline("return_interview", "return interview", "return_interview_due",
-                           "T-72H", e.at, _at(d["interview_due"])))
+                           "T-72H", e.at, aware_instant(d["interview_due"])))
         elif e.what == "return_interview_recorded":
             on = d.get("on")
             held = date.fromisoformat(str(on)) if on else e.at.date()
@@ -114,7 +109,7 @@ def deadlines(alert: Alert, events: Sequence[Event]) -> list[Deadline]:
                                   late_flag=due is not None and held > due.date())
         elif e.what == "national_held" and d.get("opens_at"):
             start(Deadline("national_gate", "national hold", "national_gate_open", e.rule,
-                           e.at, _at(d["opens_at"])))
+                           e.at, aware_instant(d["opens_at"])))
         elif e.what == "national_gate_open":
             end("national_gate", e.at, "gate opened")
     rows += _still_running(alert, {r.key for r in rows})
