@@ -19,12 +19,12 @@ from datetime import date, datetime
 from mailbot.core.alerts import duplicate
 from mailbot.core.clocks import calendar, entries, waiting
 from mailbot.core.clocks import due as clock_due
-from mailbot.core.config import Config
+from mailbot.core.config import Config, fingerprint
 from mailbot.core.context import Ctx, Work
 from mailbot.core.digest import review as area_review
 from mailbot.core.values.alert import Alert
 from mailbot.core.values.mail import Outgoing
-from mailbot.core.values.state import Decision, State, with_alerts
+from mailbot.core.values.state import Decision, State, marked, with_alerts
 
 
 def due(state: State, config: Config, ctx: Ctx) -> Decision:
@@ -37,11 +37,12 @@ def due(state: State, config: Config, ctx: Ctx) -> Decision:
     order = 0
     holidays = ctx.holidays
 
-    # only an alert whose clock-alone soonest time has come can have anything due;
-    # those fire in the order of their first item's real moment
-    firsts = {ref: first for ref, alert in alerts.items()
-              if (soon := clock_due.soonest(alert, config)) is not None and soon <= ctx.now
-              and (first := clock_due.next_due_of(alert, config, holidays)) is not None
+    # what is due fires in the order of each alert's first item's real moment, asked
+    # as a mark: kept by the store for an alert it has not read, so none is read
+    # until it is due (and remembered for one read, so a tick recomputes only what changed)
+    marking = fingerprint.marking(config, holidays)
+    firsts = {ref: first for ref in alerts
+              if (first := marked(alerts, ref, clock_due.FIRST, marking)) is not None
               and first <= ctx.now}
     for ref in sorted(firsts, key=lambda r: firsts[r]):
         alert = alerts[ref]
@@ -82,7 +83,8 @@ def due(state: State, config: Config, ctx: Ctx) -> Decision:
 def next_due(state: State, config: Config, now: datetime,
              holidays: frozenset[date] = frozenset()) -> datetime | None:
     """The earliest moment anything falls due (for sleeping and simulated clocks)."""
-    times = [t for t in (clock_due.next_due_of(a, config, holidays) for a in state.alerts.values())
+    marking = fingerprint.marking(config, holidays)
+    times = [t for t in (marked(state.alerts, ref, clock_due.FIRST, marking) for ref in state.alerts)
              if t]
     times.append(calendar.next_digest_moment(config, now, state))
     if (expiry := duplicate.next_expiry(state, config)) is not None:

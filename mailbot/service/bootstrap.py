@@ -24,12 +24,14 @@ from mailbot.adapters.private_files import make_private_folder
 from mailbot.adapters.render import Renderer as TemplateRenderer
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.adapters.store import Store as FolderStore
+from mailbot.adapters.store.hotfile import Marker
 from mailbot.adapters.store.store import HOT_NAME
 from mailbot.core.clocks.calendar import digest_week
 from mailbot.core.config import Config
 from mailbot.core.digest.compute import compute_digest
 from mailbot.core.digest.values import Digest, RegisterFigures
 from mailbot.core.durations import parse_duration
+from mailbot.core.records import marks
 from mailbot.core.values.mail import Outgoing
 from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import (
@@ -150,6 +152,8 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
     now = clock.now()
     holidays = bank_holidays(config.timers.business_hours.holidays,
                              range(now.year - 1, now.year + 3))
+    if isinstance(store, FolderStore):   # what each snapshot keeps with the open alerts
+        store.use_marks(alert_marker(config, holidays))
     service = Service(config=config, store=store, mailboxes=mailboxes, sender=sender,
                       renderer=renderer or TemplateRenderer(templates or DEFAULT_TEMPLATES, config),
                       clock=clock, holidays=holidays)
@@ -218,6 +222,14 @@ def open_register(state_dir: Path | str) -> Register:
     """The register as last committed, read without the state folder's lock
     (`mailbot register` while the bot runs)."""
     return FolderStore.read_register(Path(state_dir))
+
+
+def alert_marker(config: Config, holidays: frozenset[date]) -> Marker:
+    """The marks a snapshot keeps with each open alert, under this config and these
+    holidays (core/records/marks.py; docs/decisions.md, "Open alerts read when needed")."""
+    marking = marks.marking(config, holidays)
+    return Marker(marking.fingerprint, marking.base,
+                  lambda alert: marks.marks_of(alert, marking))
 
 
 def open_store(state_dir: Path | str) -> Store:

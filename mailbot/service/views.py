@@ -12,12 +12,19 @@ from typing import TYPE_CHECKING
 
 from mailbot.core import plain, wording
 from mailbot.core.alerts import duplicate
-from mailbot.core.authority import people
 from mailbot.core.authority.refusal import refusals_ref
-from mailbot.core.clocks import due
-from mailbot.core.config import ApprovalStage, ClockStage, Config, GateStage, NotifyStage, TaskStage
+from mailbot.core.config import (
+    ApprovalStage,
+    ClockStage,
+    Config,
+    GateStage,
+    NotifyStage,
+    TaskStage,
+    fingerprint,
+)
 from mailbot.core.records import access
-from mailbot.core.values.state import State
+from mailbot.core.records import status as status_rows
+from mailbot.core.values.state import State, marked
 from mailbot.ports import Register
 
 if TYPE_CHECKING:   # types only: check-config's routes table need not import the service (0.05 s)
@@ -99,60 +106,40 @@ def status_table(state: State, config: Config, now: datetime,
 def tasks_table(state: State, config: Config, now: datetime,
                 desk_tasks: Sequence[DeskTask] = ()) -> str:
     rows: list[tuple[str, datetime, list[str]]] = []
+    marking = fingerprint.marking(config)
     for ref in sorted(state.alerts):
-        alert = state.alerts[ref]
-        for w in alert.waits:
-            if w.kind == "task":
-                owner = people.recipient(config, w.owner, w.role, alert).name
-                rows.append((w.role, w.due_at, [plain.role(config, w.role), ref, alert.initials,
-                                                plain.waiting_on(config, w), owner]))
+        for task in marked(state.alerts, ref, status_rows.TASKS, marking):
+            rows.append((task["role"], datetime.fromisoformat(task["due"]),
+                         [*task["cells"], task["at"]]))
     for t in desk_tasks:
         holder = config.holder(t.role, None)
         owner = config.person(holder).name if holder else "-"
         what = f"register: {plain.task(t.kind)}" + \
             (f", chased {t.chasers} time{'' if t.chasers == 1 else 's'}" if t.chasers else "")
         rows.append((t.role, t.due_at, [plain.role(config, t.role),
-                                        ", ".join(t.entry_ids) or "register", "-", what, owner]))
+                                        ", ".join(t.entry_ids) or "register", "-", what, owner,
+                                        wording.local(t.due_at, config)]))
     if not rows:
         return ""
     order = list(config.roles)
     rows.sort(key=lambda r: (order.index(r[0]) if r[0] in order else len(order), r[1]))
     return table(["for", "ref", "child", "task", "who", "due"],
-                 [[*cells, wording.local(at, config) + (" OVERDUE" if at < now else "")]
+                 [[*cells[:-1], cells[-1] + (" OVERDUE" if at < now else "")]
                   for _, at, cells in rows])
 
 
 def _alerts_table(state: State, config: Config, now: datetime,
                   holidays: frozenset[date] = frozenset()) -> str:
-    """One row per open alert: what it waits on, the deadline itself, and when the
-    bot next writes about it (a reminder or a notice) as a column of its own. A held
-    national alert "may go" from the end of its hold: that is nobody's deadline."""
+    """One row per open alert (core/records/status.py), read from what the store kept
+    with each alert it has not had to read; "OVERDUE" is added here, for the hour."""
     rows: list[list[str]] = []
+    marking = fingerprint.marking(config, holidays)
     for ref in sorted(state.alerts):
-        alert = state.alerts[ref]
-        waits = [w for w in alert.waits if w.kind == "approval"] + \
-                [w for w in alert.waits if w.kind == "task"]
-        hold = next((c for c in alert.clocks if c.kind == "national_gate_open" and not c.done),
-                    None)
-        deadline, step, owner = "-", "nothing waiting", ""
-        if waits:
-            w = waits[0]
-            step = plain.waiting_on(config, w)
-            owner = people.recipient(config, w.owner, w.role, alert).name
-            if w.escalated_to:
-                owner += " (+" + ", ".join(people.recipient(config, k).name
-                                           for k in w.escalated_to) + ")"
-            if len(waits) > 1:
-                step += f" (and {len(waits) - 1} more)"
-            deadline = wording.local(w.due_at, config) + (" OVERDUE" if w.due_at < now else "")
-        if hold is not None:   # a hold is not a deadline anyone owns: it says when it may go
-            held = f"national alert held: may go on {wording.local(hold.due_at, config)}"
-            step = held if not waits else f"{held}; meanwhile {step}"
-        if alert.restricted:   # issue 15: kept, but the bot sends nothing more about it
-            step = f"RESTRICTED (no mail is sent); {step}"
-        nxt = due.next_due_of(alert, config, holidays)
-        rows.append([ref, alert.initials, alert.category, alert.district, alert.status, step,
-                     owner, deadline, wording.local(nxt, config) if nxt else "-"])
+        found = marked(state.alerts, ref, status_rows.ROW, marking)
+        cells, deadline = found["cells"], found["at"]
+        if found["due"] is not None and datetime.fromisoformat(found["due"]) < now:
+            deadline += " OVERDUE"
+        rows.append([*cells[:7], deadline, cells[7]])
     if not rows:
         return "No open alerts."
     return table(["ref", "child", "category", "district", "status", "waiting on", "who",

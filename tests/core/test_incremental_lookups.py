@@ -19,7 +19,8 @@ from mailbot.core.alerts import duplicate
 from mailbot.core.clocks import due, waiting
 from mailbot.core.config import Config
 from mailbot.core.values.alert import Alert, Timer, Wait
-from mailbot.core.values.state import KeyedLookup, State, changed_keys
+from mailbot.core.values.lookup import KeyedLookup
+from mailbot.core.values.state import State, changed_keys
 from tests.core.desk import NOW, new_form
 
 

@@ -17,6 +17,14 @@ The snapshot is written whole (temp file, fsync, rename) only when the journal
 is compacted into it (journal.py, store.py); between snapshots each write is a
 journal segment of what changed. Any TinyDB can still open a copy of db.json.
 
+Each open alert is on a line of its own, and so is what the core asked of it when it
+was written (its marks: core/values/state.py `Mark`, in the table `marks`), with a
+CRC-32 of those lines in the table `check`: opening reads the rest as JSON and keeps
+each alert's line as bytes (`Lazy`), read into an Alert only when something needs
+it; a tick, a status or a new form asks the marks instead (docs/decisions.md,
+"Open alerts read when needed"). A snapshot without those lines (an older one) is
+read whole, as before.
+
 Values are written without the fields that hold their default (a missing
 field reads back as its default): an open alert is a third smaller on disk and
 in memory, where pydantic keeps a field-set per model.
@@ -26,9 +34,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import gc
+import hashlib
+import json
 import re
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +57,7 @@ from mailbot.adapters.store.record_json import (
     utc,
 )
 from mailbot.core.values.alert import Alert, Event
+from mailbot.core.values.lazy import Lazy
 from mailbot.core.values.state import Alerts, State
 from mailbot.errors import StoreCorrupt, StoreTooNew
 from mailbot.records import OutboxEntry, SeenRecord
@@ -52,6 +65,8 @@ from mailbot.records import OutboxEntry, SeenRecord
 # the store's layout version; migrate.py brings older stores forward
 SCHEMA_VERSION = 2
 TABLES = ("meta", "state", "cursors", "closing", "events", "seen", "outbox")
+# tables of the line layout only (any TinyDB reads them as documents like the rest)
+LINE_TABLES = ("marks", "check")
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,17 @@ class Snapshot:
     hot: Hot
     journal: int        # the last journal segment folded into this snapshot
     installation: str = ""   # made with the store; never changes (core/ids.py)
+    lines: bool = False      # read from the line layout (else written whole, by an older mailbot)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What a snapshot keeps with each open alert: its marks, made under these
+    fingerprints (service/bootstrap.py builds it from core/records/marks.py)."""
+
+    fingerprint: str
+    base: str
+    make: Callable[[Alert], dict[str, Any]]
 
 
 class _Tables(BaseModel):
@@ -88,6 +114,8 @@ class _Tables(BaseModel):
     events: dict[str, Event]
     seen: dict[str, dict[str, Any]]
     outbox: dict[str, dict[str, Any]]
+    marks: dict[str, dict[str, Any]] = {}
+    check: dict[str, dict[str, Any]] = {}
 
 
 
@@ -102,9 +130,10 @@ def read(path: Path) -> Snapshot | None:
         return None
     except OSError as error:
         raise StoreCorrupt(f"{path}: cannot be read ({error.strerror})") from error
+    lines = _lines(path, raw)
     try:
         with paused_gc():
-            tables = _Tables.model_validate_json(raw)
+            tables = _Tables.model_validate_json(raw if lines is None else lines.skeleton)
     except (ValidationError, ValueError):
         tables = None
     del raw
@@ -112,8 +141,11 @@ def read(path: Path) -> Snapshot | None:
         return parse(path, read_json_file(path))
     meta = _meta(path, tables.meta)
     try:
+        state = _first(tables.state)
+        if lines is not None:
+            state = state.model_copy(update={"alerts": lines.alerts(path, tables.check)})
         secret, hot = _secret(meta), Hot(
-            state=_as_alerts(_first(tables.state)),
+            state=_as_alerts(state),
             closing={a.ref: a for a in _in_order(tables.closing)},
             events=tuple(_in_order(tables.events)),
             seen={r.sha256: r for r in map(seen_from_json, _in_order(tables.seen))},
@@ -124,7 +156,82 @@ def read(path: Path) -> Snapshot | None:
         )
     except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
-    return Snapshot(secret, hot, int(meta.get("journal", 0)), _installation(path, meta))
+    return Snapshot(secret, hot, int(meta.get("journal", 0)), _installation(path, meta),
+                    lines is not None)
+
+
+# the line layout's seams (see the module's docstring)
+_ALERTS_OPEN = b',"alerts":{\n'
+_MARKS_OPEN = b'\n}}},"marks":{"1":{\n'
+_CHECK_OPEN = b'\n}},"check":{"1":'
+_LINE = b",\n"
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """A snapshot in the line layout: the JSON without its alerts, and their lines."""
+
+    skeleton: bytes
+    alert_lines: bytes
+    mark_lines: bytes
+
+    def alerts(self, path: Path, check: dict[str, dict[str, Any]]) -> Alerts:
+        """Each alert's line as a Lazy, after the CRC of the lines is checked."""
+        doc: dict[str, Any] = check.get("1", {})
+        crc = zlib.crc32(self.mark_lines, zlib.crc32(self.alert_lines))
+        found = self.alert_lines.split(_LINE) if self.alert_lines else []
+        if doc.get("crc") != crc or doc.get("alerts") != len(found):
+            raise StoreCorrupt(f"{path}: the open alerts' lines do not match their check "
+                               "(damaged): restore the folder from a backup")
+        marks = dict(map(_split_line, self.mark_lines.split(_LINE))) if self.mark_lines else {}
+        fingerprint, base = str(doc.get("fingerprint", "")), str(doc.get("base", ""))
+        if marks and doc.get("code") != core_code():   # made by another mailbot: not used
+            fingerprint = base = ""
+        load = _alert_loader(path)
+        return Alerts({ref: Lazy(data, load, marks.get(ref, b""), json.loads, fingerprint, base)
+                       for ref, data in map(_split_line, found)})
+
+
+@functools.cache
+def core_code() -> str:
+    """A hash of the core's code, of which the marks are functions: marks kept by
+    another mailbot (any change to mailbot/core) are made again, not believed."""
+    core = Path(__file__).resolve().parents[2] / "core"
+    digest = hashlib.sha256()
+    for path in sorted(core.rglob("*.py")):
+        digest.update(path.relative_to(core).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _split_line(line: bytes) -> tuple[str, bytes]:
+    """`"REF":{...}` as ("REF", b"{...}"): a reference never holds a quote."""
+    end = line.index(b'"', 1)
+    return line[1:end].decode("utf-8"), line[end + 2:]
+
+
+def _alert_loader(path: Path) -> Callable[[bytes], Alert]:
+    def load(data: bytes) -> Alert:
+        try:
+            return Alert.model_validate_json(data)
+        except ValidationError as error:
+            raise StoreCorrupt(f"{path}: an open alert does not read ({error.errors()[0]['msg']}): "
+                               "restore the folder from a backup") from error
+    return load
+
+
+def _lines(path: Path, raw: bytes) -> _Lines | None:
+    """The line layout's parts, or None for a snapshot written whole (older ones)."""
+    head = raw.find(b"\n")
+    if head < 0 or not raw[:head + 1].endswith(_ALERTS_OPEN):
+        return None
+    marks = raw.find(_MARKS_OPEN, head)
+    check = raw.find(_CHECK_OPEN, max(marks, head))
+    if marks < 0 or check < 0 or raw.find(b"\n", check + 1) >= 0:
+        raise StoreCorrupt(f"{path}: the open alerts' lines are cut short or damaged: "
+                           "restore the folder from a backup")
+    # the same JSON with no alert and no mark in it: `..."alerts":{}}},"marks":{"1":{}},"check"...`
+    skeleton = raw[:head] + _MARKS_OPEN[1:-1] + _CHECK_OPEN[1:] + raw[check + len(_CHECK_OPEN):]
+    return _Lines(skeleton, raw[head + 1:marks], raw[marks + len(_MARKS_OPEN):check])
 
 
 @contextlib.contextmanager
@@ -250,9 +357,13 @@ def entry_json(entry: OutboxEntry) -> bytes:
     return dumps(outbox_to_json(entry))
 
 
-def encode(secret: bytes, hot: Hot, journal: int, installation: str = "") -> Iterator[bytes]:
+def encode(secret: bytes, hot: Hot, journal: int, installation: str = "",
+           marker: Marker | None = None) -> Iterator[bytes]:
     """The snapshot's bytes, piece by piece (a large store is never one string in
-    memory): the same JSON document as `dumps` of the TinyDB tables."""
+    memory): the same JSON document as `dumps` of the TinyDB tables, in the line
+    layout. An alert never read since it was read from a snapshot is written as the
+    bytes it was read from; its marks too, when made under `marker`'s fingerprints
+    (else made again, which reads it); without a marker, no marks are kept."""
     meta: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "secret": base64.b64encode(secret).decode("ascii"),
         "latest": None if hot.latest is None else hot.latest.isoformat()}
@@ -263,12 +374,24 @@ def encode(secret: bytes, hot: Hot, journal: int, installation: str = "") -> Ite
     if journal:
         meta["journal"] = journal
     yield b'{"meta":' + dumps({"1": meta}) + b',"state":{"1":' + state_json(hot.state)[:-1]
-    yield b',"alerts":{'
-    first = True
-    for ref, alert in hot.state.alerts.items():
-        yield (b"" if first else b",") + dumps(ref) + b":" + alert_json(alert)
-        first = False
-    yield b"}}}"
+    yield _ALERTS_OPEN
+    crc, count, marks = 0, 0, []
+    alerts = hot.state.alerts
+    for ref in alerts:
+        data, kept = _alert_line(dict.__getitem__(alerts, ref), marker)
+        piece = (_LINE if count else b"") + dumps(ref) + b":" + data
+        crc, count = zlib.crc32(piece, crc), count + 1
+        if kept is not None:
+            marks.append(dumps(ref) + b":" + kept)
+        yield piece
+    yield _MARKS_OPEN
+    for number, line in enumerate(marks):
+        piece = (_LINE if number else b"") + line
+        crc = zlib.crc32(piece, crc)
+        yield piece
+    check = {"crc": crc, "alerts": count, "fingerprint": marker.fingerprint if marker else "",
+             "base": marker.base if marker else "", "code": core_code() if marker else ""}
+    yield _CHECK_OPEN + dumps(check) + b"}"
     yield b',"cursors":' + dumps({"1": hot.cursors})
     yield b',"closing":'
     yield from _table(alert_json(a) for a in hot.closing.values())
@@ -279,6 +402,20 @@ def encode(secret: bytes, hot: Hot, journal: int, installation: str = "") -> Ite
     yield b',"outbox":'
     yield from _table(entry_json(e) for e in hot.outbox.values())
     yield b"}"
+
+
+def _alert_line(held: Alert | Lazy, marker: Marker | None) -> tuple[bytes, bytes | None]:
+    """An open alert's bytes, and its marks' (None without a marker)."""
+    if type(held) is Lazy:
+        data = held.data
+        if marker is None:
+            return data, None
+        if held.marks_data and (held.fingerprint, held.base) == (marker.fingerprint, marker.base):
+            return data, held.marks_data
+        return data, dumps(marker.make(held.get()))
+    alert = held
+    assert isinstance(alert, Alert)
+    return alert_json(alert), None if marker is None else dumps(marker.make(alert))
 
 
 def _table(docs: Iterable[bytes]) -> Iterator[bytes]:

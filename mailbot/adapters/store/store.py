@@ -58,6 +58,7 @@ from mailbot.adapters.store.lock import CommitGate, FolderLock
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
 from mailbot.core.values.alert import Alert, Event
+from mailbot.core.values.lazy import Lazy
 from mailbot.core.values.state import Decision, State, with_alerts
 from mailbot.errors import StoreCorrupt, StoreError, StoreMissing
 from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
@@ -95,6 +96,10 @@ class Store:
         self._register = RegisterStore(folder)
         # held through each write, so a backup copies between commits (backup.py)
         self._gate = CommitGate(folder)
+        # what each snapshot keeps with the open alerts (use_marks); none until told
+        self._marker: hotfile.Marker | None = None
+        self._remark = False
+        self._in_lines = False     # whether db.json is in the line layout (hotfile.py)
 
     # -- opening and closing ---------------------------------------------------
 
@@ -148,7 +153,7 @@ class Store:
                 )
             snapshot = hotfile.Snapshot(
                 os.urandom(32), hotfile.Hot(), 0,
-                new_installation() if installation is None else installation)
+                new_installation() if installation is None else installation, lines=True)
             size = write_snapshot(path, snapshot)
         else:
             size = path.stat().st_size
@@ -157,10 +162,21 @@ class Store:
         store = cls(folder, lock, snapshot.secret, hot,
                     Journal(folder, replayed[-1][0] if replayed else snapshot.journal,
                             [s for _, s in replayed]), size, snapshot.installation)
+        store._in_lines = snapshot.lines
         for name in cold.FOLDERS:
             ensure_folder(folder / name)
         store._cold.load()
         return store
+
+    def use_marks(self, marker: hotfile.Marker) -> None:
+        """Keep `marker`'s marks with the open alerts in every snapshot from now on. When
+        the snapshot has none made under it (an older layout, a changed routing.yaml,
+        a new mailbot), the next write compacts, so later opens read them again."""
+        self._marker = marker
+        held: Iterable[Any] = dict.values(self._hot.state.alerts)
+        self._remark = any(type(value) is Lazy and (value.fingerprint, value.base) !=
+                           (marker.fingerprint, marker.base)
+                           for value in held) or not self._in_lines
 
     @staticmethod
     def read_register(folder: Path) -> RegisterStore:
@@ -449,7 +465,14 @@ class Store:
     def _compaction_due(self) -> bool:
         sizes = self._storage.sizes
         return (sum(sizes) > COMPACT_SHARE * max(self._snapshot_bytes, COMPACT_MIN)
-                or len(sizes) > COMPACT_SEGMENTS)
+                or len(sizes) > COMPACT_SEGMENTS or self._remark)
+
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot now (tests and bench/; the store
+        does it by itself as the journal grows)."""
+        self._usable()
+        with self._gate.held():
+            self._compact()
 
     def _compact(self) -> None:
         """Fold the journal into a new snapshot, then delete its segments. Not a
@@ -457,8 +480,9 @@ class Store:
         through = self._storage.last
         self._snapshot_bytes = write_snapshot(
             self.folder / HOT_NAME, hotfile.Snapshot(self.secret, self._hot, through,
-                                                     self.installation))
+                                                     self.installation), self._marker)
         self._storage.folded(through)
+        self._remark, self._in_lines = False, True
 
     def _bulk_cold(self, alerts: Iterable[Alert] = (), events: Iterable[Event] = (),
                    seen: Iterable[SeenRecord] = (), sent: Iterable[OutboxEntry] = ()) -> None:
@@ -468,10 +492,12 @@ class Store:
         self._cold.bulk(alerts, events, seen, sent)
 
 
-def write_snapshot(path: Path, snapshot: hotfile.Snapshot) -> int:
+def write_snapshot(path: Path, snapshot: hotfile.Snapshot,
+                   marker: hotfile.Marker | None = None) -> int:
     """Write db.json whole and atomically; its size."""
     return atomic_write_chunks(path, hotfile.encode(snapshot.secret, snapshot.hot,
-                                                    snapshot.journal, snapshot.installation))
+                                                    snapshot.journal, snapshot.installation,
+                                                    marker))
 
 
 def new_installation() -> str:

@@ -21,12 +21,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from mailbot.core import ids
-from mailbot.core.config import Config
+from mailbot.core.config import Config, fingerprint
 from mailbot.core.context import Ctx
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.form import Contact, Form
+from mailbot.core.values.lazy import Mark
+from mailbot.core.values.lookup import KeyedLookup
 from mailbot.core.values.mail import Incoming, Outgoing, Recipient
-from mailbot.core.values.state import Decision, HeldForm, KeyedLookup, State
+from mailbot.core.values.state import Decision, HeldForm, State
 
 RULE = "R-ALL"
 DUPLICATES_LOG = ".duplicates"
@@ -48,7 +50,15 @@ def _child(alert: Alert) -> tuple[str, str] | None:
     return (alert.category, key) if key and alert.status != "closed" else None
 
 
-_BY_CHILD = KeyedLookup(_child)
+def _pair(value: list[str] | None) -> tuple[str, str] | None:
+    return None if value is None else (value[0], value[1])
+
+
+# the child an open alert is about, kept by the store with the alert (a new form
+# is checked against 10,000 open alerts without reading them)
+CHILD = Mark("child", lambda alert, config, holidays: _child(alert),
+             lambda key: None if key is None else list(key), _pair, holidays=False)
+_BY_CHILD = KeyedLookup(_child, mark=CHILD)
 
 
 def same_child(state: State, form: Form, config: Config, now: datetime) -> Alert | None:
@@ -59,7 +69,8 @@ def same_child(state: State, form: Form, config: Config, now: datetime) -> Alert
         return None
     window = config.authority.duplicate_window
     alerts = state.alerts
-    matches = [a for a in map(alerts.__getitem__, _BY_CHILD.refs(alerts, (form.category, key)))
+    found = _BY_CHILD.refs(alerts, (form.category, key), fingerprint.marking(config))
+    matches = [a for a in map(alerts.__getitem__, found)
                if window.after(a.created_at) > now]
     return max(matches, key=lambda a: (a.created_at, a.ref), default=None)
 

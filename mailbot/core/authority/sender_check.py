@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass
 
 from mailbot.core import ids
-from mailbot.core.config import Config
+from mailbot.core.config import Config, fingerprint
 from mailbot.core.values.alert import Alert, Wait
+from mailbot.core.values.lazy import Mark
+from mailbot.core.values.lookup import KeyedLookup
 from mailbot.core.values.mail import Incoming
 from mailbot.core.values.state import State
 
@@ -30,7 +32,7 @@ class StepMatch:
 
 def find_wait(state: State, inc: Incoming, config: Config) -> StepMatch:
     """The step this reply answers, checked against its token and its thread."""
-    by_plus = _by_plus(state, inc.plus_token)
+    by_plus = _by_plus(state, inc.plus_token, config)
     claims = [r for r in (ids.parse_request_id(m) for m in inc.in_reply_to) if r is not None]
     by_id = _by_claims(state, claims)
     chosen = by_plus or by_id
@@ -43,10 +45,19 @@ def find_wait(state: State, inc: Incoming, config: Config) -> StepMatch:
     return StepMatch(alert, wait, conflict=conflict)
 
 
-def _by_plus(state: State, token: str | None) -> tuple[Alert, Wait] | None:
+# the step tokens an open alert waits on, kept by the store with the alert: a reply's
+# token finds its alert among 10,000 open ones without reading the others
+TOKENS = Mark("tokens", lambda alert, config, holidays: [w.token.lower() for w in alert.waits],
+              holidays=False)
+_BY_TOKEN = KeyedLookup(lambda alert: [w.token.lower() for w in alert.waits], many=True,
+                        mark=TOKENS)
+
+
+def _by_plus(state: State, token: str | None, config: Config) -> tuple[Alert, Wait] | None:
     if not token:
         return None
-    for alert in state.alerts.values():
+    for ref in sorted(_BY_TOKEN.refs(state.alerts, token.lower(), fingerprint.marking(config))):
+        alert = state.alerts[ref]
         for wait in alert.waits:
             if ids.tokens_equal(wait.token, token.lower()):
                 return alert, wait

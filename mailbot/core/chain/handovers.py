@@ -10,9 +10,11 @@ import re
 from mailbot.core import ids
 from mailbot.core.authority import people, policy
 from mailbot.core.clocks import reminders
-from mailbot.core.config import Config
+from mailbot.core.config import Config, fingerprint
 from mailbot.core.context import Ctx, Work
 from mailbot.core.values.alert import Alert, Wait
+from mailbot.core.values.lazy import Mark
+from mailbot.core.values.lookup import KeyedLookup
 from mailbot.core.values.mail import Incoming, Outgoing
 from mailbot.core.values.state import Decision, State, with_alerts
 
@@ -21,6 +23,16 @@ def handed_over(wait: Wait, deputy: str | None) -> bool:
     """Whether this step has been handed to the deputy already: a hand-over happens once
     however many out-of-office replies or bounces follow (issue 10)."""
     return wait.out_of_office or (deputy is not None and deputy in wait.escalated_to)
+
+
+def _owners(alert: Alert, config: Config) -> list[str]:
+    return sorted({e for w in alert.waits if (e := people.email_of(config, w.owner))})
+
+
+# whose steps an open alert waits on, by address, kept by the store with the alert:
+# an out-of-office reply finds its steps among 10,000 open alerts without reading them
+OWNERS = Mark("owners", lambda alert, config, holidays: _owners(alert, config), holidays=False)
+_BY_OWNER = KeyedLookup(None, many=True, mark=OWNERS)
 
 
 def out_of_office(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Decision:
@@ -33,7 +45,8 @@ def out_of_office(state: State, inc: Incoming, config: Config, ctx: Ctx) -> Deci
     outgoing: list[Outgoing] = []
     events = []
     again = 0
-    for alert in state.alerts.values():
+    theirs = _BY_OWNER.refs(state.alerts, inc.sender, fingerprint.marking(config))
+    for alert in [state.alerts[ref] for ref in state.alerts if ref in theirs]:
         for wait in alert.waits:
             if people.email_of(config, wait.owner) != inc.sender:
                 continue

@@ -16,12 +16,33 @@ from mailbot.core.config import Config
 from mailbot.core.context import Work
 from mailbot.core.national import renewal
 from mailbot.core.values.alert import Alert, Timer, Wait
+from mailbot.core.values.lazy import Mark
 
 
 def next_due_of(alert: Alert, config: Config,
                 holidays: frozenset[date] = frozenset()) -> datetime | None:
     item = earliest(alert, config, holidays)
     return item[0] if item else None
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def _when(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+# the tick's questions of every open alert, kept by the store with the alerts it
+# writes, so a tick over 10,000 open alerts reads none of them until one is due
+FIRST = Mark("first", lambda alert, config, holidays: next_due_of(alert, config, holidays),
+             _iso, _when)
+SOONEST = Mark("soonest", lambda alert, config, holidays: _soonest(alert, config),
+               _iso, _when, holidays=False)
+# when the longest-waiting step was asked ("waiting on you" lists only steps asked before
+# the day began: an alert all of whose steps were asked since is not read for it)
+ASKED = Mark("asked", lambda alert, config, holidays: min(
+    (w.asked_at for w in alert.waits), default=None), _iso, _when, holidays=False)
 
 
 def nominal(alert: Alert, config: Config, wait: Wait) -> datetime | None:

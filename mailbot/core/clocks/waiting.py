@@ -20,11 +20,11 @@ from datetime import date, datetime
 from mailbot.core import ids
 from mailbot.core.authority import refusal, sender_check
 from mailbot.core.clocks import due, office_hours, reminders
-from mailbot.core.config import Config
+from mailbot.core.config import Config, fingerprint
 from mailbot.core.context import Ctx, Work
 from mailbot.core.values.alert import Alert, Event, Wait
 from mailbot.core.values.mail import Incoming, Outgoing, Recipient
-from mailbot.core.values.state import Decision, State, with_alerts
+from mailbot.core.values.state import Decision, State, marked, with_alerts
 
 PURPOSE = "waiting_on_you"
 
@@ -46,10 +46,16 @@ def items(state: State, config: Config, now: datetime, holidays: frozenset[date]
     hours only move a moment later, so the clock-alone time bounds it cheaply)."""
     found: list[Item] = []
     ctx = Ctx(now=now, secret=b"", holidays=holidays)
-    for alert in state.alerts.values():
-        if before is not None and ((soon := due.soonest(alert, config)) is None
-                                   or soon >= before):
+    marking = fingerprint.marking(config, holidays)
+    for ref in state.alerts:
+        # the clock-alone bound as a mark: an alert the store has not read is not read
+        if before is not None and ((soon := marked(state.alerts, ref, due.SOONEST, marking))
+                                   is None or soon >= before):
             continue
+        if asked_before is not None and ((asked := marked(state.alerts, ref, due.ASKED, marking))
+                                         is None or asked >= asked_before):
+            continue
+        alert = state.alerts[ref]
         if office_hours.urgent(alert, config):
             continue
         for wait in alert.waits:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import partial
 from itertools import compress
 from operator import is_not
 from typing import Any, NoReturn
 
-from pydantic import Field
+from pydantic import Field, field_serializer
 
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.base import Disposition, Value
 from mailbot.core.values.form import Contact, Form
+from mailbot.core.values.lazy import Lazy, Mark, Marking, mark_of
 from mailbot.core.values.mail import Outgoing
 
 
@@ -51,6 +53,11 @@ class State(Value):
     # address -> ISO date of the last daily "waiting on you" mail (clocks/waiting.py)
     waiting_sent: dict[str, str] = Field(default_factory=dict)
 
+    @field_serializer("alerts", mode="wrap")
+    def _read_alerts(self, alerts: dict[str, Alert], handler: Any) -> Any:
+        """Dumped as alerts, every one read (an `Alerts` may hold some not yet read)."""
+        return handler(alerts.plain() if isinstance(alerts, Alerts) else alerts)
+
 
 class Decision(Value):
     """What the core decided: the new state and the effects to apply, in order."""
@@ -64,28 +71,73 @@ class Decision(Value):
     digest_week: str | None = None     # T-WEEKLY: this week's digest is owed (ISO week key)
 
 
+
 class Alerts(dict[str, Alert]):
     """A State's open alerts: a dict never changed in place, that remembers what it was
     derived from (by a weak reference) and what the derivation put and dropped. So
     "what changed between these two?" costs what changed, not the number of open
-    alerts (`changes`); a plain dict still works everywhere, at the cost of a pass."""
+    alerts (`changes`); a plain dict still works everywhere, at the cost of a pass.
+
+    A value may be `Lazy` (an alert the store has not read yet): reading it through
+    this mapping makes it an Alert, and `mark` answers a Mark's question without
+    reading it when the store kept the answer."""
 
     __slots__ = ("__weakref__", "_dropped", "_parent", "_put")
     _parent: weakref.ref[Alerts] | None
     _put: frozenset[str]
     _dropped: frozenset[str]
 
-    def __init__(self, items: Mapping[str, Alert] | Iterable[tuple[str, Alert]] = (), /) -> None:
-        super().__init__(items)
+    def __init__(self, items: Mapping[str, Alert | Lazy] | Iterable[tuple[str, Alert | Lazy]]
+                 = (), /) -> None:
+        held: Any = items   # a Lazy is held as it is, and read through this mapping
+        super().__init__(held)
         self._parent, self._put, self._dropped = None, frozenset(), frozenset()
+
+    def __getitem__(self, ref: str) -> Alert:
+        value: Any = dict.__getitem__(self, ref)
+        return value.get() if type(value) is Lazy else value
+
+    def get(self, ref: str, default: Any = None) -> Any:
+        value: Any = dict.get(self, ref, _MISSING)
+        if value is _MISSING:
+            return default
+        return value.get() if type(value) is Lazy else value
+
+    def values(self) -> list[Alert]:   # type: ignore[override]
+        return [v.get() if type(v) is Lazy else v for v in self._held()]
+
+    def items(self) -> list[tuple[str, Alert]]:   # type: ignore[override]
+        held: Iterable[tuple[str, Any]] = dict.items(self)
+        return [(k, v.get() if type(v) is Lazy else v) for k, v in held]
+
+    def mark(self, ref: str, mark: Mark, marking: Marking) -> Any:
+        """`mark`'s answer for the alert `ref`, without reading it when the store kept it."""
+        return mark_of(dict.__getitem__(self, ref), mark, marking)
+
+    def unread(self) -> int:
+        """How many alerts have not been read from the store's bytes (for tests and figures)."""
+        return sum(1 for v in self._held() if type(v) is Lazy and not v.loaded)
+
+    def raw(self, ref: str) -> Alert | Lazy:
+        """The value as held: an Alert, or a Lazy not made into one (for the store)."""
+        held: Alert | Lazy = dict.__getitem__(self, ref)
+        return held
+
+    def _held(self) -> Iterable[Any]:
+        """The values as held, Lazy or not."""
+        return dict.values(self)
+
+    def plain(self) -> dict[str, Alert]:
+        """A plain dict of every alert, read (for comparisons and dumps)."""
+        return dict(self.items())
 
     def derive(self, put: Mapping[str, Alert] | None = None, drop: Iterable[str] = ()) -> Alerts:
         """These alerts with `put` put (new or replaced) and `drop` dropped."""
         put = put or {}
         dropped = frozenset(ref for ref in drop if ref in self and ref not in put)
-        if not dropped and all(self.get(ref) is alert for ref, alert in put.items()):
+        if not dropped and all(_is(dict.get(self, ref), alert) for ref, alert in put.items()):
             return self
-        new = Alerts(self)
+        new = Alerts(self)    # a copy of what is held (a Lazy stays unread)
         dict.update(new, put)
         for ref in dropped:
             dict.__delitem__(new, ref)
@@ -115,13 +167,26 @@ class Alerts(dict[str, Alert]):
     __ior__ = _in_place
 
     def __reduce__(self) -> tuple[type[Alerts], tuple[dict[str, Alert]]]:
-        return Alerts, (dict(self),)
+        return Alerts, (self.plain(),)
 
     def __copy__(self) -> Alerts:
         return self
 
 
 _LINEAGE = 64
+_MISSING = object()
+
+
+def _is(held: Any, alert: Alert) -> bool:
+    """Whether a held value is that very alert (a Lazy, once read, is its alert)."""
+    return held is alert or (type(held) is Lazy and held.is_read_as(alert))
+
+
+
+def marked(alerts: Mapping[str, Alert], ref: str, mark: Mark, marking: Marking) -> Any:
+    """`mark`'s answer for `alerts[ref]`, an `Alerts` or a plain dict."""
+    held = dict.__getitem__(alerts, ref) if isinstance(alerts, dict) else alerts[ref]
+    return mark_of(held, mark, marking)
 
 
 def with_alerts(alerts: Mapping[str, Alert], put: Mapping[str, Alert] | None = None,
@@ -139,11 +204,13 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[list[s
     10,000 open alerts), and a set difference only when something went."""
     if isinstance(after, Alerts) and (found := after.since(before)) is not None:
         put, dropped = found
-        get = before.get
-        return (sorted(k for k in put if k in after and after[k] is not get(k)),
+        get = partial(dict.get, before) if isinstance(before, dict) else before.get
+        return (sorted(k for k in put if k in after and dict.get(after, k) is not get(k)),
                 sorted(k for k in dropped if k in before and k not in after))
     keys = after.keys()
-    changed = list(compress(keys, map(is_not, after.values(), map(before.get, keys))))
+    held = dict.values(after) if isinstance(after, dict) else after.values()
+    get = partial(dict.get, before) if isinstance(before, dict) else before.get
+    changed = list(compress(keys, map(is_not, held, map(get, keys))))
     gone = sorted(before.keys() - keys) if len(before) + len(changed) > len(after) else []
     return changed, gone
 
@@ -152,47 +219,3 @@ def changed_keys(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[st
     """The keys of `after` whose value is not the very object `before` holds (new keys
     included): `changes` without what went."""
     return changes(before, after)[0]
-
-
-class KeyedLookup:
-    """Which open alerts have a given key (a child's Liberi ID and category, say),
-    derived from a state's alerts and kept up to date by what changed since the
-    last question (`changes`: read from an `Alerts`' lineage, else a pass in C),
-    not rebuilt by a Python pass over every alert.
-
-    It keeps the `Alerts` it last answered for (never changed in place), or its own
-    copy of a plain dict, so a dict changed in place after a question is still
-    compared value by value. The answer is the same as scanning every alert (a
-    memo; the core stays a pure function)."""
-
-    def __init__(self, key: Callable[[Alert], Hashable | None]) -> None:
-        self._key = key
-        self._last: Mapping[str, Alert] = {}
-        self._key_of: dict[str, Hashable] = {}
-        self._refs: dict[Hashable, set[str]] = {}
-
-    def refs(self, alerts: Mapping[str, Alert], key: Hashable) -> frozenset[str]:
-        self._sync(alerts)
-        return frozenset(self._refs.get(key, ()))
-
-    def _sync(self, alerts: Mapping[str, Alert]) -> None:
-        changed, dropped = changes(self._last, alerts)
-        for ref in dropped:
-            self._forget(ref)
-        for ref in changed:
-            self._forget(ref)
-            key = self._key(alerts[ref])
-            if key is not None:
-                self._key_of[ref] = key
-                self._refs.setdefault(key, set()).add(ref)
-        if changed or dropped or alerts is not self._last:
-            # an Alerts is never changed in place: kept as it is; a dict, copied
-            self._last = alerts if isinstance(alerts, Alerts) else dict(alerts)
-
-    def _forget(self, ref: str) -> None:
-        key = self._key_of.pop(ref, None)
-        if key is not None:
-            refs = self._refs[key]
-            refs.discard(ref)
-            if not refs:
-                del self._refs[key]

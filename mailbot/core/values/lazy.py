@@ -1,0 +1,131 @@
+"""What the store keeps of an open alert it has not read (`Lazy`), and the questions a
+pass over every open alert asks of each (`Mark`), answered from what the store kept
+when it can (docs/decisions.md, "Open alerts read when needed")."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mailbot.core.values.alert import Alert
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class Marking:
+    """What marks are made under: the config, the bank holidays, and their
+    fingerprint, with and without the holidays (config/fingerprint.py makes it;
+    marks kept under another are not used)."""
+
+    config: Any
+    holidays: frozenset[Any]
+    fingerprint: str    # the config and the holidays
+    base: str           # the config alone
+
+
+class Lazy:
+    """An open alert as the store read it and not yet made into an `Alert`: its bytes,
+    how to make it, and what the store kept of it when it wrote them (its marks, as
+    bytes with how to read them, made under the fingerprints given: `Mark`). Made
+    into an Alert once, on first use, and the same object every time after, so
+    identity memos hold; the marks are read on first use too."""
+
+    __slots__ = ("_alert", "_load", "_marks", "_read_marks", "base", "data", "fingerprint",
+                 "marks_data")
+    _alert: Alert | None
+    _marks: Mapping[str, Any] | None
+
+    def __init__(self, data: bytes, load: Callable[[bytes], Alert], marks_data: bytes = b"",
+                 read_marks: Callable[[bytes], Mapping[str, Any]] | None = None,
+                 fingerprint: str = "", base: str = "") -> None:
+        self.data, self._load, self._alert = data, load, None
+        self.marks_data, self._read_marks, self._marks = marks_data, read_marks, None
+        self.fingerprint, self.base = fingerprint, base
+
+    @property
+    def loaded(self) -> bool:
+        return self._alert is not None
+
+    @property
+    def marks(self) -> Mapping[str, Any]:
+        marks = self._marks
+        if marks is None:
+            marks = self._marks = (self._read_marks(self.marks_data)
+                                   if self.marks_data and self._read_marks else {})
+        return marks
+
+    def get(self) -> Alert:
+        alert = self._alert
+        if alert is None:
+            alert = self._alert = self._load(self.data)
+        return alert
+
+    def is_read_as(self, alert: Alert) -> bool:
+        """Whether this was read, as that very alert."""
+        return self._alert is alert
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        if isinstance(other, Lazy):
+            return self.data == other.data or self.get() == other.get()
+        return self.get() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Mark:
+    """A fact of one alert that a pass over every open alert asks of each (when is
+    anything next due, which child, which step tokens, its status row), a pure
+    function of the alert, the config and the bank holidays. Asked through
+    `Alerts.mark`, it is read from what the store kept with an alert it has not had
+    to read (`Lazy.marks`, made under the same fingerprint: config/fingerprint.py),
+    and otherwise computed, and remembered while that alert object lives. The answer
+    is always the function's own (a memo; the core stays a pure function).
+
+    `encode`/`decode` turn a value into the JSON the store keeps and back;
+    `holidays=False` for a mark the bank holidays never change (it is then kept under
+    the fingerprint without them, and read by callers that have none to give)."""
+
+    def __init__(self, name: str, compute: Callable[[Alert, Any, frozenset[Any]], Any],
+                 encode: Callable[[Any], Any] = _same, decode: Callable[[Any], Any] = _same,
+                 *, holidays: bool = True) -> None:
+        self.name, self.compute, self.encode, self.decode = name, compute, encode, decode
+        self.holidays = holidays
+        self._memo: dict[str, tuple[weakref.ref[Alert], str, Any]] = {}
+
+    def fingerprint(self, marking: Marking) -> str:
+        return marking.fingerprint if self.holidays else marking.base
+
+    def of(self, alert: Alert, marking: Marking) -> Any:
+        made_under = self.fingerprint(marking)
+        hit = self._memo.get(alert.ref)
+        if hit is not None and hit[0]() is alert and hit[1] == made_under:
+            return hit[2]
+        value = self.compute(alert, marking.config, marking.holidays)
+        if len(self._memo) >= _MEMO_MAX:
+            self._memo.clear()
+        self._memo[alert.ref] = (weakref.ref(alert), made_under, value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"Mark({self.name!r})"
+
+
+_MEMO_MAX = 200_000
+
+
+def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking) -> Any:
+    """`mark`'s answer for a held value: kept by the store, or computed (and remembered)."""
+    if isinstance(held, Lazy):
+        kept_under = held.fingerprint if mark.holidays else held.base
+        if kept_under and kept_under == mark.fingerprint(marking) and \
+                mark.name in (kept := held.marks):
+            return mark.decode(kept[mark.name])
+        held = held.get()
+    return mark.of(held, marking)

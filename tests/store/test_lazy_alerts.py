@@ -1,0 +1,207 @@
+"""Issue 12: open alerts read when needed. A snapshot keeps each open alert as a line
+of its own, with its marks (what a tick, a status, a new form or a reply asks of every
+open alert); opening reads none of them, and each is read only when something acts on
+it. The answers are the same as reading them all (T-QA, R-ALL, R-STATUS).
+
+Real parts: the real store files, the service on a simulated clock (Maildir in, file
+sender out), the shipped routing.yaml."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mailbot.adapters.store import hotfile
+from mailbot.core.values.mail import Outgoing
+from mailbot.errors import StoreCorrupt
+from mailbot.service.bootstrap import DEFAULT_CONFIG
+from mailbot.service.views import status_table
+from tests.workflow.conftest import MONDAY, Bot
+
+CHILDREN = 6
+
+
+def liberi(n: int) -> str:
+    return f"88000{n:02d}"
+
+
+ASKED: dict[Path, dict[str, Outgoing]] = {}
+
+
+def raise_alerts(state: Path) -> list[str]:
+    """Six alerts for six children, asked of their first approvers; then the journal
+    folded into the snapshot and the store closed, as a `once` leaves it."""
+    bot = Bot(state, MONDAY)
+    refs = [bot.send_form("C8", **{"Liberi ID": liberi(n), "Child's name": f"Child{n} Lazy"})
+            for n in range(CHILDREN)]
+    ASKED[state] = {o.ref: o for _, o in bot.record.sent
+                    if o.purpose == "approval_request" and o.ref}
+    bot.service.tick()     # the week's area review (R-REVIEW) goes now, not after reopening
+    bot.service.store.compact()
+    bot.close()
+    assert all(refs)
+    return [r for r in refs if r]
+
+
+def reopened(state: Path, config: object = None) -> Bot:
+    return Bot(state, MONDAY + timedelta(minutes=5), config=config)
+
+
+def read_all(bot: Bot) -> str:
+    """The status as computed from every alert read (a plain dict: no marks used)."""
+    state = bot.service.store.load()
+    plain = state.model_copy(update={"alerts": dict(state.alerts.items())})
+    return status_table(plain, bot.config, bot.now, holidays=bot.service.holidays)
+
+
+def test_opening_reads_no_alert_and_a_quiet_tick_and_the_status_read_none(tmp_path: Path) -> None:
+    """T-QA, R-STATUS: nothing due, nothing read; the status is the one every alert gives."""
+    raise_alerts(tmp_path / "state")
+    bot = reopened(tmp_path / "state")
+    try:
+        alerts = bot.service.store.load().alerts
+        assert len(alerts) == CHILDREN and alerts.unread() == CHILDREN
+        bot.service.tick()
+        shown = status_table(bot.service.store.load(), bot.config, bot.now,
+                             holidays=bot.service.holidays)
+        assert bot.service.store.load().alerts.unread() == CHILDREN, "a quiet tick read alerts"
+        assert shown == read_all(bot)
+        assert shown.count("KA-") == CHILDREN
+    finally:
+        bot.close()
+
+
+def test_a_new_form_reads_no_other_alert_and_a_second_for_a_child_finds_only_its_own(
+        tmp_path: Path) -> None:
+    """R-ALL: the duplicate check looks up the child by the kept mark; the alert found is
+    the one read."""
+    refs = raise_alerts(tmp_path / "state")
+    bot = reopened(tmp_path / "state")
+    try:
+        new = bot.send_form("C8", **{"Liberi ID": "9912345", "Child's name": "New Child"})
+        alerts = bot.service.store.load().alerts
+        assert new and new not in refs and alerts.unread() == CHILDREN
+        held = bot.send_form("C8", **{"Liberi ID": liberi(3), "Child's name": "Child3 Lazy"})
+        assert held is None, "the same child again is held, not a new alert"
+        asked = bot.record.to("tara.manager@kent.test")[-1]
+        assert refs[3] in asked.subject + json.dumps(asked.context, default=str)
+        assert bot.service.store.load().alerts.unread() == CHILDREN - 1
+    finally:
+        bot.close()
+
+
+def test_a_reply_reads_only_the_alert_its_token_names(tmp_path: Path) -> None:
+    """R-AUTH: the step token finds its alert by the kept mark, and only it is read."""
+    refs = raise_alerts(tmp_path / "state")
+    request = ASKED[tmp_path / "state"][refs[2]]
+    bot = reopened(tmp_path / "state")
+    try:
+        local, domain = bot.config.organisation.bot_address.split("@")
+        bot.deliver(bot.email(request.to[0].email, f"RE: {request.subject}", "APPROVE",
+                              to=f"{local}+{request.reply_token}@{domain}",
+                              headers={"In-Reply-To": f"<{request.message_id}>"}))
+        assert bot.service.store.load().alerts.unread() == CHILDREN - 1
+        assert any(e.what == "approved" for e in bot.record.events(refs[2])), \
+            [e.what for e in bot.record.events(refs[2])]
+    finally:
+        bot.close()
+
+
+def test_what_falls_due_is_what_a_store_read_whole_sends(tmp_path: Path) -> None:
+    """T-QA: a day later the reminders go for every alert, each read when due, as they
+    go from a bot that never closed its store."""
+    raise_alerts(tmp_path / "lazy")
+    whole = Bot(tmp_path / "whole", MONDAY)
+    for n in range(CHILDREN):
+        whole.send_form("C8", **{"Liberi ID": liberi(n), "Child's name": f"Child{n} Lazy"})
+    whole.service.tick()
+    lazy = reopened(tmp_path / "lazy")
+    try:
+        later = MONDAY + timedelta(days=3)
+        sent = []
+        for bot in (lazy, whole):
+            before = len(bot.record.sent)
+            bot.at(later)
+            sent.append(sorted((o.purpose, o.ref or "", tuple(r.email for r in o.to))
+                               for _, o in bot.record.sent[before:]))
+        assert sent[0] == sent[1] and sent[0], sent
+        assert lazy.service.store.load().alerts.unread() == 0
+    finally:
+        lazy.close()
+        whole.close()
+
+
+def test_marks_made_under_another_routing_yaml_are_not_used(tmp_path: Path) -> None:
+    """A changed directory is shown at once: the kept rows were made under the old one."""
+    raise_alerts(tmp_path / "state")
+    data = yaml.safe_load(Path(DEFAULT_CONFIG).read_text())
+    bot = reopened(tmp_path / "state")
+    try:
+        shown = status_table(bot.service.store.load(), bot.config, bot.now,
+                             holidays=bot.service.holidays)
+    finally:
+        bot.close()
+    named = next(p for p in data["people"].values() if p["name"] in shown)
+    named["name"] = "Renamed Person"
+    changed = tmp_path / "routing.yaml"
+    changed.write_text(yaml.safe_dump(data, sort_keys=False))
+    bot = reopened(tmp_path / "state", config=changed)
+    try:
+        shown = status_table(bot.service.store.load(), bot.config, bot.now,
+                             holidays=bot.service.holidays)
+        assert "Renamed Person" in shown and shown == read_all(bot)
+    finally:
+        bot.close()
+
+
+def test_marks_kept_by_another_mailbot_are_not_believed(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The marks are functions of the core's code too: a store a mailbot with other core
+    code wrote (an upgrade) has every alert read for the status, not its kept rows."""
+    raise_alerts(tmp_path / "state")
+    monkeypatch.setattr(hotfile, "core_code", lambda: "another-mailbot")
+    bot = reopened(tmp_path / "state")
+    try:
+        alerts = bot.service.store.load().alerts
+        assert alerts.unread() == CHILDREN
+        shown = status_table(bot.service.store.load(), bot.config, bot.now,
+                             holidays=bot.service.holidays)
+        assert bot.service.store.load().alerts.unread() == 0, "kept marks were believed"
+        assert shown == read_all(bot)
+    finally:
+        bot.close()
+
+
+def test_a_damaged_alert_line_is_refused_at_open_by_name(tmp_path: Path) -> None:
+    raise_alerts(tmp_path / "state")
+    path = tmp_path / "state" / "db.json"
+    raw = path.read_bytes()
+    at = raw.index(b'"Child', raw.index(b'"alerts":{\n'))
+    path.write_bytes(raw[:at] + b'"Xhild' + raw[at + 6:])
+    with pytest.raises(StoreCorrupt, match="do not match their check"):
+        reopened(tmp_path / "state")
+
+
+def test_a_snapshot_written_whole_opens_and_the_next_write_puts_it_in_lines(
+        tmp_path: Path) -> None:
+    """A store an older mailbot wrote (one JSON document, no lines) reads the same."""
+    refs = raise_alerts(tmp_path / "state")
+    path = tmp_path / "state" / "db.json"
+    path.write_bytes(json.dumps(json.loads(path.read_bytes()), separators=(",", ":")).encode())
+    assert b"\n" not in path.read_bytes()
+    bot = reopened(tmp_path / "state")
+    try:
+        assert sorted(bot.service.store.load().alerts) == sorted(refs)
+        bot.send_form("C8", **{"Liberi ID": "9900001", "Child's name": "Another Child"})
+    finally:
+        bot.close()
+    assert path.read_bytes().count(b"\n") > CHILDREN
+    bot = reopened(tmp_path / "state")
+    try:
+        assert bot.service.store.load().alerts.unread() == CHILDREN + 1
+    finally:
+        bot.close()
