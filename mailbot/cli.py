@@ -242,6 +242,20 @@ def _opened(args: Any) -> Iterator[Any]:
         service.store.close()
 
 
+@contextmanager
+def _reading(args: Any) -> Iterator[Any]:
+    """The configuration and the store only, for a command that reads them: no mailbox
+    or sender built, no secret resolved, none of the workflow imported (issue 12)."""
+    from mailbot.service.bootstrap import open_reader
+
+    reader = open_reader(args.config, args.state)
+    try:
+        _logging(args, reader.config.operations)   # routing.yaml's log settings
+        yield reader
+    finally:
+        reader.store.close()
+
+
 def cmd_once(args: Any) -> int:
     import time
 
@@ -262,13 +276,11 @@ def cmd_once(args: Any) -> int:
 
 
 def cmd_status(args: Any) -> int:
-    from mailbot.service.miu import MiuDesk
     from mailbot.service.views import status_table
 
-    with _opened(args) as service:
-        desk = service.miu if isinstance(service.miu, MiuDesk) else None
-        print(status_table(service.store.load(), service.config, service.clock.now(),
-                           desk.open_tasks() if desk else (), service.holidays))
+    with _reading(args) as reader:
+        print(status_table(reader.store.load(), reader.config, reader.clock.now(),
+                           reader.desk_tasks(), reader.holidays))
     return 0
 
 
@@ -277,13 +289,13 @@ def cmd_explain(args: Any) -> int:
     from mailbot.service.views import explain
 
     ref = args.ref.upper()
-    with _opened(args) as service:
-        if ref not in service.store.load().alerts and service.store.archived_alert(ref) is None \
+    with _reading(args) as reader:
+        if ref not in reader.store.load().alerts and reader.store.archived_alert(ref) is None \
                 and ref != ALL_ACCESS:
             print(f"mailbot: no alert {ref} in {args.state}, open or closed (`mailbot status` "
                   "lists the open ones)", file=sys.stderr)
             return ExitCode.OTHER
-        print(explain(service, ref))
+        print(explain(reader, ref))
     return 0
 
 
@@ -380,8 +392,9 @@ def _exchange_online_warnings(mailboxes: Any, sender: Any) -> list[str]:
     """EWS pointed at Exchange Online: allow-listed apps only, and off on 1 April 2027."""
     from datetime import UTC, datetime
 
-    from mailbot.service.bootstrap import exchange_online_warnings
-    return exchange_online_warnings(mailboxes, sender, datetime.now(UTC).date())
+    from mailbot.adapters.microsoft.exchange_online import warnings  # not the root: no store
+
+    return warnings(mailboxes, sender, datetime.now(UTC).date())
 
 
 class _MemoryCursors:
@@ -582,8 +595,8 @@ def cmd_report(args: Any) -> int:
     if last < first:
         print("mailbot: --to is before --from", file=sys.stderr)
         return 2
-    with _opened(args) as service:
-        alerts, clocks = tables(service, first, last)
+    with _reading(args) as reader:
+        alerts, clocks = tables(reader, first, last)
     for path in write_report(Path(args.out), first, last, alerts, clocks):
         print(f"written {path}")
     print(f"{len(alerts)} alert(s), {len(clocks)} clock(s); references and initials only")

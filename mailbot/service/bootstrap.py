@@ -4,35 +4,31 @@ Nothing connects at import time. Tests pass fakes (`mailbot.fakes`, or real
 adapters on temporary folders and loopback servers) through the keyword
 arguments; given a store, a mailbox for each inbox, a sender and a renderer,
 it touches no file.
+
+`bootstrap` builds the whole service; `open_reader` only what a command that
+reads the store needs (`status`, `explain`, `report`): no mailbox or sender, and
+none of the workflow's modules, which `bootstrap` imports when it is called.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailbot.adapters.attachments_text import readable_texts
 from mailbot.adapters.bank_holidays import bank_holidays
-from mailbot.adapters.chart import trend_chart
-from mailbot.adapters.digest_mail import CHART, digest_outgoing
 from mailbot.adapters.maildir import count_filed
-from mailbot.adapters.microsoft.exchange_online import warnings as ews_online_warnings
 from mailbot.adapters.private_files import make_private_folder
-from mailbot.adapters.render import Renderer as TemplateRenderer
 from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.adapters.store import Store as FolderStore
 from mailbot.adapters.store.hotfile import Marker
 from mailbot.adapters.store.store import HOT_NAME
-from mailbot.core.clocks.calendar import digest_week
 from mailbot.core.config import Config
-from mailbot.core.digest.compute import compute_digest
-from mailbot.core.digest.values import Digest, RegisterFigures
 from mailbot.core.durations import parse_duration
-from mailbot.core.records import marks
-from mailbot.core.values.mail import Outgoing
 from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import (
     AttachmentReader,
@@ -46,10 +42,12 @@ from mailbot.ports import (
 )
 from mailbot.service.config_file import DEFAULT_CONFIG as DEFAULT_CONFIG  # still importable from here
 from mailbot.service.config_file import read_config
-from mailbot.service.heartbeat import Heartbeat
-from mailbot.service.miu import MiuDesk
-from mailbot.service.retention import RetentionHook, removed_count
-from mailbot.service.service import Service
+
+if TYPE_CHECKING:
+    from mailbot.core.digest.values import Digest
+    from mailbot.core.miu import DeskTask
+    from mailbot.core.values.mail import Outgoing
+    from mailbot.service.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_TEMPLATES = ROOT / "templates"
@@ -133,6 +131,13 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
               attachments: AttachmentReader | None = None, create: bool = True) -> Service:
     """`create`: make the state folder and an empty store when there is none (the
     CLI passes False unless `--init`: a mistyped --state is an error, issue 14 §2)."""
+    # heavy: the workflow, most of the core and the templates (open_reader's commands skip them)
+    from mailbot.adapters.render import Renderer as TemplateRenderer  # heavy: as above
+    from mailbot.service.heartbeat import Heartbeat  # heavy: as above
+    from mailbot.service.miu import MiuDesk  # heavy: as above
+    from mailbot.service.retention import RetentionHook  # heavy: as above
+    from mailbot.service.service import Service  # heavy: as above
+
     if not isinstance(config, Config):
         config = read_config(config or DEFAULT_CONFIG)
     state_dir = Path(state_dir)
@@ -149,9 +154,7 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
     if sender is None:
         sender = build_sender(config.sender, state_dir)
     clock = clock or SystemClock()
-    now = clock.now()
-    holidays = bank_holidays(config.timers.business_hours.holidays,
-                             range(now.year - 1, now.year + 3))
+    holidays = _holidays(config, clock.now())
     if isinstance(store, FolderStore):   # what each snapshot keeps with the open alerts
         store.use_marks(alert_marker(config, holidays))
     service = Service(config=config, store=store, mailboxes=mailboxes, sender=sender,
@@ -171,11 +174,37 @@ def bootstrap(config: Config | Path | str | None = None, state_dir: Path | str =
     return service
 
 
-def exchange_online_warnings(mailboxes: Mapping[str, Mapping[str, Any]],
-                             sender: Mapping[str, Any], today: date) -> list[str]:
-    """A line for each EWS mailbox or sender that points at Exchange Online, which answers
-    EWS only for allow-listed apps and switches it off on 1 April 2027 (issue 13)."""
-    return ews_online_warnings(mailboxes, sender, today)
+def _holidays(config: Config, now: datetime) -> frozenset[date]:
+    return bank_holidays(config.timers.business_hours.holidays, range(now.year - 1, now.year + 3))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What a command that only reads the store needs. Nothing here reads or sends
+    mail, so no mailbox or sender is built: no secret resolved (no `cmd:` run), no
+    Maildir or outbox folder made, no mailbox library imported."""
+
+    config: Config
+    store: Store
+    clock: Clock
+    holidays: frozenset[date]
+
+    def desk_tasks(self) -> tuple[DeskTask, ...]:
+        """The register's open questions to the MIU (R-MIU), as the desk has them."""
+        return self.store.register.tasks()
+
+
+def open_reader(config: Config | Path | str | None = None, state_dir: Path | str = "state", *,
+                store: Store | None = None, clock: Clock | None = None) -> Reader:
+    """The configuration and an existing store (never a new one: a mistyped --state is
+    an error, issue 14 §2), for `status`, `explain` and `report`."""
+    if not isinstance(config, Config):
+        config = read_config(config or DEFAULT_CONFIG)
+    if store is None:
+        store = FolderStore.open(Path(state_dir), create=False)
+    clock = clock or SystemClock()
+    return Reader(config=config.with_installation(getattr(store, "installation", "")),
+                  store=store, clock=clock, holidays=_holidays(config, clock.now()))
 
 
 def has_store(state_dir: Path | str) -> bool:
@@ -227,6 +256,8 @@ def open_register(state_dir: Path | str) -> Register:
 def alert_marker(config: Config, holidays: frozenset[date]) -> Marker:
     """The marks a snapshot keeps with each open alert, under this config and these
     holidays (core/records/marks.py; docs/decisions.md, "Open alerts read when needed")."""
+    from mailbot.core.records import marks  # heavy: every mark's module (the workflow's)
+
     marking = marks.marking(config, holidays)
     return Marker(marking.fingerprint, marking.base,
                   lambda alert: marks.marks_of(alert, marking))
@@ -257,6 +288,8 @@ def resend_grace(value: Any) -> timedelta:
 def _digest_builder(service: Service
                     ) -> Callable[[str, datetime], tuple[Outgoing, dict[str, bytes]] | None]:
     """T-WEEKLY: the digest needs closed alerts and events, which only the shell can load."""
+    from mailbot.adapters.chart import trend_chart  # heavy: the digest's, weekly
+    from mailbot.adapters.digest_mail import CHART, digest_outgoing  # heavy: as above
 
     def build(week: str, now: datetime) -> tuple[Outgoing, dict[str, bytes]]:
         data = gather_digest(service, now)
@@ -273,6 +306,12 @@ def gather_digest(service: Service, now: datetime) -> Digest:
     open_alerts = list(state.alerts.values())
     closed = store.closed_alerts(since)
     events = [e for a in [*open_alerts, *closed] for e in store.events(a.ref) if e.at >= since]
+    from mailbot.core.clocks.calendar import digest_week  # heavy: the digest's, weekly
+    from mailbot.core.digest.compute import compute_digest  # heavy: as above
+    from mailbot.core.digest.values import RegisterFigures  # heavy: as above
+    from mailbot.service.miu import MiuDesk  # heavy: the workflow (open_reader's commands skip it)
+    from mailbot.service.retention import removed_count  # heavy: as above
+
     desk = service.miu if isinstance(service.miu, MiuDesk) else None
     register = None
     if desk is not None:   # R-OLA: opened, closed and purged since the week began

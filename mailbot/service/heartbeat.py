@@ -23,10 +23,12 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailbot.core.outage import OUTBOX, Trouble, decide
-from mailbot.service.service import Service
+
+if TYPE_CHECKING:   # `mailbot health` reads the beat without loading the workflow
+    from mailbot.service.service import Service
 
 FILE = "heartbeat.json"
 VERSION = 1

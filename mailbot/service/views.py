@@ -29,6 +29,7 @@ from mailbot.ports import Register
 
 if TYPE_CHECKING:   # types only: check-config's routes table need not import the service (0.05 s)
     from mailbot.core.miu import DeskTask
+    from mailbot.service.bootstrap import Reader
     from mailbot.service.service import Service
 
 
@@ -146,7 +147,7 @@ def _alerts_table(state: State, config: Config, now: datetime,
                   "due by", "bot writes next"], rows)
 
 
-def explain(service: Service, ref: str) -> str:
+def explain(service: Service | Reader, ref: str) -> str:
     store = service.store
     config = service.config
 
