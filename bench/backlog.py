@@ -48,7 +48,10 @@ from mailbot.service.config_file import read_config  # noqa: E402
 from tests.mailstack.bot import PASSWORD_ENV, County  # noqa: E402
 from tests.support.mailstack import PASSWORD, MailStack, unavailable_reason  # noqa: E402
 
-MAILBOT = ROOT / ".venv" / "bin" / "mailbot"
+# the tree's own venv, else the one running this script (a worktree with PYTHONPATH set)
+MAILBOT = next((p for p in (ROOT / ".venv" / "bin" / "mailbot",
+                            Path(sys.executable).parent / "mailbot") if p.exists()),
+               ROOT / ".venv" / "bin" / "mailbot")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # the category, and the form's team manager, who sends it
 KINDS = (("C8", "tara.manager"), ("C6", "morgan.lead"), ("C3", "kim.lead"))
@@ -144,7 +147,7 @@ def run_bot(county: County, profile: Path | None = None) -> tuple[float, float, 
     command = [str(MAILBOT)] if profile is None else [
         sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "mailbot"]
     began = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command, "once", "--config",
+    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command, "once", "--init", "--config",
                            str(county.config_path), "--state", str(county.state)],
                           env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - began

@@ -207,7 +207,7 @@ class MemoryStore:
 
     def commit(self, decision: Decision, *, seen: SeenRecord | None = None,
                outbox: Sequence[OutboxEntry] = (),
-               register: RegisterWrite | None = None) -> None:
+               register: RegisterWrite | None = None, durable: bool = True) -> None:
         given = decision.state.alerts
         missing = [ref for ref in decision.closed if ref not in given]
         if missing:
@@ -224,6 +224,9 @@ class MemoryStore:
         if register is not None:
             self._register.apply(register)
         self.commits += 1
+
+    def sync(self) -> None:
+        """Nothing to put on disk: a staged commit is as good as written here."""
 
     def seen(self, sha256: str) -> SeenRecord | None:
         return self._seen.get(sha256)

@@ -180,9 +180,15 @@ class Store(Cursors, Protocol):
 
     def commit(self, decision: Decision, *, seen: SeenRecord | None = None,
                outbox: Sequence[OutboxEntry] = (),
-               register: RegisterWrite | None = None) -> None:
+               register: RegisterWrite | None = None, durable: bool = True) -> None:
         """ONE durable step: the new state, its events, the seen-record, the outbox
-        entries and the register's change. After a crash, all of it or none."""
+        entries and the register's change. After a crash, all of it or none.
+        `durable=False`: staged (every read sees it) until the next durable write or
+        `sync` puts it on disk with the others staged; act on it only after that."""
+        ...
+
+    def sync(self) -> None:
+        """What was staged, on disk in one durable write (group commit)."""
         ...
 
     def seen(self, sha256: str) -> SeenRecord | None: ...

@@ -7,18 +7,29 @@ for exactly-once:
   decide (pure core, or the MIU desk), render what to send, then ONE atomic
   commit of the new state + events + outbox + the seen-record + the register's
   change; only then acknowledge (move) it on the server; then flush the outbox.
+  A poll pass group-commits: a batch of messages (`ack_batch`) is decided one
+  after another, each commit staged, then the batch's commits go to disk in one
+  journal segment (`Store.sync`), and only then is its mail sent and the batch
+  moved. A crash before that write loses the batch's decisions and nothing else:
+  its messages are still in the inbox, unseen, and none of its mail has gone.
 * the outbox: mark "sending" (durable), send, mark "sent". An entry found in
   "sending" after a crash is sent again only if the sender can show it did not
   leave (`already_sent` False, after a grace period for the mail system).
+  Within a poll pass a batch's mail is sent by a worker thread while the next
+  batch is read and decided; the store is written only here, on the main thread,
+  and the worker's outcome is recorded before the next batch's mail is marked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -30,7 +41,7 @@ from mailbot.core.dates import aware_instant
 from mailbot.core.intake.mail.read import read_message
 from mailbot.core.values.mail import Incoming, MessageKind, Outgoing
 from mailbot.core.values.state import Decision, State
-from mailbot.errors import ServerBusy, TransportError
+from mailbot.errors import ServerBusy, StoreError, TransportError
 from mailbot.ports import (
     Clock,
     Folder,
@@ -47,6 +58,21 @@ from mailbot.service.clockwork import Clockwork
 log = logging.getLogger("mailbot")
 
 Observer = Callable[[datetime, Decision, Incoming | None], None]
+
+# within a poll pass (seconds; Python's default is 5 ms): how long the sending thread,
+# its server's reply in, may wait for the thread reading mail to let it run
+SWITCH_INTERVAL = 0.0005
+
+
+@dataclass
+class _Sending:
+    """A batch of mail marked "sending", and what its outcome is weighed against."""
+
+    batch: list[OutboxEntry]
+    backing_off: list[OutboxEntry]     # paused after a failed send or by a cap
+    counts: dict[str, tuple[int, int]]
+    now: datetime
+    released: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +146,11 @@ class Service:
     _in_pass: bool = field(default=False, init=False, repr=False)
     _asked: set[str] = field(default_factory=set, init=False, repr=False)
     _unwritten: dict[str, OutboxChange] = field(default_factory=dict, init=False, repr=False)
+    # within a poll pass: the thread that sends a batch's mail while the next is decided,
+    # and the batch it is sending (collected before anything else is sent or marked)
+    _worker: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _in_flight: tuple[_Sending, Future[dict[str, OutboxChange]]] | None = field(
+        default=None, init=False, repr=False)
     # mailbox -> until when (Unix time) its server asked for no calls, as of the last pass
     waiting: dict[str, float] = field(default_factory=dict, init=False, repr=False)
     # the last pass's trouble, for the exit code (issue 14 §1): each mailbox that could
@@ -136,12 +167,13 @@ class Service:
     def handle(self, message: InboxMessage) -> str:
         """One message from a watched mailbox, exactly once: committed, then moved."""
         folder = self._take(message)
+        self.store.sync()
         self.mailboxes[message.mailbox].acknowledge(message, folder)
         return folder
 
     def _take(self, message: InboxMessage) -> Folder:
-        """Decide on a message and commit; where it is to be filed. Moving it is the
-        caller's (poll moves a batch at once, after each message's commit)."""
+        """Decide on a message and stage its commit; where it is to be filed. Writing
+        the commit (`Store.sync`, one for a batch) and then moving it are the caller's."""
         store = self.store
         digest = hashlib.sha256(message.raw).hexdigest()
         seen = store.seen(digest)
@@ -162,7 +194,8 @@ class Service:
         record = SeenRecord(sha256=digest, mailbox=message.mailbox, uid=message.uid,
                             message_id=incoming.message_id if incoming else "", at=ctx.now,
                             disposition=decision.disposition)
-        store.commit(decision, seen=record, outbox=outbox, register=decided.register)
+        store.commit(decision, seen=record, outbox=outbox, register=decided.register,
+                     durable=False)
         self._observe(ctx.now, decision, incoming)
         log.info("%s %s -> %s: %s", message.mailbox, incoming.kind.value if incoming else "?",
                  decision.disposition, decision.note)
@@ -237,13 +270,20 @@ class Service:
     def poll(self) -> int:
         """One pass over every watched mailbox; returns how many were handled.
 
-        Each message is committed, then its mail is sent at once (the outbox stays
-        the size of one message's mail, not the backlog's); the messages are moved
-        on the server `ack_batch` at a time, each batch after its messages' commits."""
+        The messages are taken `ack_batch` at a time (group commit): each decided
+        and its commit staged, then the batch's commits written in one durable
+        write, then its mail handed to the sending thread (marked "sending" first)
+        and the batch moved on the server with one call. The mail goes out while
+        the next batch is read and decided, and the outbox stays the size of one
+        batch's mail, not the backlog's."""
         handled = 0
         self.unreachable = {}
         self._counts, self._in_pass = None, True
         self._asked.clear()
+        # the interpreter's switch interval: the sending thread, woken by the server's
+        # reply, waits at most this long for the reading thread to let it run
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
         try:
             for mailbox in self.mailboxes.values():
                 done: list[tuple[InboxMessage, Folder]] = []
@@ -251,12 +291,11 @@ class Service:
                     for message in mailbox.fetch():
                         done.append((message, self._take(message)))
                         handled += 1
-                        self.flush()
                         if len(done) >= self.ack_batch:
                             batch, done = done, []
-                            mailbox.acknowledge_many(batch)
-                    if done:
-                        mailbox.acknowledge_many(done)
+                            self._settle(mailbox, batch)
+                    batch, done = done, []
+                    self._settle(mailbox, batch)
                     self.waiting.pop(mailbox.name, None)
                 except ServerBusy as exc:
                     # a wait the server asked for: what was committed is moved after it (seen)
@@ -273,11 +312,43 @@ class Service:
                 else:
                     if self.watch is not None:
                         self.watch.read(mailbox.name, self.clock.now())
+                # a mailbox that failed mid-batch: what it decided written (moved at the
+                # next pass, as seen; its mail goes with the pass's last flush)
+                self.store.sync()
+            self._collect()     # the last batch's sending
+        except BaseException:
+            # something went wrong mid-batch (not a crash, which runs nothing): what was
+            # decided before it is written, unless the store itself failed, and the
+            # sending thread is waited for; the first trouble is the one raised
+            with contextlib.suppress(StoreError):
+                self.store.sync()
+            if self._in_flight is not None:
+                with contextlib.suppress(Exception):
+                    self._collect()
+            raise
         finally:
+            sys.setswitchinterval(switch)
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+                self._worker = None
             self._counts, self._in_pass = None, False
             self._asked.clear()
             self._mark({}, self.clock.now())    # the last "sent" marks of the pass
         return handled
+
+    def _settle(self, mailbox: Mailbox, batch: list[tuple[InboxMessage, Folder]]) -> None:
+        """A decided batch: its commits on disk in one write, then its mail handed to
+        the sending thread, then the batch moved out of the inbox in one call."""
+        self.store.sync()
+        self._collect()     # the batch before's sending: its outcome first
+        sending = self._begin(self.clock.now())
+        if sending is not None:
+            if self._worker is None:
+                self._worker = ThreadPoolExecutor(1, thread_name_prefix="mailbot-send")
+            self._in_flight = (sending, self._worker.submit(self._send_all, sending.batch,
+                                                                 sending.now))
+        if batch:
+            mailbox.acknowledge_many(batch)
 
     def once(self) -> int:
         self.send_failed = ""
@@ -363,14 +434,30 @@ class Service:
         or a connection lost after the hand-over) is sent again only when the
         sender shows it did not leave, and still not after a grace period for mail
         in transit, counted from the first check that found no sent copy."""
+        sent = self._collect()
+        sending = self._begin(self.clock.now(), released=_released)
+        if sending is None:
+            return sent
+        return sent + self._end(sending, self._send_all(sending.batch, sending.now))
+
+    def _collect(self) -> int:
+        """The batch the sending thread has in hand: waited for, its outcome recorded
+        (a failure of the thread itself raised here); how many went."""
+        if self._in_flight is None:
+            return 0
+        sending, future = self._in_flight
+        self._in_flight = None
+        return self._end(sending, future.result())
+
+    def _begin(self, now: datetime, *, released: bool = False) -> _Sending | None:
+        """What goes now, marked "sending" in one durable write; None if nothing does."""
         store = self.store
-        now = self.clock.now()
         confirmed: dict[str, OutboxChange] = {}
         batch: list[OutboxEntry] = []
         deferred: dict[str, OutboxChange] = {}
         waiting = store.pending_outbox()
         if not waiting:
-            return 0
+            return None
         counts = self._counts if self._counts is not None else self._recent_counts(now)
         if self._in_pass:
             self._counts = counts
@@ -415,8 +502,15 @@ class Service:
             batch.append(entry)
         self._mark({**confirmed, **deferred}, now)
         if not batch:
-            return 0
+            return None
         self._mark({e.message_id: {"status": "sending", "sending_at": now} for e in batch}, now)
+        return _Sending(batch=batch, backing_off=backing_off, counts=counts, now=now,
+                        released=released)
+
+    def _send_all(self, batch: list[OutboxEntry], now: datetime) -> dict[str, OutboxChange]:
+        """Hand each entry to the sender, in order, stopping at the first failure; the
+        outbox changes to record. Touches nothing but the sender and the clock: within
+        a poll pass it runs on the sending thread."""
         changes: dict[str, OutboxChange] = {}
         for i, entry in enumerate(batch):
             try:
@@ -439,13 +533,20 @@ class Service:
                 break   # the server is unwell: stop this pass, keep the order
             changes[entry.message_id] = {"status": "sent", "sent_at": self.clock.now(),
                                          "last_error": ""}
+        return changes
+
+    def _end(self, sending: _Sending, changes: dict[str, OutboxChange]) -> int:
+        """A sent batch's outcome recorded; what a failed send paused, released when the
+        sender takes mail again; how many went."""
         done = {mid: c for mid, c in changes.items() if c.get("status") == "sent"}
         self._finish(changes, done)
-        if len(done) < len(batch) or _released:
+        if len(done) < len(sending.batch) or sending.released:
             return len(done)
         # the sender takes mail again: what waits out the pause after a failed send goes
         # now, not up to an hour later; what a cap holds keeps its hour
-        released = [e.message_id for e in backing_off if not self._over_limit(e, counts, now)]
+        now = sending.now
+        released = [e.message_id for e in sending.backing_off
+                    if not self._over_limit(e, sending.counts, now)]
         if not released:
             return len(done)
         self._mark({mid: {"retry_at": now} for mid in released}, now)

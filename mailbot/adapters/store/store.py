@@ -90,7 +90,11 @@ class Store:
         # the journal: its write_encoded is the commit point of every write
         self._storage = storage
         self._snapshot_bytes = snapshot_bytes
+        # what the reads see: the hot state as committed, with any changes staged on it
+        # (`commit(..., durable=False)`) that the next write or `sync` puts on disk
         self._hot = hot
+        # the hot state as the journal holds it: each write is the change from this
+        self._durable = hot
         self._broken = False
         self._cold = ColdFiles(folder)
         self._register = RegisterStore(folder)
@@ -201,9 +205,9 @@ class Store:
             return
         try:
             if not self._broken:
-                # leave the hot state holding only the work in hand, and a small
-                # store as one snapshot (a large one keeps its journal for next time)
-                if self._hot.events or self._hot.closing:
+                # what is staged written; the hot state left holding only the work in
+                # hand, and a small store as one snapshot (a large one keeps its journal)
+                if self._hot is not self._durable or self._hot.events or self._hot.closing:
                     self._write(self._hot)
                 if self._storage.sizes and (self._snapshot_bytes <= SMALL_SNAPSHOT
                                             or self._compaction_due()):
@@ -236,10 +240,16 @@ class Store:
 
     def commit(self, decision: Decision, *, seen: SeenRecord | None = None,
                outbox: Sequence[OutboxEntry] = (),
-               register: RegisterWrite | None = None) -> None:
+               register: RegisterWrite | None = None, durable: bool = True) -> None:
         """One atomic, durable step: the new state, its events, the seen-record,
         the outbox entries and the register's change. Closed alerts leave the
-        state for the archive."""
+        state for the archive.
+
+        `durable=False` (group commit): the step is staged in memory, seen by every
+        read at once, and put on disk by the next durable write or `sync`, all the
+        staged steps in that one journal segment. Nothing may act on a staged step
+        outside the store (move the message, send its mail) before that write. A
+        register change is always written at once, with whatever was staged."""
         self._usable()
         hot = self._hot
         given = decision.state.alerts
@@ -265,8 +275,15 @@ class Store:
                                 events=hot.events + decision.events,
                                 seen=seen_now, outbox=entries, register_commit=number),
             times + ([seen.at] if seen else []) + ([register.at] if register else []),
-            register,
+            register, staged=not durable and register is None,
         )
+
+    def sync(self) -> None:
+        """Whatever `commit(..., durable=False)` staged, on disk in one journal segment
+        (one fsync of it and of the folder); nothing when nothing is staged."""
+        self._usable()
+        if self._hot is not self._durable:
+            self._write(self._hot)
 
     def seen(self, sha256: str) -> SeenRecord | None:
         self._usable()
@@ -431,11 +448,16 @@ class Store:
             raise StoreError(f"{self.folder}: a write failed; reopen the store to go on")
 
     def _write(self, new: hotfile.Hot, times: Iterable[datetime] = (),
-               register: RegisterWrite | None = None) -> None:
+               register: RegisterWrite | None = None, *, staged: bool = False) -> None:
+        """`new` as the hot state, written as one segment (with whatever was staged
+        before it); `staged`: kept in memory only, for the next write to carry."""
         latest = max([utc(at) for at in times], default=None)
         if latest is None or (self._hot.latest is not None and self._hot.latest > latest):
             latest = self._hot.latest
         new = dataclasses.replace(new, latest=latest)
+        if staged:
+            self._hot = new
+            return
         with self._gate.held():
             self._write_gated(new, latest, register)
 
@@ -443,13 +465,15 @@ class Store:
                      register: RegisterWrite | None) -> None:
         try:
             cutoff = None if latest is None else latest - COLD_AFTER
-            new = self._cold.move_out(self._hot, new, cutoff)
+            # the cold move and the segment are reckoned from what is on disk, so a
+            # staged step goes cold only once a segment has carried it
+            new = self._cold.move_out(self._durable, new, cutoff)
             if register is not None:
                 self._register.stage(register, new.register_commit)
-            change = journal.encode_change(self._hot, new, self._storage.next)
+            change = journal.encode_change(self._durable, new, self._storage.next)
             # the commit point: until this segment's rename lands, an open puts the register back
             self._storage.write_encoded(change)
-            self._hot = new
+            self._hot = self._durable = new
             if register is not None:
                 self._register.settle(register)
             if self._compaction_due():
