@@ -27,7 +27,7 @@ from mailbot.adapters.secrets import resolve_secret, secret_getter
 from mailbot.adapters.store import Store as FolderStore
 from mailbot.adapters.store.hotfile import Marker
 from mailbot.adapters.store.store import HOT_NAME
-from mailbot.core.config import Config
+from mailbot.core.config import Config, fingerprint
 from mailbot.core.durations import parse_duration
 from mailbot.errors import ConfigError, TransportError
 from mailbot.ports import (
@@ -258,7 +258,7 @@ def alert_marker(config: Config, holidays: frozenset[date]) -> Marker:
     holidays (core/records/marks.py; docs/decisions.md, "Open alerts read when needed")."""
     from mailbot.core.records import marks  # heavy: every mark's module (the workflow's)
 
-    marking = marks.marking(config, holidays)
+    marking = fingerprint.marking(config, holidays)
     return Marker(marking.fingerprint, marking.base,
                   lambda alert: marks.marks_of(alert, marking))
 

@@ -140,7 +140,7 @@ def _alerts_table(state: State, config: Config, now: datetime,
         cells, deadline = found["cells"], found["at"]
         if found["due"] is not None and datetime.fromisoformat(found["due"]) < now:
             deadline += " OVERDUE"
-        rows.append([*cells[:7], deadline, cells[7]])
+        rows.append([*cells, deadline, found["next"]])
     if not rows:
         return "No open alerts."
     return table(["ref", "child", "category", "district", "status", "waiting on", "who",

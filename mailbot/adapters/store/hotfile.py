@@ -18,7 +18,7 @@ is compacted into it (journal.py, store.py); between snapshots each write is a
 journal segment of what changed. Any TinyDB can still open a copy of db.json.
 
 Each open alert is on a line of its own, and so is what the core asked of it when it
-was written (its marks: core/values/state.py `Mark`, in the table `marks`), with a
+was written (its marks: core/values/lazy.py `Mark`, in the table `marks`), with a
 CRC-32 of those lines in the table `check`: opening reads the rest as JSON and keeps
 each alert's line as bytes (`Lazy`), read into an Alert only when something needs
 it; a tick, a status or a new form asks the marks instead (docs/decisions.md,
@@ -65,8 +65,6 @@ from mailbot.records import OutboxEntry, SeenRecord
 # the store's layout version; migrate.py brings older stores forward
 SCHEMA_VERSION = 2
 TABLES = ("meta", "state", "cursors", "closing", "events", "seen", "outbox")
-# tables of the line layout only (any TinyDB reads them as documents like the rest)
-LINE_TABLES = ("marks", "check")
 
 
 @dataclass(frozen=True)
@@ -102,6 +100,10 @@ class Marker:
     fingerprint: str
     base: str
     make: Callable[[Alert], dict[str, Any]]
+
+    def made(self, held: Lazy) -> bool:
+        """Whether `held`'s kept marks were made under these fingerprints."""
+        return (held.fingerprint, held.base) == (self.fingerprint, self.base)
 
 
 class _Tables(BaseModel):
@@ -410,7 +412,7 @@ def _alert_line(held: Alert | Lazy, marker: Marker | None) -> tuple[bytes, bytes
         data = held.data
         if marker is None:
             return data, None
-        if held.marks_data and (held.fingerprint, held.base) == (marker.fingerprint, marker.base):
+        if held.marks_data and marker.made(held):
             return data, held.marks_data
         return data, dumps(marker.make(held.get()))
     alert = held

@@ -178,8 +178,7 @@ class Store:
         a new mailbot), the next write compacts, so later opens read them again."""
         self._marker = marker
         held: Iterable[Any] = dict.values(self._hot.state.alerts)
-        self._remark = any(type(value) is Lazy and (value.fingerprint, value.base) !=
-                           (marker.fingerprint, marker.base)
+        self._remark = any(type(value) is Lazy and not marker.made(value)
                            for value in held) or not self._in_lines
 
     @staticmethod

@@ -47,10 +47,12 @@ def find_wait(state: State, inc: Incoming, config: Config) -> StepMatch:
 
 # the step tokens an open alert waits on, kept by the store with the alert: a reply's
 # token finds its alert among 10,000 open ones without reading the others
-TOKENS = Mark("tokens", lambda alert, config, holidays: [w.token.lower() for w in alert.waits],
-              holidays=False)
-_BY_TOKEN = KeyedLookup(lambda alert: [w.token.lower() for w in alert.waits], many=True,
-                        mark=TOKENS)
+def _tokens(alert: Alert) -> list[str]:
+    return [w.token.lower() for w in alert.waits]
+
+
+TOKENS = Mark("tokens", lambda alert, config, holidays: _tokens(alert), holidays=False)
+_BY_TOKEN = KeyedLookup(_tokens, many=True, mark=TOKENS)
 
 
 def _by_plus(state: State, token: str | None, config: Config) -> tuple[Alert, Wait] | None:

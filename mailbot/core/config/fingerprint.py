@@ -1,4 +1,4 @@
-"""What the marks an alert's store keeps were made under (core/values/state.py `Mark`):
+"""What the marks an alert's store keeps were made under (core/values/lazy.py `Mark`):
 the config and the bank holidays. A mark kept under another fingerprint is not used,
 so a changed routing.yaml or a new holiday never reads an answer the old one gave:
 the alert is read and asked again. (The core's own code is the third thing a mark

@@ -1,18 +1,16 @@
-"""Every mark the store keeps with an open alert (core/values/state.py `Mark`): what a
+"""Every mark the store keeps with an open alert (core/values/lazy.py `Mark`): what a
 pass over all open alerts asks of each, so that a tick, a status, a new form or a
 reply reads only the alerts it acts on (docs/decisions.md, "Open alerts read when
 needed"). A mark not listed here is still answered, by reading the alert."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from mailbot.core.alerts import duplicate
 from mailbot.core.authority import sender_check
 from mailbot.core.chain import handovers
 from mailbot.core.clocks import due
-from mailbot.core.config import Config, fingerprint
 from mailbot.core.records import status
 from mailbot.core.values.alert import Alert
 from mailbot.core.values.lazy import Mark, Marking
@@ -24,7 +22,3 @@ ALL: tuple[Mark, ...] = (due.FIRST, due.SOONEST, due.ASKED, duplicate.CHILD, sen
 def marks_of(alert: Alert, marking: Marking) -> dict[str, Any]:
     """Every mark of `alert`, as the JSON the store keeps."""
     return {mark.name: mark.encode(mark.of(alert, marking)) for mark in ALL}
-
-
-def marking(config: Config, holidays: frozenset[date]) -> Marking:
-    return fingerprint.marking(config, holidays)

@@ -1,6 +1,6 @@
 """An open alert's row in `mailbot status`, and its tasks' rows: pure functions of the
 alert, the config and the bank holidays, so kept by the store with the alert (as
-marks: core/values/state.py) and a status of 10,000 open alerts reads none of them.
+marks: core/values/lazy.py) and a status of 10,000 open alerts reads none of them.
 
 Only "OVERDUE", which depends on the hour it is asked, is added by the table
 itself (service/views.py), from the deadline each row carries."""
@@ -19,9 +19,9 @@ from mailbot.core.values.lazy import Mark
 
 
 def row(alert: Alert, config: Config, holidays: frozenset[date]) -> dict[str, Any]:
-    """{"cells": the row but its deadline, "due": the deadline (ISO) or None, "at": its
-    words}: what it waits on, and when the bot next writes about it (a reminder or a
-    notice) as a column of its own. A held national alert "may go" from the end of
+    """{"cells": the row up to its deadline, "due": the deadline (ISO) or None, "at": its
+    words, "next": when the bot next writes about it (a reminder or a notice), a column
+    of its own}: what it waits on, and who. A held national alert "may go" from the end of
     its hold: that is nobody's deadline."""
     waits = [w for w in alert.waits if w.kind == "approval"] + \
             [w for w in alert.waits if w.kind == "task"]
@@ -45,9 +45,10 @@ def row(alert: Alert, config: Config, holidays: frozenset[date]) -> dict[str, An
         step = f"RESTRICTED (no mail is sent); {step}"
     nxt = due.next_due_of(alert, config, holidays)
     cells = [alert.ref, alert.initials, alert.category, alert.district, alert.status, step,
-             owner, wording.local(nxt, config) if nxt else "-"]
+             owner]
     return {"cells": cells, "due": None if deadline is None else deadline.isoformat(),
-            "at": "-" if deadline is None else wording.local(deadline, config)}
+            "at": "-" if deadline is None else wording.local(deadline, config),
+            "next": wording.local(nxt, config) if nxt else "-"}
 
 
 def tasks(alert: Alert, config: Config) -> list[dict[str, Any]]:

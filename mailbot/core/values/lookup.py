@@ -52,7 +52,8 @@ class KeyedLookup:
         return tuple(found) if self._many else (found,)
 
     def _sync(self, alerts: Mapping[str, Alert], marking: Marking | None = None) -> None:
-        fingerprint = None if marking is None else marking.fingerprint
+        fingerprint = None if marking is None or self._mark is None else \
+            self._mark.fingerprint(marking)
         if fingerprint != self._fingerprint:   # made under another config: start again
             self._last, self._key_of, self._refs = {}, {}, {}
             self._fingerprint = fingerprint

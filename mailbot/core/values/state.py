@@ -71,7 +71,6 @@ class Decision(Value):
     digest_week: str | None = None     # T-WEEKLY: this week's digest is owed (ISO week key)
 
 
-
 class Alerts(dict[str, Alert]):
     """A State's open alerts: a dict never changed in place, that remembers what it was
     derived from (by a weak reference) and what the derivation put and dropped. So
@@ -79,8 +78,8 @@ class Alerts(dict[str, Alert]):
     alerts (`changes`); a plain dict still works everywhere, at the cost of a pass.
 
     A value may be `Lazy` (an alert the store has not read yet): reading it through
-    this mapping makes it an Alert, and `mark` answers a Mark's question without
-    reading it when the store kept the answer."""
+    this mapping makes it an Alert, and a Mark's question is answered a Mark's question without
+    reading it when the store kept the answer (`marked`)."""
 
     __slots__ = ("__weakref__", "_dropped", "_parent", "_put")
     _parent: weakref.ref[Alerts] | None
@@ -110,18 +109,9 @@ class Alerts(dict[str, Alert]):
         held: Iterable[tuple[str, Any]] = dict.items(self)
         return [(k, v.get() if type(v) is Lazy else v) for k, v in held]
 
-    def mark(self, ref: str, mark: Mark, marking: Marking) -> Any:
-        """`mark`'s answer for the alert `ref`, without reading it when the store kept it."""
-        return mark_of(dict.__getitem__(self, ref), mark, marking)
-
     def unread(self) -> int:
         """How many alerts have not been read from the store's bytes (for tests and figures)."""
         return sum(1 for v in self._held() if type(v) is Lazy and not v.loaded)
-
-    def raw(self, ref: str) -> Alert | Lazy:
-        """The value as held: an Alert, or a Lazy not made into one (for the store)."""
-        held: Alert | Lazy = dict.__getitem__(self, ref)
-        return held
 
     def _held(self) -> Iterable[Any]:
         """The values as held, Lazy or not."""
@@ -180,7 +170,6 @@ _MISSING = object()
 def _is(held: Any, alert: Alert) -> bool:
     """Whether a held value is that very alert (a Lazy, once read, is its alert)."""
     return held is alert or (type(held) is Lazy and held.is_read_as(alert))
-
 
 
 def marked(alerts: Mapping[str, Alert], ref: str, mark: Mark, marking: Marking) -> Any:
