@@ -19,6 +19,7 @@ The records the store takes and gives (`SeenRecord`, `OutboxEntry`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,6 +80,17 @@ class ArchivedMessage:
     uid: str
     at: datetime
     raw: bytes
+
+
+def uid_order(uid: str) -> list[int | str]:
+    """A mailbox's ids in the order it gave them, its numbers read as numbers: IMAP's
+    "9" before "10", and a Maildir's "1796.M99999P1Q2" before "1796.M100000P1Q3" (the
+    stdlib and Dovecot write the microsecond without leading zeros), which text order
+    turns round."""
+    return [int(p) if i % 2 else p for i, p in enumerate(_DIGITS.split(uid))]
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 class FiledMail(Protocol):

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from mailbot.adapters.private_files import PRIVATE_FILE, make_private_folder
-from mailbot.ports import ArchivedMessage, Folder, InboxMessage
+from mailbot.ports import ArchivedMessage, Folder, InboxMessage, uid_order
 
 SUBFOLDERS: dict[Folder, str] = {
     "processed": "Processed",
@@ -58,7 +58,7 @@ class MaildirMailbox:
         """Every message in the inbox, oldest delivery first; flags untouched."""
         listed = self._listing()
         self._seen = set(listed)
-        for key in sorted(listed, key=lambda k: (listed[k][0], k)):
+        for key in sorted(listed, key=lambda k: (listed[k][0], uid_order(k))):
             path = listed[key][1]
             try:
                 raw = path.read_bytes()

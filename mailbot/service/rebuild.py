@@ -20,7 +20,7 @@ the old tokens.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
@@ -31,7 +31,7 @@ from mailbot.core import on_message, on_tick
 from mailbot.core.config import Config
 from mailbot.core.intake.mail.read import read_message
 from mailbot.errors import ConfigError, StoreError
-from mailbot.ports import ArchivedMessage, FiledMail, InboxMessage, RenderedMail, SentCopies, Store
+from mailbot.ports import ArchivedMessage, FiledMail, InboxMessage, RenderedMail, SentCopies, Store, uid_order
 from mailbot.records import OutboxChange, OutboxEntry
 from mailbot.service.bootstrap import bootstrap, new_store, open_store
 from mailbot.service.config_file import DEFAULT_CONFIG, read_config
@@ -190,8 +190,7 @@ def rebuild(config: Config, state_dir: Path, mailboxes: Mapping[str, FiledMail],
     if state_dir.exists() and any(state_dir.iterdir()):
         raise StoreError(f"{state_dir}: mailbot rebuild writes a new store into an empty "
                          "folder; this one is not empty (give a new folder with --state)")
-    filed = sorted((m for box in mailboxes.values() for m in box.filed()),
-                   key=lambda m: (m.at, m.mailbox, m.folder, m.uid))
+    filed = arrival_order(m for box in mailboxes.values() for m in box.filed())
     copies = sent_copies(sender.copies())
     times = [*(m.at for m in filed), *(c.at for c in copies.values())]
     report = RebuildReport(state_dir)
@@ -243,6 +242,13 @@ def rebuild(config: Config, state_dir: Path, mailboxes: Mapping[str, FiledMail],
     finally:
         service.store.close()
     return report
+
+
+def arrival_order(filed: Iterable[ArchivedMessage]) -> list[ArchivedMessage]:
+    """The filed mail in the order it arrived: by the time the mailbox keeps, then, of
+    one mailbox's messages in the same moment, by the ids it gave them, read as numbers
+    (the bot read them in that order: mailbot.adapters.maildir, IMAP UIDs)."""
+    return sorted(filed, key=lambda m: (m.at, m.mailbox, m.folder, uid_order(m.uid)))
 
 
 def _answer_order(filed: list[ArchivedMessage], replay: _Replay, until: datetime

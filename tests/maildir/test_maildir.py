@@ -58,6 +58,20 @@ def test_fetch_yields_every_message_oldest_first(tmp_path: Path) -> None:
     assert {m.mailbox for m in fetched} == {"unit"}
 
 
+def test_mail_of_one_second_comes_in_the_order_the_server_named_it(tmp_path: Path) -> None:
+    """Keys name the second and the microsecond, the latter without leading zeros (the
+    stdlib's and Dovecot's): text order put 100000 before 99999, so a rebuild replayed
+    two messages of the same second the other way round (a CI failure, issue 12)."""
+    box = MaildirMailbox("unit", tmp_path / "unit")
+    keys = ["1795251600.M99999P7Q9.host", "1795251600.M100000P7Q10.host",
+            "1795251600.M100000P7Q11.host", "1795251601.M5P7Q12.host"]
+    for n, key in enumerate(keys):
+        (box.path / "new" / key).write_bytes(raw(n))
+        os.utime(box.path / "new" / key, (1795251600, 1795251600))
+    assert [m.uid for m in box.fetch()] == keys
+    assert sorted(keys) != keys   # text order would have failed
+
+
 def test_fetch_reads_cur_as_well_and_leaves_flags_alone(tmp_path: Path) -> None:
     """A person may have opened the inbox in a mail client: seen mail is still work."""
     box = MaildirMailbox("unit", tmp_path / "unit")

@@ -222,3 +222,19 @@ def test_the_demos_year_rebuilt_is_the_store_it_kept_answers_after_what_they_ans
     assert "Differences from the old store: 0" in report, report[-3000:]
     assert "Mail decided with no sent copy: 0" in report
     assert code == 0
+
+
+def test_the_replay_takes_a_mailboxs_mail_of_one_moment_in_the_order_it_was_numbered() -> None:
+    """IMAP UIDs and Maildir keys are numbers: "9" came before "10"."""
+    from datetime import UTC, datetime
+
+    from mailbot.ports import ArchivedMessage
+    from mailbot.service.rebuild import arrival_order
+
+    at = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    later = datetime(2026, 11, 20, 9, 0, 1, tzinfo=UTC)
+    mail = [ArchivedMessage("unit", "Processed", uid, when, b"")
+            for uid, when in [("10", at), ("9", at), ("2", later), ("1795.M100000P1Q2.h", at),
+                              ("1795.M99999P1Q1.h", at)]]
+    assert [m.uid for m in arrival_order(mail)] == [
+        "9", "10", "1795.M99999P1Q1.h", "1795.M100000P1Q2.h", "2"]
