@@ -10,6 +10,8 @@ keeps them in its own way.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +20,7 @@ from typing import TypedDict
 from mailbot.core.miu import DeskTask
 from mailbot.core.register import RegisterEntry
 from mailbot.core.values.base import Disposition
+from mailbot.errors import StoreCorrupt
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,46 @@ class OutboxEntry:
     # the deadline the message is about (its calendar entry, or a due time): mail due
     # within a cap's window is not held by that cap (issue 10)
     deadline: datetime | None = None
+
+
+class Base64Mail(str):
+    """An outbox entry's mail as the store keeps it, base64 text: given as `data`, it
+    is decoded when first asked for (`_Decoded`), and written back as it was read."""
+
+    __slots__ = ()
+
+
+class _Decoded:
+    """`OutboxEntry.data`: the mail's bytes; an entry the store read holds their
+    base64 text until something asks (the last day's sent mail, area reviews of
+    thousands of alerts among it, is decoded by no `status` and no quiet pass).
+    Set once, by the dataclass's own __init__; the entry stays frozen."""
+
+    def __get__(self, entry: object, owner: type | None = None) -> bytes:
+        if entry is None:
+            raise AttributeError("data")   # a field without a default
+        held = entry.__dict__["data"]
+        if type(held) is Base64Mail:
+            try:
+                held = entry.__dict__["data"] = base64.b64decode(held, validate=True)
+            except binascii.Error as error:
+                raise StoreCorrupt(f"outgoing mail {getattr(entry, 'message_id', '?')} is "
+                                   f"damaged in the store ({error}): restore the folder "
+                                   "from a backup") from error
+        return held  # type: ignore[no-any-return]
+
+    def __set__(self, entry: object, value: bytes | Base64Mail) -> None:
+        entry.__dict__["data"] = value
+
+
+def kept_base64(entry: OutboxEntry) -> str | None:
+    """The base64 text an entry was read with and has not had decoded, else None."""
+    held = entry.__dict__["data"]
+    return held if type(held) is Base64Mail else None
+
+
+# after the dataclass is made, so that `data` stays a field without a default
+setattr(OutboxEntry, "data", _Decoded())  # noqa: B010
 
 
 class OutboxChange(TypedDict, total=False):

@@ -205,3 +205,33 @@ def test_a_snapshot_written_whole_opens_and_the_next_write_puts_it_in_lines(
         assert bot.service.store.load().alerts.unread() == CHILDREN + 1
     finally:
         bot.close()
+
+
+def test_once_everyone_has_had_the_days_waiting_mail_a_tick_reads_none_of_their_alerts(
+        tmp_path: Path) -> None:
+    """T-QA: two steps due the same day wait on Wyn West; the day's "waiting on you" mail
+    goes at nine. A tick later that day (a `once` from cron, a restarted `run`) reads
+    neither alert: the people each one's reminders go to, kept with it, have all had
+    theirs. Before, every tick of the working day read every such alert again."""
+    from datetime import UTC, datetime
+
+    kim = "Kim Lead <kim.lead@kent.test>"
+    bot = Bot(tmp_path / "state", MONDAY)
+    bot.at(MONDAY + timedelta(hours=1))
+    first = bot.send_form("C3", sender=kim)
+    bot.at(MONDAY + timedelta(hours=1, minutes=30))
+    second = bot.send_form("C3", sender=kim, Liberi_ID="7700002", Child_s_name="Ash Other")
+    nine = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)
+    bot.at(nine)
+    daily = [o for _, o in bot.record.sent if o.purpose == "waiting_on_you"]
+    assert [[i["ref"] for i in o.context["items"]] for o in daily] == [[first, second]]
+    bot.service.store.compact()
+    bot.close()
+    later = Bot(tmp_path / "state", nine + timedelta(minutes=5))
+    try:
+        before = len(later.record.sent)
+        later.service.tick()
+        assert later.service.store.load().alerts.unread() == 2, "the tick read their alerts"
+        assert later.record.sent[before:] == []
+    finally:
+        later.close()

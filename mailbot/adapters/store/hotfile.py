@@ -22,8 +22,11 @@ was written (its marks: core/values/lazy.py `Mark`, in the table `marks`), with 
 CRC-32 of those lines in the table `check`: opening reads the rest as JSON and keeps
 each alert's line as bytes (`Lazy`), read into an Alert only when something needs
 it; a tick, a status or a new form asks the marks instead (docs/decisions.md,
-"Open alerts read when needed"). A snapshot without those lines (an older one) is
-read whole, as before.
+"Open alerts read when needed"). The outbox, last, has an entry on each line too:
+each is read as its line comes, its mail left as the base64 text it is kept as until
+asked for (mailbot/records.py), so the file is never whole in memory. A snapshot
+without those lines (an older one: written whole, or the outbox on one line) is read
+as before, and rewritten in lines by the next write.
 
 Values are written without the fields that hold their default (a missing
 field reads back as its default): an open alert is a third smaller on disk and
@@ -37,6 +40,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import io
 import json
 import re
 import zlib
@@ -44,7 +48,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -61,6 +65,8 @@ from mailbot.core.values.lazy import Lazy
 from mailbot.core.values.state import Alerts, State
 from mailbot.errors import StoreCorrupt, StoreTooNew
 from mailbot.records import OutboxEntry, SeenRecord
+
+_T = TypeVar("_T")
 
 # the store's layout version; migrate.py brings older stores forward
 SCHEMA_VERSION = 2
@@ -89,7 +95,9 @@ class Snapshot:
     hot: Hot
     journal: int        # the last journal segment folded into this snapshot
     installation: str = ""   # made with the store; never changes (core/ids.py)
-    lines: bool = False      # read from the line layout (else written whole, by an older mailbot)
+    # read from the line layout, the outbox's entries on lines too (else by an older
+    # mailbot: written whole, or the outbox on one line; the next write compacts)
+    lines: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,34 +132,38 @@ class _Tables(BaseModel):
 def read(path: Path) -> Snapshot | None:
     """The snapshot at `path` (None if there is none), or StoreCorrupt saying what is wrong.
 
-    The bytes are validated in one pass by pydantic's JSON reader; only when that
-    fails is the file read again as plain JSON, to say precisely what is wrong."""
+    Read line by line (the alerts' and marks' lines each a bytes of its own, the file
+    never whole in memory), the rest validated in one pass by pydantic's JSON reader;
+    only when that fails is the file read again as plain JSON, to say precisely what
+    is wrong."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            lines = _read_lines(path, file)
     except FileNotFoundError:
         return None
     except OSError as error:
         raise StoreCorrupt(f"{path}: cannot be read ({error.strerror})") from error
-    lines = _lines(path, raw)
+    except _Unlined:   # cut short or damaged: the JSON reader says where, and what
+        return parse(path, read_json_file(path))
     try:
         with paused_gc():
-            tables = _Tables.model_validate_json(raw if lines is None else lines.skeleton)
+            tables = _Tables.model_validate_json(lines.skeleton)
     except (ValidationError, ValueError):
         tables = None
-    del raw
+    lines.skeleton = b""
     if tables is None:
         return parse(path, read_json_file(path))
     meta = _meta(path, tables.meta)
     try:
         state = _first(tables.state)
-        if lines is not None:
+        if lines.alert_lines is not None:
             state = state.model_copy(update={"alerts": lines.alerts(path, tables.check)})
         secret, hot = _secret(meta), Hot(
             state=_as_alerts(state),
             closing={a.ref: a for a in _in_order(tables.closing)},
             events=tuple(_in_order(tables.events)),
             seen={r.sha256: r for r in map(seen_from_json, _in_order(tables.seen))},
-            outbox={e.message_id: e for e in map(outbox_from_json, _in_order(tables.outbox))},
+            outbox=_outbox(tables.outbox if lines.outbox is None else lines.outbox),
             cursors=dict(_first(tables.cursors)),
             latest=None if meta.get("latest") is None else _utc(meta["latest"]),
             register_commit=int(meta.get("register_commit", 0)),
@@ -159,7 +171,17 @@ def read(path: Path) -> Snapshot | None:
     except (ValidationError, ValueError, KeyError, TypeError, IndexError) as error:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
     return Snapshot(secret, hot, int(meta.get("journal", 0)), _installation(path, meta),
-                    lines is not None)
+                    lines.outbox is not None)
+
+
+def _outbox(table: dict[str, dict[str, Any]] | dict[str, OutboxEntry]) -> dict[str, OutboxEntry]:
+    """The outbox's entries in their order, by Message-ID."""
+    entries: dict[str, OutboxEntry] = {}
+    for key in sorted(table, key=int):
+        held = table[key]
+        entry = held if isinstance(held, OutboxEntry) else outbox_from_json(held)
+        entries[entry.message_id] = entry
+    return entries
 
 
 # the line layout's seams (see the module's docstring)
@@ -167,31 +189,108 @@ _ALERTS_OPEN = b',"alerts":{\n'
 _MARKS_OPEN = b'\n}}},"marks":{"1":{\n'
 _CHECK_OPEN = b'\n}},"check":{"1":'
 _LINE = b",\n"
+_OUTBOX_OPEN = b',"outbox":{\n'
+_OUTBOX_CLOSE = b"\n}}"
+# the same JSON with no alert and no mark in it: `..."alerts":{}}},"marks":{"1":{}},"check"...`
+_EMPTIED = _MARKS_OPEN[1:-1] + _CHECK_OPEN[1:]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Lines:
-    """A snapshot in the line layout: the JSON without its alerts, and their lines."""
+    """A snapshot as read: the JSON without its alerts and marks (`skeleton`), and the
+    lines of those, with the CRC-32 of the lines as written (None: a snapshot written
+    whole, by an older mailbot)."""
 
     skeleton: bytes
-    alert_lines: bytes
-    mark_lines: bytes
+    alert_lines: list[tuple[str, bytes]] | None = None
+    mark_lines: list[tuple[str, bytes]] | None = None
+    crc: int = 0
+    outbox: dict[str, OutboxEntry] | None = None   # None: in the skeleton (older layout)
 
     def alerts(self, path: Path, check: dict[str, dict[str, Any]]) -> Alerts:
         """Each alert's line as a Lazy, after the CRC of the lines is checked."""
         doc: dict[str, Any] = check.get("1", {})
-        crc = zlib.crc32(self.mark_lines, zlib.crc32(self.alert_lines))
-        found = self.alert_lines.split(_LINE) if self.alert_lines else []
-        if doc.get("crc") != crc or doc.get("alerts") != len(found):
+        found, marked = self.alert_lines or [], dict(self.mark_lines or [])
+        if doc.get("crc") != self.crc or doc.get("alerts") != len(found):
             raise StoreCorrupt(f"{path}: the open alerts' lines do not match their check "
                                "(damaged): restore the folder from a backup")
-        marks = dict(map(_split_line, self.mark_lines.split(_LINE))) if self.mark_lines else {}
         fingerprint, base = str(doc.get("fingerprint", "")), str(doc.get("base", ""))
-        if marks and doc.get("code") != core_code():   # made by another mailbot: not used
+        if marked and doc.get("code") != core_code():   # made by another mailbot: not used
             fingerprint = base = ""
         load = _alert_loader(path)
-        return Alerts({ref: Lazy(data, load, marks.get(ref, b""), json.loads, fingerprint, base)
-                       for ref, data in map(_split_line, found)})
+        return Alerts({ref: Lazy(data, load, marked.get(ref, b""), json.loads, fingerprint, base)
+                       for ref, data in found})
+
+
+def _read_lines(path: Path, file: io.BufferedReader) -> _Lines:
+    """The line layout's parts as `file` gives them, or the whole file as the skeleton
+    for a snapshot written whole (older ones)."""
+    head = file.readline()
+    if not head.endswith(_ALERTS_OPEN):
+        return _Lines(head + file.read())
+    alerts, crc = _block(path, file, 0, _same)
+    if file.readline() != _MARKS_OPEN[1:]:
+        raise _cut_short(path)
+    marks, crc = _block(path, file, crc, _same)
+    if file.read(len(_CHECK_OPEN) - 1) != _CHECK_OPEN[1:]:
+        raise _cut_short(path)
+    rest = file.readline()
+    if not rest.endswith(_OUTBOX_OPEN):   # written before the outbox had lines: the rest is
+        if rest.endswith(b"\n"):           # the other tables, to the end, on the one line
+            raise _cut_short(path)
+        return _Lines(b"".join([head[:-1], _EMPTIED, rest]), alerts, marks, crc)
+    outbox, _ = _block(path, file, 0, _entry_loader(path))
+    if file.read() != _OUTBOX_CLOSE[1:]:
+        raise _cut_short(path)
+    # the tables but the outbox's entries, which closes the outbox with the document
+    skeleton = b"".join([head[:-1], _EMPTIED, rest[:-1], _OUTBOX_CLOSE[1:]])
+    return _Lines(skeleton, alerts, marks, crc, dict(outbox))
+
+
+def _block(path: Path, file: io.BufferedReader, crc: int, keep: Callable[[bytes], _T]
+           ) -> tuple[list[tuple[str, _T]], int]:
+    """The `"KEY":{...}` lines up to the next seam (which starts with "}"), each as
+    ("KEY", keep(b"{...}")), and the CRC-32 carried on over them as written (`,\n`
+    between, no newline after the last)."""
+    found: list[tuple[str, _T]] = []
+    if file.peek(1)[:1] == b"\n":   # no line at all
+        file.read(1)
+        return found, crc
+    while True:
+        line = file.readline()
+        last = not line.endswith(_LINE)
+        if not line.endswith(b"\n") or not line.startswith(b'"'):
+            raise _cut_short(path)
+        crc = zlib.crc32(line[:-1] if last else line, crc)
+        key, data = _split_line(line, 1 if last else 2)
+        del line
+        found.append((key, keep(data)))
+        if last:
+            return found, crc
+
+
+def _same(data: bytes) -> bytes:
+    return data
+
+
+def _entry_loader(path: Path) -> Callable[[bytes], OutboxEntry]:
+    """An outbox line's entry, read as soon as its line is (its mail stays base64 text
+    until asked for: mailbot/records.py), so no more than one line is held as read."""
+    def load(data: bytes) -> OutboxEntry:
+        try:
+            return outbox_from_json(json.loads(data))
+        except (ValueError, KeyError, TypeError) as error:
+            raise _cut_short(path) from error
+    return load
+
+
+class _Unlined(Exception):
+    """Not the line layout as written (cut short, damaged, or put in other lines): the
+    file is then read as the one JSON document it is, which says what is wrong."""
+
+
+def _cut_short(path: Path) -> _Unlined:
+    return _Unlined(f"{path}: not in the line layout")
 
 
 @functools.cache
@@ -205,10 +304,11 @@ def core_code() -> str:
     return digest.hexdigest()[:24]
 
 
-def _split_line(line: bytes) -> tuple[str, bytes]:
-    """`"REF":{...}` as ("REF", b"{...}"): a reference never holds a quote."""
+def _split_line(line: bytes, tail: int) -> tuple[str, bytes]:
+    """`"REF":{...}` and `tail` bytes after as ("REF", b"{...}"): a reference never
+    holds a quote."""
     end = line.index(b'"', 1)
-    return line[1:end].decode("utf-8"), line[end + 2:]
+    return line[1:end].decode("utf-8"), line[end + 2:-tail]
 
 
 def _alert_loader(path: Path) -> Callable[[bytes], Alert]:
@@ -219,21 +319,6 @@ def _alert_loader(path: Path) -> Callable[[bytes], Alert]:
             raise StoreCorrupt(f"{path}: an open alert does not read ({error.errors()[0]['msg']}): "
                                "restore the folder from a backup") from error
     return load
-
-
-def _lines(path: Path, raw: bytes) -> _Lines | None:
-    """The line layout's parts, or None for a snapshot written whole (older ones)."""
-    head = raw.find(b"\n")
-    if head < 0 or not raw[:head + 1].endswith(_ALERTS_OPEN):
-        return None
-    marks = raw.find(_MARKS_OPEN, head)
-    check = raw.find(_CHECK_OPEN, max(marks, head))
-    if marks < 0 or check < 0 or raw.find(b"\n", check + 1) >= 0:
-        raise StoreCorrupt(f"{path}: the open alerts' lines are cut short or damaged: "
-                           "restore the folder from a backup")
-    # the same JSON with no alert and no mark in it: `..."alerts":{}}},"marks":{"1":{}},"check"...`
-    skeleton = raw[:head] + _MARKS_OPEN[1:-1] + _CHECK_OPEN[1:] + raw[check + len(_CHECK_OPEN):]
-    return _Lines(skeleton, raw[head + 1:marks], raw[marks + len(_MARKS_OPEN):check])
 
 
 @contextlib.contextmanager
@@ -401,9 +486,10 @@ def encode(secret: bytes, hot: Hot, journal: int, installation: str = "",
     yield from _table(event_json(e) for e in hot.events)
     yield b',"seen":'
     yield from _table(seen_json(r) for r in hot.seen.values())
-    yield b',"outbox":'
-    yield from _table(entry_json(e) for e in hot.outbox.values())
-    yield b"}"
+    yield _OUTBOX_OPEN   # an entry on each line, as the open alerts (read as they come)
+    for number, entry in enumerate(hot.outbox.values(), start=1):
+        yield (_LINE if number > 1 else b"") + b'"%d":' % number + entry_json(entry)
+    yield _OUTBOX_CLOSE
 
 
 def _alert_line(held: Alert | Lazy, marker: Marker | None) -> tuple[bytes, bytes | None]:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, get_args
 
 from mailbot.core.values.base import Disposition
-from mailbot.records import OutboxEntry, SeenRecord
+from mailbot.records import Base64Mail, OutboxEntry, SeenRecord, kept_base64
 
 
 def utc(value: datetime) -> datetime:
@@ -70,7 +70,9 @@ def seen_from_json(doc: dict[str, Any]) -> SeenRecord:
 
 
 def outbox_to_json(entry: OutboxEntry) -> dict[str, Any]:
-    return {**outbox_fields_json(entry), "data": base64.b64encode(entry.data).decode("ascii")}
+    kept = kept_base64(entry)   # read and never decoded: written back as it was read
+    return {**outbox_fields_json(entry),
+            "data": str(kept) if kept is not None else base64.b64encode(entry.data).decode("ascii")}
 
 
 def outbox_fields_json(entry: OutboxEntry) -> dict[str, Any]:
@@ -94,10 +96,12 @@ def outbox_fields_json(entry: OutboxEntry) -> dict[str, Any]:
 
 
 def outbox_from_json(doc: dict[str, Any]) -> OutboxEntry:
+    if not isinstance(doc["data"], str):
+        raise ValueError(f"outgoing mail {doc['message_id']!r}: its data is not text")
     return OutboxEntry(
         message_id=str(doc["message_id"]),
         envelope_to=tuple(str(a) for a in doc["envelope_to"]),
-        data=base64.b64decode(doc["data"], validate=True),
+        data=Base64Mail(doc["data"]),  # type: ignore[arg-type]  # decoded when asked (records.py)
         ref=None if doc["ref"] is None else str(doc["ref"]),
         purpose=str(doc["purpose"]),
         created_at=_at(doc["created_at"]),

@@ -14,9 +14,11 @@ from typing import Literal
 from mailbot.core import ids, wording
 from mailbot.core.authority import people
 from mailbot.core.chain import asking, tasks
+from mailbot.core.config import Config
 from mailbot.core.context import Work
 from mailbot.core.durations import Duration
-from mailbot.core.values.alert import Wait
+from mailbot.core.values.alert import Alert, Wait
+from mailbot.core.values.lazy import Mark
 from mailbot.core.values.mail import Recipient
 
 MAX_CHASE_INTERVAL = timedelta(days=7)
@@ -156,11 +158,26 @@ def waited_for(work: Work, wait: Wait) -> str:
 
 def recipients(work: Work, wait: Wait, stage: str = "overdue") -> list[Recipient]:
     """Who a reminder goes to: the owner, and whoever it was passed on to."""
-    cfg = work.config
-    to = [people.recipient(cfg, wait.owner, wait.role, work.alert)]
-    to += [people.recipient(cfg, k, "", work.alert) for k in wait.escalated_to
+    return _recipients(work.config, work.alert, wait, stage)
+
+
+def _recipients(cfg: Config, alert: Alert, wait: Wait, stage: str) -> list[Recipient]:
+    to = [people.recipient(cfg, wait.owner, wait.role, alert)]
+    to += [people.recipient(cfg, k, "", alert) for k in wait.escalated_to
            if stage != "escalated"]
     return list({r.email.lower(): r for r in to}.values())
+
+
+def _reminded(alert: Alert, cfg: Config) -> list[str]:
+    return sorted({r.email.lower() for w in alert.waits
+                   for r in _recipients(cfg, alert, w, "overdue")})
+
+
+# every address a reminder or chaser of the alert's steps goes to, kept by the store with
+# the alert: the day's "waiting on you" mails (clocks/waiting.py) pass over an alert whose
+# people have all had theirs without reading it
+REMINDED = Mark("reminded", lambda alert, config, holidays: _reminded(alert, config),
+                holidays=False)
 
 
 def reminder(work: Work, wait: Wait, stage: str, due_at: datetime, *, late: bool = False,

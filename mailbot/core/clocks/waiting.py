@@ -39,11 +39,13 @@ class Item:
 
 
 def items(state: State, config: Config, now: datetime, holidays: frozenset[date],
-          *, before: datetime | None = None, asked_before: datetime | None = None) -> list[Item]:
+          *, before: datetime | None = None, asked_before: datetime | None = None,
+          served: frozenset[str] = frozenset()) -> list[Item]:
     """Every reminder or chaser that may be combined: not urgent, in working hours,
     and a plain reminder (passing a step on, or stopping, goes on its own); only
     those going before `before` and asked before `asked_before`, when given (working
-    hours only move a moment later, so the clock-alone time bounds it cheaply)."""
+    hours only move a moment later, so the clock-alone time bounds it cheaply); none
+    of an alert whose reminders go only to `served` (who have had the day's mail)."""
     found: list[Item] = []
     ctx = Ctx(now=now, secret=b"", holidays=holidays)
     marking = fingerprint.marking(config, holidays)
@@ -54,6 +56,8 @@ def items(state: State, config: Config, now: datetime, holidays: frozenset[date]
             continue
         if asked_before is not None and ((asked := marked(state.alerts, ref, due.ASKED, marking))
                                          is None or asked >= asked_before):
+            continue
+        if served and served.issuperset(marked(state.alerts, ref, reminders.REMINDED, marking)):
             continue
         alert = state.alerts[ref]
         if office_hours.urgent(alert, config):
@@ -90,7 +94,10 @@ def groups(state: State, config: Config, now: datetime,
         return {}
     starts, closes = window
     by_person: dict[str, list[Item]] = defaultdict(list)
-    for item in items(state, config, now, holidays, before=closes, asked_before=starts):
+    served = frozenset(email for email, on in state.waiting_sent.items()
+                       if on == day.isoformat())
+    for item in items(state, config, now, holidays, before=closes, asked_before=starts,
+                      served=served):
         if item.at < closes and item.asked_at < starts:
             for r in item.to:
                 by_person[r.email.lower()].append(item)

@@ -10,13 +10,13 @@ from typing import Any
 from mailbot.core.alerts import duplicate
 from mailbot.core.authority import sender_check
 from mailbot.core.chain import handovers
-from mailbot.core.clocks import due
+from mailbot.core.clocks import due, reminders
 from mailbot.core.records import status
 from mailbot.core.values.alert import Alert
 from mailbot.core.values.lazy import Mark, Marking
 
 ALL: tuple[Mark, ...] = (due.FIRST, due.SOONEST, due.ASKED, duplicate.CHILD, sender_check.TOKENS,
-                         handovers.OWNERS, status.ROW, status.TASKS)
+                         handovers.OWNERS, reminders.REMINDED, status.ROW, status.TASKS)
 
 
 def marks_of(alert: Alert, marking: Marking) -> dict[str, Any]:

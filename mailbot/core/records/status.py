@@ -64,6 +64,6 @@ def tasks(alert: Alert, config: Config) -> list[dict[str, Any]]:
     return found
 
 
-ROW = Mark("status_row", row)
+ROW = Mark("status_row", row, remember=False)
 TASKS = Mark("status_tasks", lambda alert, config, holidays: tasks(alert, config),
-             holidays=False)
+             holidays=False, remember=False)

@@ -53,11 +53,17 @@ class Lazy:
 
     @property
     def marks(self) -> Mapping[str, Any]:
+        """The kept marks a pass asks again and again, read once and remembered (not
+        those made with `remember=False`: a status row, asked once, is most of them)."""
         marks = self._marks
         if marks is None:
-            marks = self._marks = (self._read_marks(self.marks_data)
-                                   if self.marks_data and self._read_marks else {})
+            marks = self._marks = {name: value for name, value in self.all_marks().items()
+                                   if name not in _ASKED_ONCE}
         return marks
+
+    def all_marks(self) -> Mapping[str, Any]:
+        """Every kept mark, read now (not remembered)."""
+        return self._read_marks(self.marks_data) if self.marks_data and self._read_marks else {}
 
     def get(self) -> Alert:
         alert = self._alert
@@ -90,13 +96,17 @@ class Mark:
 
     `encode`/`decode` turn a value into the JSON the store keeps and back;
     `holidays=False` for a mark the bank holidays never change (it is then kept under
-    the fingerprint without them, and read by callers that have none to give)."""
+    the fingerprint without them, and read by callers that have none to give);
+    `remember=False` for a mark asked once in a while (a status row): read from what
+    the store kept each time it is asked, not held for every open alert meanwhile."""
 
     def __init__(self, name: str, compute: Callable[[Alert, Any, frozenset[Any]], Any],
                  encode: Callable[[Any], Any] = _same, decode: Callable[[Any], Any] = _same,
-                 *, holidays: bool = True) -> None:
+                 *, holidays: bool = True, remember: bool = True) -> None:
         self.name, self.compute, self.encode, self.decode = name, compute, encode, decode
-        self.holidays = holidays
+        self.holidays, self.remember = holidays, remember
+        if not remember:
+            _ASKED_ONCE.add(name)
         self._memo: dict[str, tuple[weakref.ref[Alert], str, Any]] = {}
 
     def fingerprint(self, marking: Marking) -> str:
@@ -118,6 +128,8 @@ class Mark:
 
 
 _MEMO_MAX = 200_000
+# the names of marks made with remember=False
+_ASKED_ONCE: set[str] = set()
 
 
 def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking) -> Any:
@@ -125,7 +137,7 @@ def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking) -> Any:
     if isinstance(held, Lazy):
         kept_under = held.fingerprint if mark.holidays else held.base
         if kept_under and kept_under == mark.fingerprint(marking) and \
-                mark.name in (kept := held.marks):
+                mark.name in (kept := held.marks if mark.remember else held.all_marks()):
             return mark.decode(kept[mark.name])
         held = held.get()
     return mark.of(held, marking)
