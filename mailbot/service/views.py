@@ -24,7 +24,7 @@ from mailbot.core.config import (
 )
 from mailbot.core.records import access
 from mailbot.core.records import status as status_rows
-from mailbot.core.values.state import State, marked
+from mailbot.core.values.state import State, marked_all
 from mailbot.ports import Register
 
 if TYPE_CHECKING:   # types only: check-config's routes table need not import the service (0.05 s)
@@ -34,10 +34,14 @@ if TYPE_CHECKING:   # types only: check-config's routes table need not import th
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=False)]
+    widths = [max(map(len, map(str, col))) for col in zip(headers, *rows, strict=False)]
     line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)), line]
-    out += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) for row in rows]
+    # one format for every row (10,000 open alerts are 10,000 rows)
+    fmt = "  ".join(f"{{!s:<{w}}}" for w in widths).format
+    n = len(widths)
+    out = [fmt(*headers), line, *(fmt(*row) if len(row) >= n else
+                                  "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False))
+                                  for row in rows)]
     return "\n".join(r.rstrip() for r in out)
 
 
@@ -98,20 +102,34 @@ def status_table(state: State, config: Config, now: datetime,
                  holidays: frozenset[date] = frozenset()) -> str:
     """Open alerts, then every open task by role (R-MIU): alert tasks and the
     register's questions to the MIU. `holidays`: the bank holidays the reminders
-    skip, so "bot writes next" says when it really will."""
-    alerts = _alerts_table(state, config, now, holidays)
-    tasks = tasks_table(state, config, now, desk_tasks)
-    return f"{alerts}\n\nOpen tasks\n{tasks}" if tasks else alerts
+    skip, so "bot writes next" says when it really will.
 
-
-def tasks_table(state: State, config: Config, now: datetime,
-                desk_tasks: Sequence[DeskTask] = ()) -> str:
-    rows: list[tuple[str, datetime, list[str]]] = []
-    marking = fingerprint.marking(config)
+    One row per open alert and one per task (core/records/status.py), read from what
+    the store kept with each alert it has not had to read, both at once; "OVERDUE" is
+    added here, for the hour."""
+    rows: list[list[str]] = []
+    tasks: list[tuple[str, datetime, list[str]]] = []
+    marking = fingerprint.marking(config, holidays)
+    both = (status_rows.ROW, status_rows.TASKS)
     for ref in sorted(state.alerts):
-        for task in marked(state.alerts, ref, status_rows.TASKS, marking):
-            rows.append((task["role"], datetime.fromisoformat(task["due"]),
-                         [*task["cells"], task["at"]]))
+        found, its_tasks = marked_all(state.alerts, ref, both, marking)
+        deadline = found["at"]
+        if found["due"] is not None and datetime.fromisoformat(found["due"]) < now:
+            deadline += " OVERDUE"
+        rows.append([*found["cells"], deadline, found["next"]])
+        tasks += [(task["role"], datetime.fromisoformat(task["due"]), [*task["cells"], task["at"]])
+                  for task in its_tasks]
+    alerts = "No open alerts." if not rows else table(
+        ["ref", "child", "category", "district", "status", "waiting on", "who", "due by",
+         "bot writes next"], rows)
+    listed = tasks_table(tasks, config, now, desk_tasks)
+    return f"{alerts}\n\nOpen tasks\n{listed}" if listed else alerts
+
+
+def tasks_table(tasks: list[tuple[str, datetime, list[str]]], config: Config, now: datetime,
+                desk_tasks: Sequence[DeskTask] = ()) -> str:
+    """The alerts' open tasks (role, due, cells) and the register's, by role then due."""
+    rows = list(tasks)
     for t in desk_tasks:
         holder = config.holder(t.role, None)
         owner = config.person(holder).name if holder else "-"
@@ -127,24 +145,6 @@ def tasks_table(state: State, config: Config, now: datetime,
     return table(["for", "ref", "child", "task", "who", "due"],
                  [[*cells[:-1], cells[-1] + (" OVERDUE" if at < now else "")]
                   for _, at, cells in rows])
-
-
-def _alerts_table(state: State, config: Config, now: datetime,
-                  holidays: frozenset[date] = frozenset()) -> str:
-    """One row per open alert (core/records/status.py), read from what the store kept
-    with each alert it has not had to read; "OVERDUE" is added here, for the hour."""
-    rows: list[list[str]] = []
-    marking = fingerprint.marking(config, holidays)
-    for ref in sorted(state.alerts):
-        found = marked(state.alerts, ref, status_rows.ROW, marking)
-        cells, deadline = found["cells"], found["at"]
-        if found["due"] is not None and datetime.fromisoformat(found["due"]) < now:
-            deadline += " OVERDUE"
-        rows.append([*cells, deadline, found["next"]])
-    if not rows:
-        return "No open alerts."
-    return table(["ref", "child", "category", "district", "status", "waiting on", "who",
-                  "due by", "bot writes next"], rows)
 
 
 def explain(service: Service | Reader, ref: str) -> str:

@@ -141,3 +141,19 @@ def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking) -> Any:
             return mark.decode(kept[mark.name])
         held = held.get()
     return mark.of(held, marking)
+
+
+def marks_of(held: Alert | Lazy, marks: tuple[Mark, ...], marking: Marking) -> list[Any]:
+    """Several marks' answers for one held value, what the store kept read once (a status
+    asks an alert's row and its tasks, neither of them remembered)."""
+    if not isinstance(held, Lazy) or all(m.remember for m in marks):
+        return [mark_of(held, mark, marking) for mark in marks]
+    kept = held.all_marks()
+    found = []
+    for mark in marks:
+        kept_under = held.fingerprint if mark.holidays else held.base
+        if kept_under and kept_under == mark.fingerprint(marking) and mark.name in kept:
+            found.append(mark.decode(kept[mark.name]))
+        else:
+            found.append(mark.of(held.get(), marking))
+    return found

@@ -15,7 +15,7 @@ from pydantic import Field, field_serializer
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.base import Disposition, Value
 from mailbot.core.values.form import Contact, Form
-from mailbot.core.values.lazy import Lazy, Mark, Marking, mark_of
+from mailbot.core.values.lazy import Lazy, Mark, Marking, mark_of, marks_of
 from mailbot.core.values.mail import Outgoing
 
 
@@ -176,6 +176,13 @@ def marked(alerts: Mapping[str, Alert], ref: str, mark: Mark, marking: Marking) 
     """`mark`'s answer for `alerts[ref]`, an `Alerts` or a plain dict."""
     held = dict.__getitem__(alerts, ref) if isinstance(alerts, dict) else alerts[ref]
     return mark_of(held, mark, marking)
+
+
+def marked_all(alerts: Mapping[str, Alert], ref: str, marks: tuple[Mark, ...],
+               marking: Marking) -> list[Any]:
+    """Each of `marks`' answers for `alerts[ref]`, what the store kept read once."""
+    held = dict.__getitem__(alerts, ref) if isinstance(alerts, dict) else alerts[ref]
+    return marks_of(held, marks, marking)
 
 
 def with_alerts(alerts: Mapping[str, Alert], put: Mapping[str, Alert] | None = None,
