@@ -5,6 +5,7 @@ builder with a reachable base image exists; skipped, saying why, where not."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -79,6 +80,22 @@ def test_the_container_runs_as_a_non_root_user_with_state_in_a_volume() -> None:
     for source in re.findall(r"^COPY (.+) \./?\S*$", recipe, re.M):
         for name in source.split():
             assert (ROOT / name).exists(), f"Containerfile copies {name}, which is not in the checkout"
+
+
+def test_the_container_keeps_mailbots_bytecode_made_at_build(tmp_path: Path) -> None:
+    """PYTHONDONTWRITEBYTECODE in the image: the .pyc files are made once, at build (issue
+    12: every command compiled mailbot's modules again, about 0.1 s). The recipe's own
+    step, run here into a cache of its own, compiles every module."""
+    recipe = (DEPLOY / "Containerfile").read_text()
+    step = re.search(r"(/opt/mailbot/venv/bin/python) -m compileall -q (/opt/mailbot/mailbot)$",
+                     recipe, re.M)
+    assert step and "PYTHONDONTWRITEBYTECODE=1" in recipe
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path / "pyc")}
+    done = subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "mailbot")],
+                          env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    made = list((tmp_path / "pyc").rglob("*.pyc"))
+    assert len(made) >= len(list((ROOT / "mailbot").rglob("*.py")))
 
 
 def _docker_daemon() -> str | None:
