@@ -96,6 +96,17 @@ def kept_base64(entry: OutboxEntry) -> str | None:
     return held if type(held) is Base64Mail else None
 
 
+def held_mail(entry: OutboxEntry) -> bytes:
+    """The entry's mail as it holds it, decoded or not, to give another entry (typed as
+    the bytes it stands for)."""
+    return entry.__dict__["data"]  # type: ignore[no-any-return]
+
+
+def same_mail(a: OutboxEntry, b: OutboxEntry) -> bool:
+    """Whether two entries carry the same mail, decoding neither when they hold one."""
+    return held_mail(a) is held_mail(b) or a.data == b.data
+
+
 # after the dataclass is made, so that `data` stays a field without a default
 setattr(OutboxEntry, "data", _Decoded())  # noqa: B010
 

@@ -50,7 +50,7 @@ from mailbot.adapters.store.record_json import (
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.state import State, changes, with_alerts
 from mailbot.errors import StoreCorrupt
-from mailbot.records import OutboxEntry
+from mailbot.records import OutboxEntry, held_mail, same_mail
 
 _NAME = re.compile(r"^db\.json\.(\d{8,})$")
 
@@ -174,7 +174,7 @@ def encode_change(old: Hot, new: Hot, number: int) -> bytes:
 
 def _patch(old: OutboxEntry, new: OutboxEntry) -> dict[str, Any]:
     """The fields of an outbox entry that changed: a status, a time, never its bytes."""
-    if old.data != new.data:
+    if not same_mail(old, new):
         raise ValueError(f"{new.message_id}: an outbox entry's message never changes")
     before, after = outbox_fields_json(old), outbox_fields_json(new)
     return {k: v for k, v in after.items() if before.get(k) != v}
@@ -213,7 +213,7 @@ def _apply(hot: Hot, change: dict[str, Any]) -> Hot:
     for mid, fields in (change.get("outbox") or {}).get("patch", {}).items():
         merged = {**outbox_fields_json(hot.outbox[mid]), **fields}
         outbox[mid] = dataclasses.replace(outbox_from_json({**merged, "data": ""}),
-                                          data=hot.outbox[mid].data)
+                                          data=held_mail(hot.outbox[mid]))
     return Hot(
         state=state.model_copy(update={"alerts": alerts}),
         closing=closing, events=events,
