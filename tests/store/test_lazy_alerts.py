@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -161,17 +162,61 @@ def test_marks_made_under_another_routing_yaml_are_not_used(tmp_path: Path) -> N
 def test_marks_kept_by_another_mailbot_are_not_believed(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The marks are functions of the core's code too: a store a mailbot with other core
-    code wrote (an upgrade) has every alert read for the status, not its kept rows."""
+    code wrote (an upgrade) has every row of the status made again, not its kept ones."""
     raise_alerts(tmp_path / "state")
     monkeypatch.setattr(hotfile, "core_code", lambda: "another-mailbot")
+    made = rows_made(monkeypatch)
     bot = reopened(tmp_path / "state")
     try:
         alerts = bot.service.store.load().alerts
         assert alerts.unread() == CHILDREN
         shown = status_table(bot.service.store.load(), bot.config, bot.now,
                              holidays=bot.service.holidays)
-        assert bot.service.store.load().alerts.unread() == 0, "kept marks were believed"
+        assert len(made) == CHILDREN, "kept marks were believed"
         assert shown == read_all(bot)
+    finally:
+        bot.close()
+
+
+def rows_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The references whose status row is made (not read from what the store kept)."""
+    from mailbot.core.records import status
+
+    made: list[str] = []
+    compute = status.ROW.compute
+
+    def counted(alert: Any, config: Any, holidays: Any) -> Any:
+        made.append(alert.ref)
+        return compute(alert, config, holidays)
+    monkeypatch.setattr(status.ROW, "compute", counted)
+    return made
+
+
+def test_after_an_upgrade_a_tick_holds_no_alert_and_the_next_write_keeps_new_marks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new mailbot (other core code) makes the marks again from each alert's bytes,
+    holding none of the alerts (a `run` after every upgrade held all 10,000); its next
+    write keeps the new marks, in the file and in the open store, so neither that store
+    nor the next open makes them again."""
+    raise_alerts(tmp_path / "state")
+    monkeypatch.setattr(hotfile, "core_code", lambda: "another-mailbot")
+    bot = reopened(tmp_path / "state")
+    try:
+        bot.service.tick()
+        assert bot.service.store.load().alerts.unread() == CHILDREN, "the tick held alerts"
+        bot.service.store.compact()
+        made = rows_made(monkeypatch)
+        shown = status_table(bot.service.store.load(), bot.config, bot.now,
+                             holidays=bot.service.holidays)
+        assert made == [] and shown == read_all(bot)
+    finally:
+        bot.close()
+    made = rows_made(monkeypatch)
+    bot = reopened(tmp_path / "state")
+    try:
+        status_table(bot.service.store.load(), bot.config, bot.now,
+                     holidays=bot.service.holidays)
+        assert made == [], "the new marks were not kept"
     finally:
         bot.close()
 

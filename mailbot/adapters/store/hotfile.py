@@ -107,7 +107,7 @@ class Marker:
 
     fingerprint: str
     base: str
-    make: Callable[[Alert], dict[str, Any]]
+    make: Callable[[Alert | Lazy], dict[str, Any]]
 
     def made(self, held: Lazy) -> bool:
         """Whether `held`'s kept marks were made under these fingerprints."""
@@ -500,7 +500,9 @@ def _alert_line(held: Alert | Lazy, marker: Marker | None) -> tuple[bytes, bytes
             return data, None
         if held.marks_data and marker.made(held):
             return data, held.marks_data
-        return data, dumps(marker.make(held.get()))
+        made = dumps(marker.make(held))   # the alert read for them, not kept
+        held.keep(made, marker.fingerprint, marker.base)   # and they are not made again
+        return data, made
     alert = held
     assert isinstance(alert, Alert)
     return alert_json(alert), None if marker is None else dumps(marker.make(alert))

@@ -13,12 +13,17 @@ from mailbot.core.chain import handovers
 from mailbot.core.clocks import due, reminders
 from mailbot.core.records import status
 from mailbot.core.values.alert import Alert
-from mailbot.core.values.lazy import Mark, Marking
+from mailbot.core.values.lazy import Lazy, Mark, Marking
 
 ALL: tuple[Mark, ...] = (due.FIRST, due.SOONEST, due.ASKED, duplicate.CHILD, sender_check.TOKENS,
                          handovers.OWNERS, reminders.REMINDED, status.ROW, status.TASKS)
 
 
-def marks_of(alert: Alert, marking: Marking) -> dict[str, Any]:
-    """Every mark of `alert`, as the JSON the store keeps."""
+def marks_of(held: Alert | Lazy, marking: Marking) -> dict[str, Any]:
+    """Every mark of an open alert, as the JSON the store keeps; one the store holds
+    unread is read once for them all, and not kept (core/values/lazy.py `Lazy.made`)."""
+    if isinstance(held, Lazy) and not held.loaded:
+        alert = held.peek()
+        return {mark.name: mark.encode(held.made(mark, marking, alert)) for mark in ALL}
+    alert = held.get() if isinstance(held, Lazy) else held
     return {mark.name: mark.encode(mark.of(alert, marking)) for mark in ALL}

@@ -33,12 +33,16 @@ class Lazy:
     how to make it, and what the store kept of it when it wrote them (its marks, as
     bytes with how to read them, made under the fingerprints given: `Mark`). Made
     into an Alert once, on first use, and the same object every time after, so
-    identity memos hold; the marks are read on first use too."""
+    identity memos hold; the marks are read on first use too. A mark it does not keep
+    (made under other fingerprints: an upgrade, a changed routing.yaml) is made from
+    an Alert read for the purpose and not kept (`peek`), and remembered here: after
+    an upgrade a tick would otherwise read every open alert and hold them all."""
 
-    __slots__ = ("_alert", "_load", "_marks", "_read_marks", "base", "data", "fingerprint",
-                 "marks_data")
+    __slots__ = ("_alert", "_load", "_made", "_marks", "_read_marks", "base", "data",
+                 "fingerprint", "marks_data")
     _alert: Alert | None
     _marks: Mapping[str, Any] | None
+    _made: dict[tuple[str, str], Any] | None
 
     def __init__(self, data: bytes, load: Callable[[bytes], Alert], marks_data: bytes = b"",
                  read_marks: Callable[[bytes], Mapping[str, Any]] | None = None,
@@ -46,6 +50,7 @@ class Lazy:
         self.data, self._load, self._alert = data, load, None
         self.marks_data, self._read_marks, self._marks = marks_data, read_marks, None
         self.fingerprint, self.base = fingerprint, base
+        self._made = None
 
     @property
     def loaded(self) -> bool:
@@ -70,6 +75,29 @@ class Lazy:
         if alert is None:
             alert = self._alert = self._load(self.data)
         return alert
+
+    def keep(self, marks_data: bytes, fingerprint: str, base: str) -> None:
+        """Keep these marks, made under these fingerprints, from now on (the store made
+        them again for its snapshot: the same answers, so nothing asked changes)."""
+        self.marks_data, self.fingerprint, self.base = marks_data, fingerprint, base
+        self._marks = self._made = None
+
+    def peek(self) -> Alert:
+        """The alert, read from the bytes and not kept when it had not been read."""
+        return self._alert if self._alert is not None else self._load(self.data)
+
+    def made(self, mark: Mark, marking: Marking, alert: Alert | None = None) -> Any:
+        """`mark`'s answer made from this alert's bytes (or `alert`, read from them),
+        remembered unless the mark is not (`remember=False`)."""
+        key = (mark.name, mark.fingerprint(marking))
+        if self._made is not None and key in self._made:
+            return self._made[key]
+        value = mark.compute(alert or self.peek(), marking.config, marking.holidays)
+        if mark.remember:
+            if self._made is None:
+                self._made = {}
+            self._made[key] = value
+        return value
 
     def is_read_as(self, alert: Alert) -> bool:
         """Whether this was read, as that very alert."""
@@ -139,6 +167,8 @@ def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking) -> Any:
         if kept_under and kept_under == mark.fingerprint(marking) and \
                 mark.name in (kept := held.marks if mark.remember else held.all_marks()):
             return mark.decode(kept[mark.name])
+        if not held.loaded:
+            return held.made(mark, marking)
         held = held.get()
     return mark.of(held, marking)
 
@@ -155,5 +185,5 @@ def marks_of(held: Alert | Lazy, marks: tuple[Mark, ...], marking: Marking) -> l
         if kept_under and kept_under == mark.fingerprint(marking) and mark.name in kept:
             found.append(mark.decode(kept[mark.name]))
         else:
-            found.append(mark.of(held.get(), marking))
+            found.append(mark_of(held, mark, marking))
     return found
