@@ -221,12 +221,17 @@ def test_after_an_upgrade_a_tick_holds_no_alert_and_the_next_write_keeps_new_mar
         bot.close()
 
 
+def damage(state: Path, after: bytes, found: bytes, put: bytes) -> None:
+    """The first `found` after `after` in the store's db.json replaced by `put`."""
+    path = state / "db.json"
+    raw = path.read_bytes()
+    at = raw.index(found, raw.index(after))
+    path.write_bytes(raw[:at] + put + raw[at + len(found):])
+
+
 def test_a_damaged_alert_line_is_refused_at_open_by_name(tmp_path: Path) -> None:
     raise_alerts(tmp_path / "state")
-    path = tmp_path / "state" / "db.json"
-    raw = path.read_bytes()
-    at = raw.index(b'"Child', raw.index(b'"alerts":{\n'))
-    path.write_bytes(raw[:at] + b'"Xhild' + raw[at + 6:])
+    damage(tmp_path / "state", b'"alerts":{\n', b'"Child', b'"Xhild')
     with pytest.raises(StoreCorrupt, match="do not match their check"):
         reopened(tmp_path / "state")
 

@@ -20,7 +20,7 @@ import pytest
 from mailbot.errors import StoreCorrupt
 from mailbot.records import kept_base64
 from mailbot.service.views import status_table
-from tests.store.test_lazy_alerts import CHILDREN, raise_alerts, reopened
+from tests.store.test_lazy_alerts import CHILDREN, damage, raise_alerts, reopened
 
 OPEN = b',"outbox":{\n'
 
@@ -84,10 +84,7 @@ def test_an_outbox_on_one_line_opens_the_same_and_the_next_write_puts_it_on_line
 
 def test_a_damaged_outbox_line_is_refused_at_open(tmp_path: Path) -> None:
     raise_alerts(tmp_path / "state")
-    path = tmp_path / "state" / "db.json"
-    raw = path.read_bytes()
-    at = raw.index(b'"status":', raw.index(OPEN))
-    path.write_bytes(raw[:at] + b'"status"' + raw[at + 9:])   # the colon gone
+    damage(tmp_path / "state", OPEN, b'"status":', b'"status"')   # the colon gone
     with pytest.raises(StoreCorrupt, match=r"db\.json: not valid JSON .*Expecting ':' delimiter"):
         reopened(tmp_path / "state")
 
@@ -96,10 +93,7 @@ def test_damaged_mail_in_the_outbox_is_named_when_it_is_read(tmp_path: Path) -> 
     """The mail is decoded when first asked for: damage in its base64 text is found then,
     by its Message-ID, not sent as garbage."""
     raise_alerts(tmp_path / "state")
-    path = tmp_path / "state" / "db.json"
-    raw = path.read_bytes()
-    at = raw.index(b'"data":"', raw.index(OPEN)) + len(b'"data":"')
-    path.write_bytes(raw[:at] + b"*" + raw[at + 1:])
+    damage(tmp_path / "state", OPEN, b'"data":"', b'"data":"*')   # a "*" in the text
     bot = reopened(tmp_path / "state")
     try:
         entry = next(iter(bot.service.store._hot.outbox.values()))
