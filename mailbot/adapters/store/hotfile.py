@@ -137,7 +137,7 @@ def read(path: Path) -> Snapshot | None:
     only when that fails is the file read again as plain JSON, to say precisely what
     is wrong."""
     try:
-        with path.open("rb") as file:
+        with path.open("rb", buffering=_BUFFER) as file:
             lines = _read_lines(path, file)
     except FileNotFoundError:
         return None
@@ -191,6 +191,7 @@ _CHECK_OPEN = b'\n}},"check":{"1":'
 _LINE = b",\n"
 _OUTBOX_OPEN = b',"outbox":{\n'
 _OUTBOX_CLOSE = b"\n}}"
+_BUFFER = 1 << 20   # read in large pieces: a line at a time, not a system call each 8 KiB
 # the same JSON with no alert and no mark in it: `..."alerts":{}}},"marks":{"1":{}},"check"...`
 _EMPTIED = _MARKS_OPEN[1:-1] + _CHECK_OPEN[1:]
 
