@@ -17,8 +17,10 @@ In one run it
    the adapter's batches) and reading each with `read_message` (MIME, the form,
    the Word file): what any bot must do to know what it was sent;
 4. runs `mailbot once` on the backlog (a new process, as cron would) and measures
-   its wall time and peak memory, then counts what it did: alerts opened, the
-   inbox emptied, and the SMTP connections Postfix logged during the pass.
+   its wall time, peak memory and CPU time, and the whole machine's CPU time over the
+   pass (/proc/stat): what the rest of it (Dovecot and Postfix delivering the bot's
+   mail, and anything else running) took from the same cores; then counts what it did:
+   alerts opened, the inbox emptied, and the SMTP connections Postfix logged.
 
 The figure is the bot's time over the floor's, both measured here, on this machine.
 """
@@ -142,19 +144,34 @@ def smtp_connections(log: Path, since: int) -> int:
     return len(re.findall(r"smtpd\[\d+\]: connect from", text))
 
 
-def run_bot(county: County, profile: Path | None = None) -> tuple[float, float, str]:
+def machine_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot, every core (/proc/stat)."""
+    first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in first[1:9])
+    ticks = os.sysconf("SC_CLK_TCK")
+    busy = user + nice + system + irq + softirq + steal
+    return busy / ticks, (busy + idle + iowait) / ticks
+
+
+def run_bot(county: County, profile: Path | None = None
+            ) -> tuple[float, float, str, float, tuple[float, float]]:
+    """Wall seconds, peak MB, what it said, its CPU seconds, and the machine's (busy,
+    all) CPU seconds over the run."""
     env = {**os.environ, PASSWORD_ENV: PASSWORD}
     command = [str(MAILBOT)] if profile is None else [
         sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "mailbot"]
+    busy, every = machine_cpu()
     began = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command, "once", "--init", "--config",
-                           str(county.config_path), "--state", str(county.state)],
+    done = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *command, "once", "--init",
+                           "--config", str(county.config_path), "--state", str(county.state)],
                           env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - began
+    after = machine_cpu()
     if done.returncode != 0:
         raise SystemExit(f"mailbot once failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    lines = done.stderr.strip().splitlines()
-    return wall, int(lines[-1]) / 1024, done.stdout.strip()
+    peak, user, system = done.stderr.strip().splitlines()[-1].split()
+    return (wall, int(peak) / 1024, done.stdout.strip(), float(user) + float(system),
+            (after[0] - busy, after[1] - every))
 
 
 def raise_caps(data: dict[str, Any]) -> None:
@@ -186,10 +203,13 @@ def main() -> None:
               f"({read} forms read)")
         log = stack.dir / "postfix.log"
         mark = log.stat().st_size
-        bot_s, peak, said = run_bot(county, args.profile)
+        bot_s, peak, said, bot_cpu, (busy, every) = run_bot(county, args.profile)
         time.sleep(1)   # Postfix logs the last disconnects a moment later
         print(f"mailbot once:                                   {bot_s:6.1f} s "
               f"({said}; peak memory {peak:.0f} MB)")
+        print(f"CPU over the pass: the bot {bot_cpu:.1f} s, the rest of the machine "
+              f"{busy - bot_cpu:.1f} s (the mail stack, anything else), "
+              f"{busy / every:.0%} of {os.cpu_count()} cores busy")
         print(f"bot / floor: {bot_s / floor_s:.2f} x")
         with Store.open(county.state) as store:
             stats = store.stats()
