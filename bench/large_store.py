@@ -163,13 +163,13 @@ def measure(name: str, folder: Path, args: argparse.Namespace) -> dict[str, list
     command(["status", "--state", str(folder), *config])   # untimed: bytecode, file cache
     status = [command(["status", "--state", str(folder), *config]) for _ in range(args.commands)]
     found["status"] = [w for w, _ in status]
-    print(f"mailbot status (wall)            {spread(found['status'], 's')}")
+    print(f"mailbot status (wall)            {spread(found['status'], 'ms', 1000)}")
     once = []
     for _ in range(args.commands):
         deliver(folder)
         once.append(command(["once", "--state", str(folder), *config]))
     found["once"], found["once_mb"] = [w for w, _ in once], [m for _, m in once]
-    print(f"mailbot once, one form (wall)    {spread(found['once'], 's')}")
+    print(f"mailbot once, one form (wall)    {spread(found['once'], 'ms', 1000)}")
     print(f"mailbot once, peak memory        {spread(found['once_mb'], 'MB')}")
     return found
 

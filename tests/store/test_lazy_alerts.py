@@ -285,3 +285,39 @@ def test_once_everyone_has_had_the_days_waiting_mail_a_tick_reads_none_of_their_
         assert later.record.sent[before:] == []
     finally:
         later.close()
+
+
+def test_a_store_with_the_status_rows_among_the_marks_reads_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layout before the rows had lines of their own: each alert's marks on one line,
+    its status row and tasks among them. The status is the same, from the kept rows."""
+    import re
+    import zlib
+
+    raise_alerts(tmp_path / "state")
+    path = tmp_path / "state" / "db.json"
+    lines = path.read_bytes().split(b"\n")
+    marks_at = lines.index(b'}}},"marks":{"1":{')
+    rows_at = lines.index(b'}},"rows":{"1":{')
+    check_at = next(i for i, line in enumerate(lines) if line.startswith(b'}},"check"'))
+
+    def entries(block: list[bytes]) -> dict[bytes, dict[str, Any]]:
+        return {line.split(b":", 1)[0]: json.loads(line.split(b":", 1)[1].rstrip(b","))
+                for line in block}
+    kept, rows = entries(lines[marks_at + 1:rows_at]), entries(lines[rows_at + 1:check_at])
+    merged = [ref + b":" + json.dumps({**kept[ref], **rows[ref]}, separators=(",", ":")).encode()
+              for ref in kept]
+    alerts = b"\n".join(lines[1:marks_at])
+    crc = zlib.crc32(b",\n".join(merged), zlib.crc32(alerts))
+    check = re.sub(rb'"crc":\d+', b'"crc":%d' % crc, lines[check_at])
+    path.write_bytes(b"\n".join([*lines[:marks_at + 1], b",\n".join(merged), check,
+                                 *lines[check_at + 1:]]))
+    assert b'"rows"' not in path.read_bytes()
+    bot = reopened(tmp_path / "state")
+    try:
+        made = rows_made(monkeypatch)
+        shown = status_table(bot.service.store.load(), bot.config, bot.now,
+                             holidays=bot.service.holidays)
+        assert made == [] and shown == read_all(bot)
+    finally:
+        bot.close()

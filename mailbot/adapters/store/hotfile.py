@@ -61,7 +61,7 @@ from mailbot.adapters.store.record_json import (
     utc,
 )
 from mailbot.core.values.alert import Alert, Event
-from mailbot.core.values.lazy import Lazy
+from mailbot.core.values.lazy import Lazy, split_marks
 from mailbot.core.values.state import Alerts, State
 from mailbot.errors import StoreCorrupt, StoreTooNew
 from mailbot.records import OutboxEntry, SeenRecord
@@ -125,6 +125,7 @@ class _Tables(BaseModel):
     seen: dict[str, dict[str, Any]]
     outbox: dict[str, dict[str, Any]]
     marks: dict[str, dict[str, Any]] = {}
+    rows: dict[str, dict[str, Any]] = {}
     check: dict[str, dict[str, Any]] = {}
 
 
@@ -137,7 +138,7 @@ def read(path: Path) -> Snapshot | None:
     only when that fails is the file read again as plain JSON, to say precisely what
     is wrong."""
     try:
-        with path.open("rb", buffering=_BUFFER) as file:
+        with io.BufferedReader(io.FileIO(path, "r"), _BUFFER) as file:
             lines = _read_lines(path, file)
     except FileNotFoundError:
         return None
@@ -187,6 +188,7 @@ def _outbox(table: dict[str, dict[str, Any]] | dict[str, OutboxEntry]) -> dict[s
 # the line layout's seams (see the module's docstring)
 _ALERTS_OPEN = b',"alerts":{\n'
 _MARKS_OPEN = b'\n}}},"marks":{"1":{\n'
+_ROWS_OPEN = b'\n}},"rows":{"1":{\n'
 _CHECK_OPEN = b'\n}},"check":{"1":'
 _LINE = b",\n"
 _OUTBOX_OPEN = b',"outbox":{\n'
@@ -205,13 +207,15 @@ class _Lines:
     skeleton: bytes
     alert_lines: list[tuple[str, bytes]] | None = None
     mark_lines: list[tuple[str, bytes]] | None = None
+    row_lines: list[tuple[str, bytes]] | None = None
     crc: int = 0
     outbox: dict[str, OutboxEntry] | None = None   # None: in the skeleton (older layout)
 
     def alerts(self, path: Path, check: dict[str, dict[str, Any]]) -> Alerts:
         """Each alert's line as a Lazy, after the CRC of the lines is checked."""
         doc: dict[str, Any] = check.get("1", {})
-        found, marked = self.alert_lines or [], dict(self.mark_lines or [])
+        found, marked, rows = self.alert_lines or [], dict(self.mark_lines or []), \
+            dict(self.row_lines or [])
         if doc.get("crc") != self.crc or doc.get("alerts") != len(found):
             raise StoreCorrupt(f"{path}: the open alerts' lines do not match their check "
                                "(damaged): restore the folder from a backup")
@@ -219,59 +223,77 @@ class _Lines:
         if marked and doc.get("code") != core_code():   # made by another mailbot: not used
             fingerprint = base = ""
         load = _alert_loader(path)
-        return Alerts({ref: Lazy(data, load, marked.get(ref, b""), json.loads, fingerprint, base)
-                       for ref, data in found})
+        return Alerts({ref: Lazy(data, load, marked.get(ref, b""), _kept_json, fingerprint, base,
+                                 rows.get(ref, b"")) for ref, data in found})
 
 
-def _read_lines(path: Path, file: io.BufferedReader) -> _Lines:
+def _kept_json(data: bytes) -> Any:
+    """A mark line's JSON, as this module wrote it (UTF-8, no space; its CRC checked at
+    open): the decoder's own step, without `json.loads`' guessing of the encoding."""
+    return _DECODE(data.decode())[0]
+
+
+_DECODE = json.JSONDecoder().raw_decode
+
+
+def _read_lines(path: Path, file: io.BufferedReader[io.FileIO]) -> _Lines:
     """The line layout's parts as `file` gives them, or the whole file as the skeleton
     for a snapshot written whole (older ones)."""
     head = file.readline()
     if not head.endswith(_ALERTS_OPEN):
         return _Lines(head + file.read())
-    alerts, crc = _block(path, file, 0, _same)
+    alerts, crc = _block(path, file, 0)
     if file.readline() != _MARKS_OPEN[1:]:
         raise _cut_short(path)
-    marks, crc = _block(path, file, crc, _same)
-    if file.read(len(_CHECK_OPEN) - 1) != _CHECK_OPEN[1:]:
+    marks, crc = _block(path, file, crc)
+    line, rows = file.readline(), None
+    if line == _ROWS_OPEN[1:]:   # the status rows on lines of their own (else with the marks)
+        rows, crc = _block(path, file, crc)
+        line = file.readline()
+    if not line.startswith(_CHECK_OPEN[1:]):
         raise _cut_short(path)
-    rest = file.readline()
+    rest = line[len(_CHECK_OPEN) - 1:]
+    del line
     if not rest.endswith(_OUTBOX_OPEN):   # written before the outbox had lines: the rest is
         if rest.endswith(b"\n"):           # the other tables, to the end, on the one line
             raise _cut_short(path)
-        return _Lines(b"".join([head[:-1], _EMPTIED, rest]), alerts, marks, crc)
+        return _Lines(b"".join([head[:-1], _EMPTIED, rest]), alerts, marks, rows, crc)
     outbox, _ = _block(path, file, 0, _entry_loader(path))
     if file.read() != _OUTBOX_CLOSE[1:]:
         raise _cut_short(path)
     # the tables but the outbox's entries, which closes the outbox with the document
     skeleton = b"".join([head[:-1], _EMPTIED, rest[:-1], _OUTBOX_CLOSE[1:]])
-    return _Lines(skeleton, alerts, marks, crc, dict(outbox))
+    return _Lines(skeleton, alerts, marks, rows, crc, dict(outbox))
 
 
-def _block(path: Path, file: io.BufferedReader, crc: int, keep: Callable[[bytes], _T]
-           ) -> tuple[list[tuple[str, _T]], int]:
+def _block(path: Path, file: io.BufferedReader[io.FileIO], crc: int,
+           keep: Callable[[bytes], _T] | None = None) -> tuple[list[tuple[str, Any]], int]:
     """The `"KEY":{...}` lines up to the next seam (which starts with "}"), each as
-    ("KEY", keep(b"{...}")), and the CRC-32 carried on over them as written (`,\n`
-    between, no newline after the last)."""
-    found: list[tuple[str, _T]] = []
+    ("KEY", b"{...}") or ("KEY", keep(b"{...}")), and the CRC-32 carried on over them as
+    written (`,\n` between, no newline after the last). A reference never holds a
+    quote. (One pass a line, inline: 20,000 lines at every open of 10,000 alerts.)"""
+    found: list[tuple[str, Any]] = []
     if file.peek(1)[:1] == b"\n":   # no line at all
         file.read(1)
         return found, crc
+    readline, crc32, append = file.readline, zlib.crc32, found.append
     while True:
-        line = file.readline()
-        last = not line.endswith(_LINE)
-        if not line.endswith(b"\n") or not line.startswith(b'"'):
+        line = readline()
+        if line[-2:] == _LINE:
+            crc = crc32(line, crc)
+            tail = -2
+        elif line[-1:] == b"\n":   # the last
+            crc = crc32(line[:-1], crc)
+            tail = -1
+        else:
             raise _cut_short(path)
-        crc = zlib.crc32(line[:-1] if last else line, crc)
-        key, data = _split_line(line, 1 if last else 2)
-        del line
-        found.append((key, keep(data)))
-        if last:
+        end = line.find(b'"', 1)
+        if line[:1] != b'"' or end < 0:
+            raise _cut_short(path)
+        data = line[end + 2:tail]
+        append((line[1:end].decode(), data if keep is None else keep(data)))
+        if tail == -1:
             return found, crc
-
-
-def _same(data: bytes) -> bytes:
-    return data
 
 
 def _entry_loader(path: Path) -> Callable[[bytes], OutboxEntry]:
@@ -303,13 +325,6 @@ def core_code() -> str:
     for path in sorted(core.rglob("*.py")):
         digest.update(path.relative_to(core).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:24]
-
-
-def _split_line(line: bytes, tail: int) -> tuple[str, bytes]:
-    """`"REF":{...}` and `tail` bytes after as ("REF", b"{...}"): a reference never
-    holds a quote."""
-    end = line.index(b'"', 1)
-    return line[1:end].decode("utf-8"), line[end + 2:-tail]
 
 
 def _alert_loader(path: Path) -> Callable[[bytes], Alert]:
@@ -463,20 +478,24 @@ def encode(secret: bytes, hot: Hot, journal: int, installation: str = "",
         meta["journal"] = journal
     yield b'{"meta":' + dumps({"1": meta}) + b',"state":{"1":' + state_json(hot.state)[:-1]
     yield _ALERTS_OPEN
-    crc, count, marks = 0, 0, []
+    crc, count, marks, rows = 0, 0, [], []
     alerts = hot.state.alerts
     for ref in alerts:
         data, kept = _alert_line(dict.__getitem__(alerts, ref), marker)
-        piece = (_LINE if count else b"") + dumps(ref) + b":" + data
+        key = dumps(ref) + b":"
+        piece = (_LINE if count else b"") + key + data
         crc, count = zlib.crc32(piece, crc), count + 1
         if kept is not None:
-            marks.append(dumps(ref) + b":" + kept)
+            marks.append(key + kept[0])
+            if kept[1]:
+                rows.append(key + kept[1])
         yield piece
-    yield _MARKS_OPEN
-    for number, line in enumerate(marks):
-        piece = (_LINE if number else b"") + line
-        crc = zlib.crc32(piece, crc)
-        yield piece
+    for seam, lines in ((_MARKS_OPEN, marks), (_ROWS_OPEN, rows)):
+        yield seam
+        for number, line in enumerate(lines):
+            piece = (_LINE if number else b"") + line
+            crc = zlib.crc32(piece, crc)
+            yield piece
     check = {"crc": crc, "alerts": count, "fingerprint": marker.fingerprint if marker else "",
              "base": marker.base if marker else "", "code": core_code() if marker else ""}
     yield _CHECK_OPEN + dumps(check) + b"}"
@@ -493,20 +512,24 @@ def encode(secret: bytes, hot: Hot, journal: int, installation: str = "",
     yield _OUTBOX_CLOSE
 
 
-def _alert_line(held: Alert | Lazy, marker: Marker | None) -> tuple[bytes, bytes | None]:
-    """An open alert's bytes, and its marks' (None without a marker)."""
+def _alert_line(held: Alert | Lazy, marker: Marker | None
+                ) -> tuple[bytes, tuple[bytes, bytes] | None]:
+    """An open alert's bytes, and its marks' and status rows' (None without a marker)."""
     if type(held) is Lazy:
         data = held.data
         if marker is None:
             return data, None
-        if held.marks_data and marker.made(held):
-            return data, held.marks_data
-        made = dumps(marker.make(held))   # the alert read for them, not kept
-        held.keep(made, marker.fingerprint, marker.base)   # and they are not made again
-        return data, made
+        if not (held.marks_data and marker.made(held)):
+            kept, rows = split_marks(marker.make(held))   # the alert read for them, not kept
+            # and not made again: the open store answers from them as the next open will
+            held.keep(dumps(kept), dumps(rows), marker.fingerprint, marker.base)
+        return data, (held.marks_data, held.rows_data)
     alert = held
     assert isinstance(alert, Alert)
-    return alert_json(alert), None if marker is None else dumps(marker.make(alert))
+    if marker is None:
+        return alert_json(alert), None
+    kept, rows = split_marks(marker.make(alert))
+    return alert_json(alert), (dumps(kept), dumps(rows))
 
 
 def _table(docs: Iterable[bytes]) -> Iterator[bytes]:

@@ -39,16 +39,17 @@ class Lazy:
     an upgrade a tick would otherwise read every open alert and hold them all."""
 
     __slots__ = ("_alert", "_load", "_made", "_marks", "_read_marks", "base", "data",
-                 "fingerprint", "marks_data")
+                 "fingerprint", "marks_data", "rows_data")
     _alert: Alert | None
     _marks: Mapping[str, Any] | None
     _made: dict[tuple[str, str], Any] | None
 
     def __init__(self, data: bytes, load: Callable[[bytes], Alert], marks_data: bytes = b"",
                  read_marks: Callable[[bytes], Mapping[str, Any]] | None = None,
-                 fingerprint: str = "", base: str = "") -> None:
+                 fingerprint: str = "", base: str = "", rows_data: bytes = b"") -> None:
         self.data, self._load, self._alert = data, load, None
         self.marks_data, self._read_marks, self._marks = marks_data, read_marks, None
+        self.rows_data = rows_data   # the marks asked once in a while (a status row), apart
         self.fingerprint, self.base = fingerprint, base
         self._made = None
 
@@ -68,7 +69,15 @@ class Lazy:
 
     def all_marks(self) -> Mapping[str, Any]:
         """Every kept mark, read now (not remembered)."""
-        return self._read_marks(self.marks_data) if self.marks_data and self._read_marks else {}
+        return {**self._read(self.marks_data), **self._read(self.rows_data)}
+
+    def rows(self) -> Mapping[str, Any]:
+        """The kept marks asked once in a while, read now (with all the others from a
+        store that kept them together)."""
+        return self._read(self.rows_data) if self.rows_data else self.all_marks()
+
+    def _read(self, data: bytes) -> Mapping[str, Any]:
+        return self._read_marks(data) if data and self._read_marks else {}
 
     def get(self) -> Alert:
         alert = self._alert
@@ -76,10 +85,11 @@ class Lazy:
             alert = self._alert = self._load(self.data)
         return alert
 
-    def keep(self, marks_data: bytes, fingerprint: str, base: str) -> None:
+    def keep(self, marks_data: bytes, rows_data: bytes, fingerprint: str, base: str) -> None:
         """Keep these marks, made under these fingerprints, from now on (the store made
         them again for its snapshot: the same answers, so nothing asked changes)."""
-        self.marks_data, self.fingerprint, self.base = marks_data, fingerprint, base
+        self.marks_data, self.rows_data = marks_data, rows_data
+        self.fingerprint, self.base = fingerprint, base
         self._marks = self._made = None
 
     def peek(self) -> Alert:
@@ -165,7 +175,7 @@ def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking) -> Any:
     if isinstance(held, Lazy):
         kept_under = held.fingerprint if mark.holidays else held.base
         if kept_under and kept_under == mark.fingerprint(marking) and \
-                mark.name in (kept := held.marks if mark.remember else held.all_marks()):
+                mark.name in (kept := held.marks if mark.remember else held.rows()):
             return mark.decode(kept[mark.name])
         if not held.loaded:
             return held.made(mark, marking)
@@ -176,14 +186,24 @@ def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking) -> Any:
 def marks_of(held: Alert | Lazy, marks: tuple[Mark, ...], marking: Marking) -> list[Any]:
     """Several marks' answers for one held value, what the store kept read once (a status
     asks an alert's row and its tasks, neither of them remembered)."""
-    if not isinstance(held, Lazy) or all(m.remember for m in marks):
+    if type(held) is not Lazy or any(m.remember for m in marks):
         return [mark_of(held, mark, marking) for mark in marks]
-    kept = held.all_marks()
+    kept = held.rows()
     found = []
     for mark in marks:
         kept_under = held.fingerprint if mark.holidays else held.base
-        if kept_under and kept_under == mark.fingerprint(marking) and mark.name in kept:
-            found.append(mark.decode(kept[mark.name]))
-        else:
-            found.append(mark_of(held, mark, marking))
+        value = kept.get(mark.name, _NONE) if kept_under and kept_under == (
+            marking.fingerprint if mark.holidays else marking.base) else _NONE
+        found.append(mark_of(held, mark, marking) if value is _NONE else mark.decode(value))
     return found
+
+
+_NONE = object()
+
+
+def split_marks(marks: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An alert's marks as the store keeps them, on two lines: those a pass asks again
+    and again, and those asked once in a while (`remember=False`: a status reads only
+    these, a tick only the others)."""
+    kept = {name: value for name, value in marks.items() if name not in _ASKED_ONCE}
+    return kept, {name: value for name, value in marks.items() if name in _ASKED_ONCE}
