@@ -161,9 +161,23 @@ _TRANSPORT = """\
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` different free ports: each held until all are chosen (one at a time, the
+    kernel may give the same port twice, and two of the stack's servers then fought
+    for it: postfix answered TLS on its plain port, a flaky start)."""
+    held: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            held.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in held]
+    finally:
+        for s in held:
+            s.close()
 
 
 def unavailable_reason() -> str | None:
@@ -186,9 +200,8 @@ class MailStack:
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="mailbot-mailstack-"))
         self.dir.chmod(0o755)  # Dovecot and Postfix run as other users
-        self.imap_port, self.imaps_port = free_port(), free_port()
-        self.lmtp_port, self.auth_port = free_port(), free_port()
-        self.smtp_port, self.smtps_port = free_port(), free_port()
+        (self.imap_port, self.imaps_port, self.lmtp_port, self.auth_port, self.smtp_port,
+         self.smtps_port) = free_ports(6)
         self.host = "127.0.0.1"
         self._dovecot: subprocess.Popen[bytes] | None = None
         self._postfix: subprocess.Popen[bytes] | None = None
