@@ -192,6 +192,16 @@ def rows_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
+def assert_status_from_kept_rows(bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The status comes from the rows the store kept, none made, and is the one every
+    alert read gives."""
+    made = rows_made(monkeypatch)
+    shown = status_table(bot.service.store.load(), bot.config, bot.now,
+                         holidays=bot.service.holidays)
+    assert made == [], "rows made again, not read from what the store kept"
+    assert shown == read_all(bot)
+
+
 def test_after_an_upgrade_a_tick_holds_no_alert_and_the_next_write_keeps_new_marks(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new mailbot (other core code) makes the marks again from each alert's bytes,
@@ -205,10 +215,7 @@ def test_after_an_upgrade_a_tick_holds_no_alert_and_the_next_write_keeps_new_mar
         bot.service.tick()
         assert bot.service.store.load().alerts.unread() == CHILDREN, "the tick held alerts"
         bot.service.store.compact()
-        made = rows_made(monkeypatch)
-        shown = status_table(bot.service.store.load(), bot.config, bot.now,
-                             holidays=bot.service.holidays)
-        assert made == [] and shown == read_all(bot)
+        assert_status_from_kept_rows(bot, monkeypatch)
     finally:
         bot.close()
     made = rows_made(monkeypatch)
@@ -315,9 +322,6 @@ def test_a_store_with_the_status_rows_among_the_marks_reads_the_same(
     assert b'"rows"' not in path.read_bytes()
     bot = reopened(tmp_path / "state")
     try:
-        made = rows_made(monkeypatch)
-        shown = status_table(bot.service.store.load(), bot.config, bot.now,
-                             holidays=bot.service.holidays)
-        assert made == [] and shown == read_all(bot)
+        assert_status_from_kept_rows(bot, monkeypatch)
     finally:
         bot.close()
