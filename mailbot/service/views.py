@@ -37,11 +37,9 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max(map(len, map(str, col))) for col in zip(headers, *rows, strict=False)]
     line = "  ".join("-" * w for w in widths)
     # one format for every row (10,000 open alerts are 10,000 rows)
+    # (`widths` has as many columns as the shortest row: each row fills the format)
     fmt = "  ".join(f"{{!s:<{w}}}" for w in widths).format
-    n = len(widths)
-    out = [fmt(*headers), line, *(fmt(*row) if len(row) >= n else
-                                  "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False))
-                                  for row in rows)]
+    out = [fmt(*headers), line, *(fmt(*row) for row in rows)]
     return "\n".join(r.rstrip() for r in out)
 
 

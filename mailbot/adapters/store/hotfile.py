@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -65,8 +65,6 @@ from mailbot.core.values.lazy import Lazy, split_marks
 from mailbot.core.values.state import Alerts, State
 from mailbot.errors import StoreCorrupt, StoreTooNew
 from mailbot.records import OutboxEntry, SeenRecord
-
-_T = TypeVar("_T")
 
 # the store's layout version; migrate.py brings older stores forward
 SCHEMA_VERSION = 2
@@ -164,7 +162,8 @@ def read(path: Path) -> Snapshot | None:
             closing={a.ref: a for a in _in_order(tables.closing)},
             events=tuple(_in_order(tables.events)),
             seen={r.sha256: r for r in map(seen_from_json, _in_order(tables.seen))},
-            outbox=_outbox(tables.outbox if lines.outbox is None else lines.outbox),
+            outbox=lines.outbox if lines.outbox is not None else {
+                e.message_id: e for e in map(outbox_from_json, _in_order(tables.outbox))},
             cursors=dict(_first(tables.cursors)),
             latest=None if meta.get("latest") is None else _utc(meta["latest"]),
             register_commit=int(meta.get("register_commit", 0)),
@@ -173,16 +172,6 @@ def read(path: Path) -> Snapshot | None:
         raise StoreCorrupt(f"{path}: not a readable mailbot store ({error})") from error
     return Snapshot(secret, hot, int(meta.get("journal", 0)), _installation(path, meta),
                     lines.outbox is not None)
-
-
-def _outbox(table: dict[str, dict[str, Any]] | dict[str, OutboxEntry]) -> dict[str, OutboxEntry]:
-    """The outbox's entries in their order, by Message-ID."""
-    entries: dict[str, OutboxEntry] = {}
-    for key in sorted(table, key=int):
-        held = table[key]
-        entry = held if isinstance(held, OutboxEntry) else outbox_from_json(held)
-        entries[entry.message_id] = entry
-    return entries
 
 
 # the line layout's seams (see the module's docstring)
@@ -258,16 +247,17 @@ def _read_lines(path: Path, file: io.BufferedReader[io.FileIO]) -> _Lines:
         if rest.endswith(b"\n"):           # the other tables, to the end, on the one line
             raise _cut_short(path)
         return _Lines(b"".join([head[:-1], _EMPTIED, rest]), alerts, marks, rows, crc)
-    outbox, _ = _block(path, file, 0, _entry_loader(path))
+    entries, _ = _block(path, file, 0, _entry_loader(path))   # in their order, as written
     if file.read() != _OUTBOX_CLOSE[1:]:
         raise _cut_short(path)
     # the tables but the outbox's entries, which closes the outbox with the document
     skeleton = b"".join([head[:-1], _EMPTIED, rest[:-1], _OUTBOX_CLOSE[1:]])
-    return _Lines(skeleton, alerts, marks, rows, crc, dict(outbox))
+    return _Lines(skeleton, alerts, marks, rows, crc,
+                  {entry.message_id: entry for _, entry in entries})
 
 
 def _block(path: Path, file: io.BufferedReader[io.FileIO], crc: int,
-           keep: Callable[[bytes], _T] | None = None) -> tuple[list[tuple[str, Any]], int]:
+           keep: Callable[[bytes], Any] | None = None) -> tuple[list[tuple[str, Any]], int]:
     """The `"KEY":{...}` lines up to the next seam (which starts with "}"), each as
     ("KEY", b"{...}") or ("KEY", keep(b"{...}")), and the CRC-32 carried on over them as
     written (`,\n` between, no newline after the last). A reference never holds a

@@ -72,7 +72,7 @@ def seen_from_json(doc: dict[str, Any]) -> SeenRecord:
 def outbox_to_json(entry: OutboxEntry) -> dict[str, Any]:
     kept = kept_base64(entry)   # read and never decoded: written back as it was read
     return {**outbox_fields_json(entry),
-            "data": str(kept) if kept is not None else base64.b64encode(entry.data).decode("ascii")}
+            "data": kept if kept is not None else base64.b64encode(entry.data).decode("ascii")}
 
 
 def outbox_fields_json(entry: OutboxEntry) -> dict[str, Any]:

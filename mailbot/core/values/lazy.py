@@ -170,35 +170,29 @@ _MEMO_MAX = 200_000
 _ASKED_ONCE: set[str] = set()
 
 
-def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking) -> Any:
-    """`mark`'s answer for a held value: kept by the store, or computed (and remembered)."""
+def mark_of(held: Alert | Lazy, mark: Mark, marking: Marking,
+            kept: Mapping[str, Any] | None = None) -> Any:
+    """`mark`'s answer for a held value: kept by the store, or computed (and remembered).
+    `kept`: the held value's kept marks, read already (`answers_of`)."""
     if isinstance(held, Lazy):
         kept_under = held.fingerprint if mark.holidays else held.base
-        if kept_under and kept_under == mark.fingerprint(marking) and \
-                mark.name in (kept := held.marks if mark.remember else held.rows()):
-            return mark.decode(kept[mark.name])
+        if kept_under and kept_under == mark.fingerprint(marking):
+            if kept is None:
+                kept = held.marks if mark.remember else held.rows()
+            if mark.name in kept:
+                return mark.decode(kept[mark.name])
         if not held.loaded:
             return held.made(mark, marking)
         held = held.get()
     return mark.of(held, marking)
 
 
-def marks_of(held: Alert | Lazy, marks: tuple[Mark, ...], marking: Marking) -> list[Any]:
-    """Several marks' answers for one held value, what the store kept read once (a status
-    asks an alert's row and its tasks, neither of them remembered)."""
-    if type(held) is not Lazy or any(m.remember for m in marks):
-        return [mark_of(held, mark, marking) for mark in marks]
-    kept = held.rows()
-    found = []
-    for mark in marks:
-        kept_under = held.fingerprint if mark.holidays else held.base
-        value = kept.get(mark.name, _NONE) if kept_under and kept_under == (
-            marking.fingerprint if mark.holidays else marking.base) else _NONE
-        found.append(mark_of(held, mark, marking) if value is _NONE else mark.decode(value))
-    return found
-
-
-_NONE = object()
+def answers_of(held: Alert | Lazy, marks: tuple[Mark, ...], marking: Marking) -> list[Any]:
+    """Several marks' answers for one held value, the rows the store kept read once (a
+    status asks an alert's row and its tasks, neither of them remembered)."""
+    kept = held.rows() if isinstance(held, Lazy) and not any(m.remember for m in marks) \
+        else None
+    return [mark_of(held, mark, marking, kept) for mark in marks]
 
 
 def split_marks(marks: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -15,7 +15,7 @@ from pydantic import Field, field_serializer
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.base import Disposition, Value
 from mailbot.core.values.form import Contact, Form
-from mailbot.core.values.lazy import Lazy, Mark, Marking, mark_of, marks_of
+from mailbot.core.values.lazy import Lazy, Mark, Marking, answers_of, mark_of
 from mailbot.core.values.mail import Outgoing
 
 
@@ -78,8 +78,8 @@ class Alerts(dict[str, Alert]):
     alerts (`changes`); a plain dict still works everywhere, at the cost of a pass.
 
     A value may be `Lazy` (an alert the store has not read yet): reading it through
-    this mapping makes it an Alert, and a Mark's question is answered a Mark's question without
-    reading it when the store kept the answer (`marked`)."""
+    this mapping makes it an Alert, and a Mark's question is answered without reading
+    it when the store kept the answer (`marked`)."""
 
     __slots__ = ("__weakref__", "_dropped", "_parent", "_put")
     _parent: weakref.ref[Alerts] | None
@@ -182,7 +182,7 @@ def marked_all(alerts: Mapping[str, Alert], ref: str, marks: tuple[Mark, ...],
                marking: Marking) -> list[Any]:
     """Each of `marks`' answers for `alerts[ref]`, what the store kept read once."""
     held = dict.__getitem__(alerts, ref) if isinstance(alerts, dict) else alerts[ref]
-    return marks_of(held, marks, marking)
+    return answers_of(held, marks, marking)
 
 
 def with_alerts(alerts: Mapping[str, Alert], put: Mapping[str, Alert] | None = None,
