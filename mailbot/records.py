@@ -15,7 +15,7 @@ import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypedDict
+from typing import Protocol, TypedDict
 
 from mailbot.core.miu import DeskTask
 from mailbot.core.register import RegisterEntry
@@ -67,19 +67,28 @@ class Base64Mail(str):
     __slots__ = ()
 
 
+class KeptMail(Protocol):
+    """Where an outbox entry's base64 text is kept instead of memory (the store's
+    file: mailbot/adapters/store/hotfile.py); `text` reads it, or raises StoreCorrupt."""
+
+    def text(self) -> str: ...
+
+
 class _Decoded:
     """`OutboxEntry.data`: the mail's bytes; an entry the store read holds their
-    base64 text until something asks (the last day's sent mail, area reviews of
-    thousands of alerts among it, is decoded by no `status` and no quiet pass).
+    base64 text, or where its file keeps that text (`KeptMail`), until something asks
+    (the last day's sent mail, area reviews of thousands of alerts among it, is
+    decoded by no `status` and no quiet pass).
     Set once, by the dataclass's own __init__; the entry stays frozen."""
 
     def __get__(self, entry: object, owner: type | None = None) -> bytes:
         if entry is None:
             raise AttributeError("data")   # a field without a default
         held = entry.__dict__["data"]
-        if type(held) is Base64Mail:
+        if not isinstance(held, bytes | bytearray):   # base64 text, or where it is kept
             try:
-                held = entry.__dict__["data"] = base64.b64decode(held, validate=True)
+                text = held if type(held) is Base64Mail else held.text()
+                held = entry.__dict__["data"] = base64.b64decode(text, validate=True)
             except binascii.Error as error:
                 raise StoreCorrupt(f"outgoing mail {getattr(entry, 'message_id', '?')} is "
                                    f"damaged in the store ({error}): restore the folder "
@@ -93,7 +102,15 @@ class _Decoded:
 def kept_base64(entry: OutboxEntry) -> str | None:
     """The base64 text an entry was read with and has not had decoded, else None."""
     held = entry.__dict__["data"]
-    return held if type(held) is Base64Mail else None
+    if isinstance(held, bytes | bytearray):
+        return None
+    return held if type(held) is Base64Mail else held.text()
+
+
+def keep_in_file(entry: OutboxEntry, kept: KeptMail) -> None:
+    """Hold the entry's mail as `kept` (where the store's file has its base64 text)
+    instead of in memory: the same mail, read again when asked for."""
+    entry.__dict__["data"] = kept
 
 
 def held_mail(entry: OutboxEntry) -> bytes:

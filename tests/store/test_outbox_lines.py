@@ -11,14 +11,18 @@ routing.yaml."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
+import gc
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from mailbot.adapters.store.keptmail import Kept
 from mailbot.errors import StoreCorrupt
-from mailbot.records import kept_base64
+from mailbot.records import held_mail, kept_base64
 from mailbot.service.views import status_table
 from tests.store.test_lazy_alerts import CHILDREN, damage, raise_alerts, reopened
 
@@ -99,5 +103,89 @@ def test_damaged_mail_in_the_outbox_is_named_when_it_is_read(tmp_path: Path) -> 
         entry = next(iter(bot.service.store._hot.outbox.values()))
         with pytest.raises(StoreCorrupt, match=f"outgoing mail {entry.message_id} is damaged"):
             _ = entry.data
+    finally:
+        bot.close()
+
+
+def _inodes_held(state: Path) -> set[int]:
+    """The inodes of the files in `state` this process holds open (a deleted one too)."""
+    held = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if os.readlink(fd).startswith(str(state)):
+                held.add(os.stat(fd).st_ino)
+    return held
+
+
+def test_the_outbox_mail_is_read_from_the_file_and_a_new_snapshot_takes_over(
+        tmp_path: Path) -> None:
+    """The mail of a day's outbox is not held in memory: each entry holds where its text
+    is in db.json. A new snapshot replaces the file; the entries then point into it, and
+    the old file, no longer named, is not held open (a long run would keep every one)."""
+    raise_alerts(tmp_path / "state")
+    path = tmp_path / "state" / "db.json"
+    written = {json.loads(line.split(b":", 1)[1])["message_id"]:
+               base64.b64decode(json.loads(line.split(b":", 1)[1])["data"])
+               for line in outbox_lines(path)}
+    bot = reopened(tmp_path / "state")
+    try:
+        store = bot.service.store
+        first_file = os.stat(path).st_ino
+        held = [held_mail(e) for e in store._hot.outbox.values()]
+        assert held and all(isinstance(h, Kept) for h in held), "mail held in memory"
+        assert {os.fstat(h.file.fd).st_ino for h in held} == {first_file}
+        del held
+        bot.send_form("C8", **{"Liberi ID": "9900003", "Child's name": "Third Child"})
+        store.compact()
+        gc.collect()
+        assert os.stat(path).st_ino != first_file
+        entries = list(store._hot.outbox.values())
+        assert len(entries) > len(written)
+        assert {os.fstat(held_mail(e).file.fd).st_ino for e in entries} == \
+            {os.stat(path).st_ino}, "an entry left pointing into the replaced file"
+        assert first_file not in _inodes_held(tmp_path / "state")
+        assert {e.message_id: e.data for e in entries if e.message_id in written} == written
+        assert all(b"Message-ID:" in e.data for e in entries)
+    finally:
+        bot.close()
+
+
+def test_mail_changed_on_disk_under_an_open_store_is_refused_when_read(tmp_path: Path) -> None:
+    """The file changed in place after it was opened (the store never does: damage): the
+    text is not framed as the store wrote it, and reading it says so; nothing is sent."""
+    raise_alerts(tmp_path / "state")
+    bot = reopened(tmp_path / "state")
+    try:
+        entry = next(iter(bot.service.store._hot.outbox.values()))
+        kept = held_mail(entry)
+        assert isinstance(kept, Kept)
+        fd = os.open(tmp_path / "state" / "db.json", os.O_WRONLY)
+        try:
+            os.pwrite(fd, b"}", kept.at - 1)   # the quote that opens the text
+        finally:
+            os.close(fd)
+        with pytest.raises(StoreCorrupt, match="not where the store wrote it"):
+            _ = entry.data
+    finally:
+        bot.close()
+
+
+def test_without_positioned_reads_the_mail_is_held_as_read_and_no_file_kept_open(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where there is no os.pread (Windows, which also refuses to replace an open file),
+    the mail is held as the base64 text it was read as, and nothing holds db.json open."""
+    raise_alerts(tmp_path / "state")
+    monkeypatch.delattr(os, "pread")
+    bot = reopened(tmp_path / "state")
+    try:
+        store = bot.service.store
+        assert all(isinstance(held_mail(e), str) for e in store._hot.outbox.values())
+        bot.send_form("C8", **{"Liberi ID": "9900004", "Child's name": "Fourth Child"})
+        store.compact()
+        gc.collect()
+        assert not any(isinstance(held_mail(e), Kept) for e in store._hot.outbox.values())
+        assert os.stat(tmp_path / "state" / "db.json").st_ino not in \
+            _inodes_held(tmp_path / "state")
+        assert all(b"Message-ID:" in e.data for e in store._hot.outbox.values())
     finally:
         bot.close()

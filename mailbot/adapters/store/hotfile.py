@@ -23,8 +23,8 @@ CRC-32 of those lines in the table `check`: opening reads the rest as JSON and k
 each alert's line as bytes (`Lazy`), read into an Alert only when something needs
 it; a tick, a status or a new form asks the marks instead (docs/decisions.md,
 "Open alerts read when needed"). The outbox, last, has an entry on each line too:
-each is read as its line comes, its mail left as the base64 text it is kept as until
-asked for (mailbot/records.py), so the file is never whole in memory. A snapshot
+each is read as its line comes, its mail left in the file, read from there when asked
+for (keptmail.py, mailbot/records.py), so the file is never whole in memory. A snapshot
 without those lines (an older one: written whole, or the outbox on one line) is read
 as before, and rewritten in lines by the next write.
 
@@ -42,6 +42,7 @@ import gc
 import hashlib
 import io
 import json
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -53,6 +54,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mailbot.adapters.store.atomic_storage import dumps, read_json_file
+from mailbot.adapters.store.keptmail import (
+    Kept,
+    KeptFile,
+    Placement,
+    data_span,
+    keeps_in_file,
+    without_mail,
+)
 from mailbot.adapters.store.record_json import (
     outbox_from_json,
     outbox_to_json,
@@ -64,7 +73,7 @@ from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.lazy import Lazy, split_marks
 from mailbot.core.values.state import Alerts, State
 from mailbot.errors import StoreCorrupt, StoreTooNew
-from mailbot.records import OutboxEntry, SeenRecord
+from mailbot.records import OutboxEntry, SeenRecord, keep_in_file
 
 # the store's layout version; migrate.py brings older stores forward
 SCHEMA_VERSION = 2
@@ -137,7 +146,9 @@ def read(path: Path) -> Snapshot | None:
     is wrong."""
     try:
         with io.BufferedReader(io.FileIO(path, "r"), _BUFFER) as file:
-            lines = _read_lines(path, file)
+            # the same file, not the name: a new snapshot may replace it meanwhile
+            kept = KeptFile(os.dup(file.fileno()), path) if keeps_in_file() else None
+            lines = _read_lines(path, file, kept)
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -225,7 +236,8 @@ def _kept_json(data: bytes) -> Any:
 _DECODE = json.JSONDecoder().raw_decode
 
 
-def _read_lines(path: Path, file: io.BufferedReader[io.FileIO]) -> _Lines:
+def _read_lines(path: Path, file: io.BufferedReader[io.FileIO], kept: KeptFile | None
+                ) -> _Lines:
     """The line layout's parts as `file` gives them, or the whole file as the skeleton
     for a snapshot written whole (older ones)."""
     head = file.readline()
@@ -247,7 +259,8 @@ def _read_lines(path: Path, file: io.BufferedReader[io.FileIO]) -> _Lines:
         if rest.endswith(b"\n"):           # the other tables, to the end, on the one line
             raise _cut_short(path)
         return _Lines(b"".join([head[:-1], _EMPTIED, rest]), alerts, marks, rows, crc)
-    entries, _ = _block(path, file, 0, _entry_loader(path))   # in their order, as written
+    # in their order, as written; no CRC: each entry's mail is checked when read
+    entries, _ = _block(path, file, None, _entry_loader(path, kept, file.tell()))
     if file.read() != _OUTBOX_CLOSE[1:]:
         raise _cut_short(path)
     # the tables but the outbox's entries, which closes the outbox with the document
@@ -256,44 +269,61 @@ def _read_lines(path: Path, file: io.BufferedReader[io.FileIO]) -> _Lines:
                   {entry.message_id: entry for _, entry in entries})
 
 
-def _block(path: Path, file: io.BufferedReader[io.FileIO], crc: int,
-           keep: Callable[[bytes], Any] | None = None) -> tuple[list[tuple[str, Any]], int]:
+def _block(path: Path, file: io.BufferedReader[io.FileIO], crc: int | None,
+           keep: Callable[[bytes, int], Any] | None = None
+           ) -> tuple[list[tuple[str, Any]], int]:
     """The `"KEY":{...}` lines up to the next seam (which starts with "}"), each as
-    ("KEY", b"{...}") or ("KEY", keep(b"{...}")), and the CRC-32 carried on over them as
-    written (`,\n` between, no newline after the last). A reference never holds a
-    quote. (One pass a line, inline: 20,000 lines at every open of 10,000 alerts.)"""
+    ("KEY", b"{...}") or ("KEY", keep(b"{...}", where the {...} starts in the line)),
+    and the CRC-32 carried on over them as written (`,\n` between, no newline after
+    the last; none carried when `crc` is None). A reference never holds a quote.
+    (One pass a line, inline: 20,000 lines at every open of 10,000 alerts.)"""
     found: list[tuple[str, Any]] = []
+    checked = 0 if crc is None else crc
     if file.peek(1)[:1] == b"\n":   # no line at all
         file.read(1)
-        return found, crc
+        return found, checked
     readline, crc32, append = file.readline, zlib.crc32, found.append
     while True:
         line = readline()
         if line[-2:] == _LINE:
-            crc = crc32(line, crc)
             tail = -2
         elif line[-1:] == b"\n":   # the last
-            crc = crc32(line[:-1], crc)
             tail = -1
         else:
             raise _cut_short(path)
+        if crc is not None:
+            checked = crc32(line if tail == -2 else line[:-1], checked)
         end = line.find(b'"', 1)
         if line[:1] != b'"' or end < 0:
             raise _cut_short(path)
         data = line[end + 2:tail]
-        append((line[1:end].decode(), data if keep is None else keep(data)))
+        append((line[1:end].decode(), data if keep is None else keep(data, end + 2)))
         if tail == -1:
-            return found, crc
+            return found, checked
 
 
-def _entry_loader(path: Path) -> Callable[[bytes], OutboxEntry]:
-    """An outbox line's entry, read as soon as its line is (its mail stays base64 text
-    until asked for: mailbot/records.py), so no more than one line is held as read."""
-    def load(data: bytes) -> OutboxEntry:
+def _entry_loader(path: Path, kept: KeptFile | None, at: int
+                  ) -> Callable[[bytes, int], OutboxEntry]:
+    """An outbox line's entry, read as soon as its line is, from the `at`th byte of
+    `kept` on: its fields parsed, its mail left where the file has it (keptmail.py),
+    so no more than one line is held as read. Without `kept`, the mail is held as
+    its base64 text."""
+    def load(data: bytes, offset: int) -> OutboxEntry:
+        nonlocal at
+        if kept is None:
+            try:
+                return outbox_from_json(json.loads(data))
+            except (ValueError, KeyError, TypeError) as error:
+                raise _cut_short(path) from error
         try:
-            return outbox_from_json(json.loads(data))
+            start, size = data_span(data)
+            entry = outbox_from_json(json.loads(without_mail(data, start)))
         except (ValueError, KeyError, TypeError) as error:
             raise _cut_short(path) from error
+        keep_in_file(entry, Kept(kept, at + offset + start, size))
+        # this line and the `,\n` after it (the last line's `\n` is counted, never used)
+        at += offset + len(data) + 2
+        return entry
     return load
 
 
@@ -451,12 +481,14 @@ def entry_json(entry: OutboxEntry) -> bytes:
 
 
 def encode(secret: bytes, hot: Hot, journal: int, installation: str = "",
-           marker: Marker | None = None) -> Iterator[bytes]:
+           marker: Marker | None = None, placement: Placement | None = None
+           ) -> Iterator[bytes]:
     """The snapshot's bytes, piece by piece (a large store is never one string in
     memory): the same JSON document as `dumps` of the TinyDB tables, in the line
     layout. An alert never read since it was read from a snapshot is written as the
     bytes it was read from; its marks too, when made under `marker`'s fingerprints
-    (else made again, which reads it); without a marker, no marks are kept."""
+    (else made again, which reads it); without a marker, no marks are kept. With a
+    `placement` (its `counted` the pieces' consumer), each outbox entry is told to it."""
     meta: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION, "secret": base64.b64encode(secret).decode("ascii"),
         "latest": None if hot.latest is None else hot.latest.isoformat()}
@@ -498,7 +530,10 @@ def encode(secret: bytes, hot: Hot, journal: int, installation: str = "",
     yield from _table(seen_json(r) for r in hot.seen.values())
     yield _OUTBOX_OPEN   # an entry on each line, as the open alerts (read as they come)
     for number, entry in enumerate(hot.outbox.values(), start=1):
-        yield (_LINE if number > 1 else b"") + b'"%d":' % number + entry_json(entry)
+        piece = (_LINE if number > 1 else b"") + b'"%d":' % number + entry_json(entry)
+        if placement is not None:
+            placement.entry(entry, piece)
+        yield piece
     yield _OUTBOX_CLOSE
 
 

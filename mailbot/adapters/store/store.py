@@ -54,6 +54,7 @@ from mailbot.adapters.store.atomic_storage import atomic_write_chunks, remove_st
 from mailbot.adapters.store.cold import ColdFiles
 from mailbot.adapters.store.faults import refused, store_fault
 from mailbot.adapters.store.journal import Journal
+from mailbot.adapters.store.keptmail import Placement
 from mailbot.adapters.store.lock import CommitGate, FolderLock
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
@@ -517,10 +518,14 @@ class Store:
 
 def write_snapshot(path: Path, snapshot: hotfile.Snapshot,
                    marker: hotfile.Marker | None = None) -> int:
-    """Write db.json whole and atomically; its size."""
-    return atomic_write_chunks(path, hotfile.encode(snapshot.secret, snapshot.hot,
-                                                    snapshot.journal, snapshot.installation,
-                                                    marker))
+    """Write db.json whole and atomically; its size. The outbox's mail is then read
+    from it when asked for, not held (keptmail.py)."""
+    placement = Placement()
+    size = atomic_write_chunks(path, placement.counted(hotfile.encode(
+        snapshot.secret, snapshot.hot, snapshot.journal, snapshot.installation, marker,
+        placement)))
+    placement.keep(path)
+    return size
 
 
 def new_installation() -> str:
