@@ -260,7 +260,7 @@ def _read_lines(path: Path, file: io.BufferedReader[io.FileIO], kept: KeptFile |
             raise _cut_short(path)
         return _Lines(b"".join([head[:-1], _EMPTIED, rest]), alerts, marks, rows, crc)
     # in their order, as written; no CRC: each entry's mail is checked when read
-    entries, _ = _block(path, file, None, _entry_loader(path, kept, file.tell()))
+    entries, _ = _block(path, file, None, _entry_loader(path, kept))
     if file.read() != _OUTBOX_CLOSE[1:]:
         raise _cut_short(path)
     # the tables but the outbox's entries, which closes the outbox with the document
@@ -273,7 +273,7 @@ def _block(path: Path, file: io.BufferedReader[io.FileIO], crc: int | None,
            keep: Callable[[bytes, int], Any] | None = None
            ) -> tuple[list[tuple[str, Any]], int]:
     """The `"KEY":{...}` lines up to the next seam (which starts with "}"), each as
-    ("KEY", b"{...}") or ("KEY", keep(b"{...}", where the {...} starts in the line)),
+    ("KEY", b"{...}") or ("KEY", keep(b"{...}", where the {...} starts in the file)),
     and the CRC-32 carried on over them as written (`,\n` between, no newline after
     the last; none carried when `crc` is None). A reference never holds a quote.
     (One pass a line, inline: 20,000 lines at every open of 10,000 alerts.)"""
@@ -283,6 +283,7 @@ def _block(path: Path, file: io.BufferedReader[io.FileIO], crc: int | None,
         file.read(1)
         return found, checked
     readline, crc32, append = file.readline, zlib.crc32, found.append
+    at = file.tell() if keep is not None else 0   # where the next line starts
     while True:
         line = readline()
         if line[-2:] == _LINE:
@@ -297,32 +298,26 @@ def _block(path: Path, file: io.BufferedReader[io.FileIO], crc: int | None,
         if line[:1] != b'"' or end < 0:
             raise _cut_short(path)
         data = line[end + 2:tail]
-        append((line[1:end].decode(), data if keep is None else keep(data, end + 2)))
+        append((line[1:end].decode(), data if keep is None else keep(data, at + end + 2)))
+        at += len(line)
         if tail == -1:
             return found, checked
 
 
-def _entry_loader(path: Path, kept: KeptFile | None, at: int
-                  ) -> Callable[[bytes, int], OutboxEntry]:
-    """An outbox line's entry, read as soon as its line is, from the `at`th byte of
-    `kept` on: its fields parsed, its mail left where the file has it (keptmail.py),
-    so no more than one line is held as read. Without `kept`, the mail is held as
-    its base64 text."""
-    def load(data: bytes, offset: int) -> OutboxEntry:
-        nonlocal at
-        if kept is None:
-            try:
-                return outbox_from_json(json.loads(data))
-            except (ValueError, KeyError, TypeError) as error:
-                raise _cut_short(path) from error
+def _entry_loader(path: Path, kept: KeptFile | None) -> Callable[[bytes, int], OutboxEntry]:
+    """An outbox line's entry (its JSON at byte `at` of the file), read as soon as its
+    line is: its fields parsed, its mail left where `kept` has it (keptmail.py), so no
+    more than one line is held as read. Without `kept`, the mail is held as its
+    base64 text."""
+    def load(data: bytes, at: int) -> OutboxEntry:
         try:
+            if kept is None:
+                return outbox_from_json(json.loads(data))
             start, size = data_span(data)
             entry = outbox_from_json(json.loads(without_mail(data, start)))
         except (ValueError, KeyError, TypeError) as error:
             raise _cut_short(path) from error
-        keep_in_file(entry, Kept(kept, at + offset + start, size))
-        # this line and the `,\n` after it (the last line's `\n` is counted, never used)
-        at += offset + len(data) + 2
+        keep_in_file(entry, Kept(kept, at + start, size))
         return entry
     return load
 

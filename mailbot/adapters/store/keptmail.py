@@ -112,8 +112,7 @@ class Placement:
         self.found.append((entry, self.at + start, size))
 
     def keep(self, path: Path) -> None:
-        if not self.found or not keeps_in_file():
-            self.found.clear()
+        if not self.found:
             return
         file = KeptFile.open(path)
         for entry, at, size in self.found:

@@ -54,7 +54,7 @@ from mailbot.adapters.store.atomic_storage import atomic_write_chunks, remove_st
 from mailbot.adapters.store.cold import ColdFiles
 from mailbot.adapters.store.faults import refused, store_fault
 from mailbot.adapters.store.journal import Journal
-from mailbot.adapters.store.keptmail import Placement
+from mailbot.adapters.store.keptmail import Placement, keeps_in_file
 from mailbot.adapters.store.lock import CommitGate, FolderLock
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
@@ -518,12 +518,14 @@ class Store:
 
 def write_snapshot(path: Path, snapshot: hotfile.Snapshot,
                    marker: hotfile.Marker | None = None) -> int:
-    """Write db.json whole and atomically; its size. The outbox's mail is then read
-    from it when asked for, not held (keptmail.py)."""
-    placement = Placement()
-    size = atomic_write_chunks(path, placement.counted(hotfile.encode(
-        snapshot.secret, snapshot.hot, snapshot.journal, snapshot.installation, marker,
-        placement)))
+    """Write db.json whole and atomically; its size. Where it can be, the outbox's
+    mail is then read from it when asked for, not held (keptmail.py)."""
+    placement = Placement() if keeps_in_file() else None
+    pieces = hotfile.encode(snapshot.secret, snapshot.hot, snapshot.journal,
+                            snapshot.installation, marker, placement)
+    if placement is None:
+        return atomic_write_chunks(path, pieces)
+    size = atomic_write_chunks(path, placement.counted(pieces))
     placement.keep(path)
     return size
 
