@@ -228,6 +228,10 @@ class MemoryStore:
     def sync(self) -> None:
         """Nothing to put on disk: a staged commit is as good as written here."""
 
+    def fold_when_quiet(self) -> bool:
+        """No journal here: nothing to fold."""
+        return False
+
     def seen(self, sha256: str) -> SeenRecord | None:
         return self._seen.get(sha256)
 

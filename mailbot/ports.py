@@ -203,6 +203,11 @@ class Store(Cursors, Protocol):
         """What was staged, on disk in one durable write (group commit)."""
         ...
 
+    def fold_when_quiet(self) -> bool:
+        """Housekeeping at a quiet moment (the store's own: folding its journal);
+        whether it did any."""
+        ...
+
     def seen(self, sha256: str) -> SeenRecord | None: ...
 
     def pending_outbox(self) -> list[OutboxEntry]:

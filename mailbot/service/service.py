@@ -371,10 +371,12 @@ class Service:
         clockwork = Clockwork(self, tick_every=tick_every)
         while not stop.is_set():
             try:
-                self.poll()
+                handled = self.poll()
                 clockwork.run_pending()
                 self.flush()
                 self._watched()
+                if not handled:
+                    self.store.fold_when_quiet()   # between messages, never before one
             except TransportError as exc:
                 log.warning("transport problem, retrying: %s", exc)
             finally:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from mailbot.adapters.store import Store, journal
+from mailbot.adapters.store import Store, hotfile, journal
 from mailbot.adapters.store import store as store_module
 from mailbot.core.values.state import State
 from mailbot.errors import StoreCorrupt
@@ -117,6 +117,48 @@ def test_a_store_reopened_after_compaction_equals_the_one_before(
             replayed_store.close()
     with Store.open(folder) as reopened:
         assert picture(reopened) == before, "the new snapshot alone gives the same store"
+
+
+def held_tables(store: Store) -> dict[str, Any]:
+    """What the store holds hot, in its order (what the next write and the next
+    flush to the cold files start from, which `picture` reads through)."""
+    hot = store._hot
+    return {"alerts": list(dict.keys(hot.state.alerts)), "events": hot.events,
+            **{name: list(getattr(hot, name).items())
+               for name in ("closing", "seen", "outbox", "cursors")},
+            "latest": hot.latest, "register_commit": hot.register_commit}
+
+
+def test_a_store_reopened_after_each_write_equals_the_one_that_wrote_it(
+        folder: Path) -> None:
+    """Opening replays the journal in one pass: each table copied once, the alerts'
+    puts and drops gathered and derived once. After every write of the scenario, and
+    of one that drops an alert, puts it back changed and patches one entry segment
+    after segment, the store as reopened is the store as it was written."""
+    two, three = make_alert("KA-2024-0002"), make_alert("KA-2024-0003")
+    later = T0 + timedelta(days=2, hours=1)
+    back = two.model_copy(update={"district": "Dover"})
+    scenario = [*steps(),
+                lambda s: s.commit(decide([three], counters={"2024": 3})),   # two dropped
+                lambda s: s.commit(decide([three, back], counters={"2024": 3})),
+                lambda s: s.mark_many({"m3": {"status": "sending", "sending_at": later}}, later),
+                lambda s: s.mark_many({"m3": {"status": "sent", "sent_at": later}}, later),
+                lambda s: s.commit(decide([three, back], events=(make_event(back.ref, 2),),
+                                          counters={"2024": 4}),
+                                   outbox=[make_entry("m4", at=later, ref=back.ref)])]
+    for count in range(1, len(scenario) + 1):
+        where = folder / f"after-{count}"
+        store = Store.open(where)
+        for step in scenario[:count]:
+            step(store)
+        written, held = picture(store), held_tables(store)
+        store._lock.release()
+        with Store.open(where) as reopened:
+            assert picture(reopened) == written, f"reopened after write {count}"
+            assert held_tables(reopened) == held, f"reopened after write {count}"
+    with Store.open(folder / f"after-{len(scenario)}") as final:
+        assert final.load().alerts["KA-2024-0002"].district == "Dover"
+        assert final.load().counters == {"2024": 4}
 
 
 def test_the_journal_is_folded_in_when_it_outgrows_the_snapshot(
@@ -239,3 +281,96 @@ def test_a_process_killed_at_any_write_point_leaves_a_store_that_opens_whole(
             assert not list(folder.glob(".*.tmp")), "open clears a killed write's temp file"
             if state == expected[-1]:
                 assert store.seen("old") is None and store.seen("s1") is not None
+
+
+# the bot's store keeps marks with its open alerts (service/bootstrap.py); these none
+MARKER = hotfile.Marker("test-fingerprint", "test-base", lambda alert: {})
+
+
+def test_a_quiet_moment_folds_a_long_journal_and_never_a_staged_step(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: every open replays the journal (`status` among them), so at a quiet
+    moment one longer than QUIET_SEGMENTS is folded in; a shorter one is left, and
+    so is one with a step staged (that step is not on disk yet)."""
+    monkeypatch.setattr(store_module, "QUIET_SEGMENTS", 8)
+    with Store.open(folder) as store:
+        store.commit(decide([make_alert("KA-2024-0001")]))
+        for n in range(7):
+            store.set_cursor("unit", f"UID={n}")
+        assert len(segments(folder)) == 8, "the commit and 7 cursors"
+        store.set_cursor("unit", "UID=7")
+        assert store.fold_when_quiet() is False, "a reader's store (no marks kept) never folds"
+        store.use_marks(MARKER)
+        store.set_cursor("unit", "UID=8")
+        assert len(segments(folder)) == 10, "a write never folds at the quiet threshold"
+        store.compact()
+        for n in range(8):
+            store.set_cursor("unit", f"UID={n}")
+        assert store.fold_when_quiet() is False and len(segments(folder)) == 8
+        store.set_cursor("unit", "UID=8")
+        store.commit(decide([make_alert("KA-2024-0001"), make_alert("KA-2024-0002")]),
+                     durable=False)
+        assert store.fold_when_quiet() is False, "a staged step is folded only once written"
+        assert len(segments(folder)) == 9
+        store.sync()
+        before = picture(store)
+        assert store.fold_when_quiet() is True
+        assert segments(folder) == [] and picture(store) == before
+    with Store.open(folder) as reopened:
+        assert picture(reopened) == before
+
+
+def test_closing_a_large_store_folds_a_journal_longer_than_a_quiet_moment_allows(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The end of a `once` run is a quiet moment too: a large store (its snapshot
+    kept, its journal kept while short) folds a journal past QUIET_SEGMENTS."""
+    monkeypatch.setattr(store_module, "QUIET_SEGMENTS", 8)
+    monkeypatch.setattr(store_module, "SMALL_SNAPSHOT", 0)   # every snapshot is large
+    with Store.open(folder) as store:
+        store.use_marks(MARKER)
+        store.compact()
+        for n in range(5):
+            store.set_cursor("unit", f"UID={n}")
+    assert len(segments(folder)) == 5, "a short journal is kept at close"
+    with Store.open(folder) as store:
+        for n in range(5, 10):
+            store.set_cursor("unit", f"UID={n}")
+    assert len(segments(folder)) == 10, "a reader (`status`: no marks) leaves it at close"
+    with Store.open(folder) as store:
+        store.use_marks(MARKER)
+    assert segments(folder) == []
+    with Store.open(folder) as store:
+        assert store.cursor("unit") == "UID=9"
+
+
+def test_the_running_bot_folds_a_long_journal_in_a_pass_that_found_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run` (the real loop, the shipped routing.yaml, the Maildir inboxes empty):
+    a pass with no message is the quiet moment that folds the journal."""
+    import threading
+    import time
+
+    from mailbot.service.bootstrap import bootstrap
+
+    monkeypatch.setattr(store_module, "QUIET_SEGMENTS", 8)
+    state = tmp_path / "state"
+    service = bootstrap(None, state)
+    for n in range(12):
+        service.store.set_cursor("test", f"UID={n}")
+    assert len(segments(state)) >= 12
+    stop = threading.Event()
+    thread = threading.Thread(target=service.run, args=(stop,),
+                              kwargs={"tick_every": 1, "idle_slice": 0.05})
+    thread.start()
+    try:
+        for _ in range(400):    # a bound on the wait, not a timing assert
+            if len(segments(state)) <= 8:
+                break
+            time.sleep(0.05)
+        assert len(segments(state)) <= 8, "a quiet pass folded the journal"
+    finally:
+        stop.set()
+        thread.join()
+        service.store.close()
+    with Store.open(state) as store:
+        assert store.cursor("test") == "UID=11"

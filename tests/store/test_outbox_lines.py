@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from mailbot.adapters.store import journal
+from mailbot.adapters.store import store as store_module
 from mailbot.adapters.store.keptmail import Kept
 from mailbot.errors import StoreCorrupt
 from mailbot.records import held_mail, kept_base64
@@ -146,6 +148,44 @@ def test_the_outbox_mail_is_read_from_the_file_and_a_new_snapshot_takes_over(
         assert first_file not in _inodes_held(tmp_path / "state")
         assert {e.message_id: e.data for e in entries if e.message_id in written} == written
         assert all(b"Message-ID:" in e.data for e in entries)
+    finally:
+        bot.close()
+
+
+def test_a_status_change_keeps_the_mail_where_it_is_kept_and_a_reopen_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Marking mail read from the file ("sending", "sent", a failure) changes its fields,
+    not where its mail is: none is decoded or read back into memory for it, neither by
+    the write nor when a reopen replays the journal's patches; the mail is the same."""
+    raise_alerts(tmp_path / "state")
+    path = tmp_path / "state" / "db.json"
+    written = {json.loads(line.split(b":", 1)[1])["message_id"]:
+               base64.b64decode(json.loads(line.split(b":", 1)[1])["data"])
+               for line in outbox_lines(path)}
+    monkeypatch.setattr(store_module, "SMALL_SNAPSHOT", 0)   # the journal kept at close
+    bot = reopened(tmp_path / "state")
+    try:
+        store, now = bot.service.store, bot.now
+        ids = list(store._hot.outbox)
+        store.mark_many({mid: {"status": "sending", "sending_at": now} for mid in ids[1:]}, now)
+        store.mark_sent(ids[1], now)
+        store.mark_failed(ids[0], now, "451 later", now)
+        entries = [store._hot.outbox[mid] for mid in ids]
+        assert all(isinstance(held_mail(e), Kept) for e in entries), "mail decoded by a mark"
+        assert [e.status for e in entries[:3]] == ["pending", "sent", "sending"]
+        assert entries[0].attempts == 1 and entries[0].last_error == "451 later"
+        with pytest.raises(TypeError):
+            store.mark_many({ids[0]: {"data": b"other mail"}}, now)   # type: ignore[dict-item]
+    finally:
+        bot.close()
+    assert len(journal.segments(tmp_path / "state")) >= 3, "the marks are in the journal"
+    bot = reopened(tmp_path / "state")
+    try:
+        store = bot.service.store
+        entries = [store._hot.outbox[mid] for mid in ids]
+        assert all(isinstance(held_mail(e), Kept) for e in entries), "mail decoded by replay"
+        assert [e.status for e in entries[:3]] == ["pending", "sent", "sending"]
+        assert {e.message_id: e.data for e in entries} == written
     finally:
         bot.close()
 

@@ -21,8 +21,8 @@ snapshot already has, which the next open deletes unread.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,13 +44,14 @@ from mailbot.adapters.store.hotfile import (
 from mailbot.adapters.store.record_json import (
     outbox_fields_json,
     outbox_from_json,
+    outbox_patch_from_json,
     seen_from_json,
     utc,
 )
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.state import State, changes, with_alerts
 from mailbot.errors import StoreCorrupt
-from mailbot.records import OutboxEntry, held_mail, same_mail
+from mailbot.records import OutboxEntry, patched, same_mail
 
 _NAME = re.compile(r"^db\.json\.(\d{8,})$")
 
@@ -117,15 +118,23 @@ def _changed(old: Any, new: Any) -> bool:
     return old is not new and old != new
 
 
-def _keyed(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _keyed(old: dict[str, Any], new: dict[str, Any], differ: Any = operator.ne
+           ) -> tuple[list[str], list[str]]:
     """(keys put, keys dropped) between two versions of a table. A write replaces
     what it changes and keeps every other value as the same object, so the pass
-    is an identity check a key; only the few that differ are compared."""
+    is an identity check a key; only the few that differ are compared (`differ`)."""
     if old is new:
         return [], []
-    differ, dropped = changes(old, new)
-    put = [k for k in differ if k not in old or old[k] != new[k]]
+    other, dropped = changes(old, new)
+    put = [k for k in other if k not in old or differ(old[k], new[k])]
     return put, dropped
+
+
+def _entry_differs(old: OutboxEntry, new: OutboxEntry) -> bool:
+    """Whether an outbox entry changed, its fields compared and its mail by where it is
+    held (an entry's `==` reads `data`, decoding the mail, from the file where it is
+    kept there, for every status change)."""
+    return outbox_fields_json(old) != outbox_fields_json(new) or not same_mail(old, new)
 
 
 def _part(name: str, puts: Iterable[bytes], drops: list[Any]) -> bytes:
@@ -160,7 +169,7 @@ def encode_change(old: Hot, new: Hot, number: int) -> bytes:
     put, drop = _keyed(old.seen, new.seen)
     if put or drop:
         parts.append(_part("seen", (dumps(k) + b":" + seen_json(new.seen[k]) for k in put), drop))
-    put, drop = _keyed(old.outbox, new.outbox)
+    put, drop = _keyed(old.outbox, new.outbox, _entry_differs)
     if put or drop:
         whole = [k for k in put if k not in old.outbox]
         patch = {k: _patch(old.outbox[k], new.outbox[k]) for k in put if k in old.outbox}
@@ -183,54 +192,88 @@ def _patch(old: OutboxEntry, new: OutboxEntry) -> dict[str, Any]:
 # -- replaying ---------------------------------------------------------------------
 
 
-def replay(hot: Hot, path: Path, number: int) -> Hot:
-    """`hot` with segment `number` (at `path`) applied, or StoreCorrupt naming it."""
-    try:
-        change = json.loads(path.read_bytes())
-        if not isinstance(change, dict) or change.get("journal") != number:
-            raise ValueError(f"not journal segment {number}")
-        return _apply(hot, change)
-    except (OSError, ValueError, KeyError, TypeError, ValidationError) as error:
-        reason = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error
-        raise StoreCorrupt(f"{path}: not a readable journal segment ({reason}); the store "
-                           "cannot be opened past it: restore the folder from a backup") from error
+class Replay:
+    """The hot state with segments applied one after another (`apply`), then taken
+    (`hot`). Each segment costs what it changed: a table is copied once, at the
+    first segment that changes it, and changed in place after that; the alerts'
+    puts and drops are gathered and derived from the snapshot's alerts once. (Each
+    segment made a whole new hot state before: a copy of every table and of the
+    10,000 open alerts' mapping, 0.2 ms a segment, on every open and `status`.)"""
 
+    def __init__(self, hot: Hot) -> None:
+        self._base = hot
+        self._state = hot.state
+        self._put: dict[str, Alert] = {}
+        self._drop: set[str] = set()
+        self._tables: dict[str, dict[str, Any]] = {}
+        self._events = hot.events
+        self._latest, self._register_commit = hot.latest, hot.register_commit
 
-def _apply(hot: Hot, change: dict[str, Any]) -> Hot:
-    meta = change["meta"]
-    state = State.model_validate(change["state"]) if "state" in change else hot.state
-    part = change.get("alerts")
-    alerts = hot.state.alerts if not part else with_alerts(
-        hot.state.alerts, {ref: Alert.model_validate(doc) for ref, doc in part["put"].items()},
-        drop=part["drop"])
-    closing = _table(hot.closing, change.get("closing"), Alert.model_validate)
-    events = hot.events
-    if "events" in change:
-        flushed = {(str(ref), int(seq)) for ref, seq in change["events"]["drop"]}
-        events = tuple(e for e in events if (e.ref, e.seq) not in flushed) + tuple(
-            Event.model_validate(doc) for doc in change["events"]["put"])
-    outbox = _table(hot.outbox, change.get("outbox"), outbox_from_json)
-    for mid, fields in (change.get("outbox") or {}).get("patch", {}).items():
-        merged = {**outbox_fields_json(hot.outbox[mid]), **fields}
-        outbox[mid] = dataclasses.replace(outbox_from_json({**merged, "data": ""}),
-                                          data=held_mail(hot.outbox[mid]))
-    return Hot(
-        state=state.model_copy(update={"alerts": alerts}),
-        closing=closing, events=events,
-        seen=_table(hot.seen, change.get("seen"), seen_from_json),
-        outbox=outbox,
-        cursors=_table(hot.cursors, change.get("cursors"), str),
-        latest=None if meta["latest"] is None else utc(datetime.fromisoformat(meta["latest"])),
-        register_commit=int(meta["register_commit"]),
-    )
+    def apply(self, path: Path, number: int) -> None:
+        """Segment `number` (at `path`) applied, or StoreCorrupt naming it."""
+        try:
+            change = json.loads(path.read_bytes())
+            if not isinstance(change, dict) or change.get("journal") != number:
+                raise ValueError(f"not journal segment {number}")
+            self._apply(change)
+        except (OSError, ValueError, KeyError, TypeError, ValidationError) as error:
+            reason = error.errors()[0]["msg"] if isinstance(error, ValidationError) else error
+            raise StoreCorrupt(f"{path}: not a readable journal segment ({reason}); the store "
+                               "cannot be opened past it: restore the folder from a backup"
+                               ) from error
 
+    def hot(self) -> Hot:
+        """The hot state after every segment applied."""
+        base = self._base
+        alerts = with_alerts(base.state.alerts, self._put, self._drop) \
+            if self._put or self._drop else base.state.alerts
+        state = self._state if alerts is self._state.alerts else \
+            self._state.model_copy(update={"alerts": alerts})
+        tables = {name: self._tables.get(name, getattr(base, name))
+                  for name in ("closing", "seen", "outbox", "cursors")}
+        return Hot(state=state, events=self._events, latest=self._latest,
+                   register_commit=self._register_commit, **tables)
 
-def _table(before: dict[str, Any], part: dict[str, Any] | None, read: Any) -> dict[str, Any]:
-    if not part:
-        return before
-    dropped = set(part["drop"])
-    table = {k: v for k, v in before.items() if k not in dropped}
-    for key, doc in part["put"].items():
-        table[key] = read(doc)
-    return table
+    def _apply(self, change: dict[str, Any]) -> None:
+        meta = change["meta"]
+        latest = None if meta["latest"] is None else utc(datetime.fromisoformat(meta["latest"]))
+        register_commit = int(meta["register_commit"])
+        if "state" in change:
+            self._state = State.model_validate(change["state"])
+        if part := change.get("alerts"):
+            for ref, doc in part["put"].items():
+                self._put[ref] = Alert.model_validate(doc)
+                self._drop.discard(ref)
+            for ref in part["drop"]:
+                self._put.pop(ref, None)
+                self._drop.add(ref)
+        self._change("closing", change.get("closing"), Alert.model_validate)
+        if "events" in change:
+            flushed = {(str(ref), int(seq)) for ref, seq in change["events"]["drop"]}
+            self._events = tuple(e for e in self._events if (e.ref, e.seq) not in flushed) + \
+                tuple(Event.model_validate(doc) for doc in change["events"]["put"])
+        self._change("seen", change.get("seen"), seen_from_json)
+        patches = (change.get("outbox") or {}).get("patch", {})
+        before = {mid: self._table("outbox")[mid] for mid in patches}   # what was there
+        self._change("outbox", change.get("outbox"), outbox_from_json)
+        for mid, fields in patches.items():   # the mail as it is held: never decoded here
+            self._tables["outbox"][mid] = patched(before[mid], **outbox_patch_from_json(fields))
+        self._change("cursors", change.get("cursors"), str)
+        self._latest, self._register_commit = latest, register_commit
+
+    def _table(self, name: str) -> dict[str, Any]:
+        """The table `name` as replayed so far, this replay's own copy."""
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = dict(getattr(self._base, name))
+        return table
+
+    def _change(self, name: str, part: dict[str, Any] | None, read: Any) -> None:
+        if not part or not (part["drop"] or part["put"]):
+            return
+        table = self._table(name)
+        for key in part["drop"]:
+            table.pop(key, None)
+        for key, doc in part["put"].items():
+            table[key] = read(doc)
 

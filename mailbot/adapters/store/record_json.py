@@ -114,3 +114,21 @@ def outbox_from_json(doc: dict[str, Any]) -> OutboxEntry:
         urgent=bool(doc.get("urgent", False)),
         deadline=_when(doc.get("deadline")),
     )
+
+
+# how each field of `outbox_fields_json` reads back, for a journal's patch of a few
+_OUTBOX_FIELDS: dict[str, Any] = {
+    "message_id": str, "envelope_to": lambda v: tuple(str(a) for a in v),
+    "ref": lambda v: None if v is None else str(v), "purpose": str, "created_at": _at,
+    "status": str, "attempts": int, "retry_at": _when, "sent_at": _when, "last_error": str,
+    "sending_at": _when, "urgent": bool, "deadline": _when,
+}
+
+
+def outbox_patch_from_json(fields: dict[str, Any]) -> dict[str, Any]:
+    """A patch of an outbox entry's fields (a status, a time: never its mail), read back
+    field by field, for `dataclasses.replace`; an unknown field is damage."""
+    try:
+        return {name: _OUTBOX_FIELDS[name](value) for name, value in fields.items()}
+    except KeyError as error:
+        raise ValueError(f"an outbox patch names no field of an entry: {error}") from None
