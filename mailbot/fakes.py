@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -35,7 +35,7 @@ from mailbot.core.values.mail import Outgoing
 from mailbot.core.values.state import Decision, State, with_alerts
 from mailbot.errors import TransportError
 from mailbot.ports import Folder, InboxMessage, RenderedMail
-from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord
+from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord, count_sends
 
 AUDIT_KINDS = ("opened", "closed", "purged")
 
@@ -252,6 +252,10 @@ class MemoryStore:
         sent = [e for e in self._outbox.values()
                 if e.status == "sent" and e.sent_at is not None and e.sent_at >= since]
         return sorted(sent, key=lambda e: (e.sent_at or since, e.message_id))
+
+    def sent_counts(self, addresses: Iterable[str], hour_since: datetime,
+                    day_since: datetime) -> dict[str, tuple[int, int]]:
+        return count_sends(self.sent_log(day_since), addresses, hour_since, day_since)
 
     def events(self, ref: str) -> list[Event]:
         return sorted((e for (r, _), e in self._events.items() if r == ref), key=lambda e: e.seq)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypedDict
@@ -134,6 +134,22 @@ def patched(entry: OutboxEntry, **changes: Any) -> OutboxEntry:
     new.__dict__.update(entry.__dict__)
     new.__dict__.update(changes)
     return new
+
+
+def count_sends(sent: Iterable[OutboxEntry], addresses: Iterable[str], hour_since: datetime,
+                day_since: datetime) -> dict[str, tuple[int, int]]:
+    """For each of `addresses`: (mail of `sent` sent to it from `hour_since` on, from
+    `day_since` on), an address counted each time it is on an envelope (the caps)."""
+    counts = dict.fromkeys(addresses, (0, 0))
+    for entry in sent:
+        if entry.sent_at is None or entry.sent_at < day_since:
+            continue
+        recent = entry.sent_at >= hour_since
+        for address in entry.envelope_to:
+            if address in counts:
+                hour, day = counts[address]
+                counts[address] = (hour + recent, day + 1)
+    return counts
 
 
 def same_mail(a: OutboxEntry, b: OutboxEntry) -> bool:

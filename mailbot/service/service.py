@@ -460,7 +460,12 @@ class Service:
         waiting = store.pending_outbox()
         if not waiting:
             return None
-        counts = self._counts if self._counts is not None else self._recent_counts(now)
+        counts = self._counts if self._counts is not None else {}
+        # each address mail waits for, counted once a pass (then by what the pass sends)
+        unknown = {a for entry in waiting for a in entry.envelope_to} - counts.keys()
+        if unknown:
+            counts.update(self.store.sent_counts(unknown, now - timedelta(hours=1),
+                                                 now - timedelta(days=1)))
         if self._in_pass:
             self._counts = counts
         # urgent mail first (a Priority One alert's), then in the order it was decided
@@ -573,16 +578,6 @@ class Service:
             self._unwritten.clear()
         if changes:
             self.store.mark_many(changes, now)
-
-    def _recent_counts(self, now: datetime) -> dict[str, tuple[int, int]]:
-        """Messages sent to each address in the last hour and day (the caps)."""
-        counts: dict[str, tuple[int, int]] = {}
-        for entry in self.store.sent_log(now - timedelta(days=1)):
-            recent = entry.sent_at is not None and entry.sent_at >= now - timedelta(hours=1)
-            for address in entry.envelope_to:
-                hour, day = counts.get(address, (0, 0))
-                counts[address] = (hour + recent, day + 1)
-        return counts
 
     def _over_limit(self, entry: OutboxEntry, counts: dict[str, tuple[int, int]],
                     now: datetime) -> str:

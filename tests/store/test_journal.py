@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from mailbot.adapters.store import store as store_module
 from mailbot.core.values.state import State
 from mailbot.errors import StoreCorrupt
 from mailbot.records import RegisterWrite
+from mailbot.service.bootstrap import bootstrap
 
 from .conftest import T0, closed, decide, make_alert, make_entry, make_event, make_seen
 
@@ -347,11 +350,6 @@ def test_the_running_bot_folds_a_long_journal_in_a_pass_that_found_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`run` (the real loop, the shipped routing.yaml, the Maildir inboxes empty):
     a pass with no message is the quiet moment that folds the journal."""
-    import threading
-    import time
-
-    from mailbot.service.bootstrap import bootstrap
-
     monkeypatch.setattr(store_module, "QUIET_SEGMENTS", 8)
     state = tmp_path / "state"
     service = bootstrap(None, state)

@@ -62,6 +62,7 @@ from mailbot.adapters.store.keptmail import (
     keeps_in_file,
     without_mail,
 )
+from mailbot.adapters.store.outbox_index import Outbox
 from mailbot.adapters.store.record_json import (
     outbox_from_json,
     outbox_to_json,
@@ -173,8 +174,8 @@ def read(path: Path) -> Snapshot | None:
             closing={a.ref: a for a in _in_order(tables.closing)},
             events=tuple(_in_order(tables.events)),
             seen={r.sha256: r for r in map(seen_from_json, _in_order(tables.seen))},
-            outbox=lines.outbox if lines.outbox is not None else {
-                e.message_id: e for e in map(outbox_from_json, _in_order(tables.outbox))},
+            outbox=Outbox(lines.outbox if lines.outbox is not None else {
+                e.message_id: e for e in map(outbox_from_json, _in_order(tables.outbox))}),
             cursors=dict(_first(tables.cursors)),
             latest=None if meta.get("latest") is None else _utc(meta["latest"]),
             register_commit=int(meta.get("register_commit", 0)),

@@ -41,6 +41,7 @@ from mailbot.adapters.store.hotfile import (
     seen_json,
     state_json,
 )
+from mailbot.adapters.store.outbox_index import Outbox
 from mailbot.adapters.store.record_json import (
     outbox_fields_json,
     outbox_from_json,
@@ -231,6 +232,8 @@ class Replay:
             self._state.model_copy(update={"alerts": alerts})
         tables = {name: self._tables.get(name, getattr(base, name))
                   for name in ("closing", "seen", "outbox", "cursors")}
+        if "outbox" in self._tables:   # the start of the writes' lineage (outbox_index.py)
+            tables["outbox"] = Outbox(tables["outbox"])
         return Hot(state=state, events=self._events, latest=self._latest,
                    register_commit=self._register_commit, **tables)
 

@@ -56,13 +56,21 @@ from mailbot.adapters.store.faults import refused, store_fault
 from mailbot.adapters.store.journal import Journal
 from mailbot.adapters.store.keptmail import Placement, keeps_in_file
 from mailbot.adapters.store.lock import CommitGate, FolderLock
+from mailbot.adapters.store.outbox_index import OutboxIndex, derived
 from mailbot.adapters.store.record_json import utc
 from mailbot.adapters.store.register import RegisterStore
 from mailbot.core.values.alert import Alert, Event
 from mailbot.core.values.lazy import Lazy
 from mailbot.core.values.state import Decision, State, with_alerts
 from mailbot.errors import StoreCorrupt, StoreError, StoreMissing
-from mailbot.records import OutboxChange, OutboxEntry, RegisterWrite, SeenRecord, patched
+from mailbot.records import (
+    OutboxChange,
+    OutboxEntry,
+    RegisterWrite,
+    SeenRecord,
+    count_sends,
+    patched,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +117,8 @@ class Store:
         self._marker: hotfile.Marker | None = None
         self._remark = False
         self._in_lines = False     # whether db.json is in the line layout (hotfile.py)
+        # what the sending path asks of the outbox, kept in step with it by identity
+        self._index = OutboxIndex()
 
     # -- opening and closing ---------------------------------------------------
 
@@ -269,10 +279,11 @@ class Store:
         seen_now = hot.seen
         if seen is not None and self.seen(seen.sha256) is None:
             seen_now = {**hot.seen, seen.sha256: seen}
-        entries = dict(hot.outbox)
+        added: dict[str, OutboxEntry] = {}
         for entry in outbox:
-            if not self.was_recorded(entry.message_id) and entry.message_id not in entries:
-                entries[entry.message_id] = dataclasses.replace(entry, status="pending")
+            if not self.was_recorded(entry.message_id) and entry.message_id not in added:
+                added[entry.message_id] = dataclasses.replace(entry, status="pending")
+        entries = derived(hot.outbox, added) if added else hot.outbox
         times = [e.at for e in decision.events] + [e.created_at for e in outbox]
         number = hot.register_commit + (1 if register is not None else 0)
         self._write(
@@ -298,8 +309,7 @@ class Store:
 
     def pending_outbox(self) -> list[OutboxEntry]:
         self._usable()
-        waiting = [e for e in self._hot.outbox.values() if e.status in ("pending", "sending")]
-        return sorted(waiting, key=lambda e: e.created_at)
+        return self._index.waiting(self._hot.outbox)
 
     def mark_sending(self, message_id: str, at: datetime) -> None:
         self._update_entry(message_id, at, status="sending", sending_at=utc(at))
@@ -319,12 +329,12 @@ class Store:
         if not changes:
             return
         self._usable()
-        outbox = dict(self._hot.outbox)
+        put: dict[str, OutboxEntry] = {}
         for message_id, change in changes.items():
             fixed: dict[str, Any] = {k: utc(v) if isinstance(v, datetime) else v
                                      for k, v in change.items()}
-            outbox[message_id] = patched(self._entry(message_id), **fixed)
-        self._write(dataclasses.replace(self._hot, outbox=outbox), [at])
+            put[message_id] = patched(self._entry(message_id), **fixed)
+        self._write(dataclasses.replace(self._hot, outbox=derived(self._hot.outbox, put)), [at])
 
     def was_recorded(self, message_id: str) -> bool:
         self._usable()
@@ -343,6 +353,15 @@ class Store:
         recent = [e for e in found.values() if e.sent_at is not None and e.sent_at >= since]
         return sorted(recent, key=lambda e: (e.sent_at, e.message_id))
 
+    def sent_counts(self, addresses: Iterable[str], hour_since: datetime,
+                    day_since: datetime) -> dict[str, tuple[int, int]]:
+        self._usable()
+        hour_since, day_since = utc(hour_since), utc(day_since)
+        latest = self._hot.latest
+        if latest is None or day_since < latest - COLD_AFTER:   # some may be cold
+            return count_sends(self.sent_log(day_since), addresses, hour_since, day_since)
+        return self._index.sent_counts(self._hot.outbox, addresses, hour_since, day_since)
+
     def _entry(self, message_id: str) -> OutboxEntry:
         self._usable()
         entry = self._hot.outbox.get(message_id)
@@ -352,7 +371,7 @@ class Store:
 
     def _update_entry(self, message_id: str, at: datetime, **changes: object) -> None:
         entry = patched(self._entry(message_id), **changes)
-        outbox = {**self._hot.outbox, message_id: entry}
+        outbox = derived(self._hot.outbox, {message_id: entry})
         self._write(dataclasses.replace(self._hot, outbox=outbox), [at])
 
     # -- history ---------------------------------------------------------------
@@ -529,6 +548,7 @@ class Store:
                                                      self.installation), self._marker)
         self._storage.folded(through)
         self._remark, self._in_lines = False, True
+        self._index.follow(self._hot.outbox)   # an older outbox's entries let go
 
     def _bulk_cold(self, alerts: Iterable[Alert] = (), events: Iterable[Event] = (),
                    seen: Iterable[SeenRecord] = (), sent: Iterable[OutboxEntry] = ()) -> None:

@@ -198,7 +198,10 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[list[s
     what it changes, so this is what changed: read from the lineage of an `Alerts`
     when it reaches `before`, else a pass in C (a fraction of a millisecond for
     10,000 open alerts), and a set difference only when something went."""
-    if isinstance(after, Alerts) and (found := after.since(before)) is not None:
+    # an Alerts, or any mapping that remembers what it was derived from (`since`: the
+    # store's hot outbox, adapters/store/outbox_index.py)
+    since = getattr(after, "since", None)
+    if isinstance(after, dict) and since is not None and (found := since(before)) is not None:
         put, dropped = found
         get = partial(dict.get, before) if isinstance(before, dict) else before.get
         return (sorted(k for k in put if k in after and dict.get(after, k) is not get(k)),
