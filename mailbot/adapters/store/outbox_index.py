@@ -21,11 +21,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import NoReturn
 
-from mailbot.core.values.state import changes
+from mailbot.core.values.state import changes, lineage_since
 from mailbot.records import OutboxEntry
 
 WAITING = ("pending", "sending")
-_LINEAGE = 64
 
 
 class Outbox(dict[str, OutboxEntry]):
@@ -48,18 +47,7 @@ class Outbox(dict[str, OutboxEntry]):
     def since(self, before: Mapping[str, OutboxEntry]) -> tuple[set[str], set[str]] | None:
         """(keys put, keys dropped) since `before`, when this was derived from it (None
         when not, or too far back to say cheaply)."""
-        put: set[str] = set()
-        dropped: set[str] = set()
-        node: Outbox | None = self
-        for _ in range(_LINEAGE):
-            if node is before:
-                return put, dropped
-            if node is None or node._parent is None:
-                return None
-            put |= node._put
-            dropped |= node._dropped
-            node = node._parent()
-        return None
+        return lineage_since(self, before)
 
     def _in_place(self, *args: object, **kwargs: object) -> NoReturn:
         raise TypeError("the hot outbox is not changed in place: derive a new one (derived)")

@@ -137,18 +137,7 @@ class Alerts(dict[str, Alert]):
     def since(self, before: Mapping[str, Alert]) -> tuple[set[str], set[str]] | None:
         """(refs put, refs dropped) since `before`, when these were derived from it
         (None when not, or too far back to say cheaply)."""
-        put: set[str] = set()
-        dropped: set[str] = set()
-        node: Alerts | None = self
-        for _ in range(_LINEAGE):
-            if node is before:
-                return put, dropped
-            if node is None or node._parent is None:
-                return None
-            put |= node._put
-            dropped |= node._dropped
-            node = node._parent()
-        return None
+        return lineage_since(self, before)
 
     def _in_place(self, *args: object, **kwargs: object) -> NoReturn:
         raise TypeError("a State's alerts are not changed in place: derive() new ones")
@@ -165,6 +154,24 @@ class Alerts(dict[str, Alert]):
 
 _LINEAGE = 64
 _MISSING = object()
+
+
+def lineage_since(node: Any, before: Mapping[str, Any]) -> tuple[set[str], set[str]] | None:
+    """(keys put, keys dropped) from `before` to `node`, a mapping derived from it a step
+    at a time, each step remembering its parent (`_parent`, a weak reference) and what
+    it put and dropped (`_put`, `_dropped`); None when `node` was not derived from
+    `before`, or too far back to say cheaply."""
+    put: set[str] = set()
+    dropped: set[str] = set()
+    for _ in range(_LINEAGE):
+        if node is before:
+            return put, dropped
+        if node is None or node._parent is None:
+            return None
+        put |= node._put
+        dropped |= node._dropped
+        node = node._parent()
+    return None
 
 
 def _is(held: Any, alert: Alert) -> bool:
