@@ -372,3 +372,29 @@ def test_the_running_bot_folds_a_long_journal_in_a_pass_that_found_nothing(
         service.store.close()
     with Store.open(state) as store:
         assert store.cursor("test") == "UID=11"
+
+
+def test_a_fold_that_fails_at_a_quiet_moment_loses_nothing_and_is_tried_again(
+        folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A full disk while folding: the journal still holds every write, so the bot goes
+    on (a warning, not a crash) and the next quiet moment folds."""
+    monkeypatch.setattr(store_module, "QUIET_SEGMENTS", 4)
+    real = store_module.write_snapshot
+
+    def disk_full(*args: Any, **kwargs: Any) -> int:
+        raise OSError(28, "No space left on device")
+
+    with Store.open(folder) as store:
+        store.use_marks(MARKER)
+        store.compact()
+        for n in range(6):
+            store.set_cursor("unit", f"UID={n}")
+        monkeypatch.setattr(store_module, "write_snapshot", disk_full)
+        assert store.fold_when_quiet() is False
+        assert "could not fold the journal" in caplog.text
+        assert len(segments(folder)) == 6
+        store.set_cursor("unit", "UID=6")          # the store goes on
+        monkeypatch.setattr(store_module, "write_snapshot", real)
+        assert store.fold_when_quiet() is True and segments(folder) == []
+    with Store.open(folder) as store:
+        assert store.cursor("unit") == "UID=6"

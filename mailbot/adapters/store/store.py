@@ -523,7 +523,12 @@ class Store:
         self._usable()
         if self._hot is not self._durable or not self._quiet_fold_due():
             return False
-        self.compact()
+        try:
+            self.compact()
+        except OSError as error:   # the journal still holds every write: only opens pay
+            log.warning("could not fold the journal into %s (%s); it is tried again at the "
+                        "next quiet moment", self.folder / HOT_NAME, error)
+            return False
         return True
 
     def _quiet_fold_due(self) -> bool:
