@@ -15,65 +15,31 @@ no write path can forget to.
 
 from __future__ import annotations
 
-import weakref
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import NoReturn
 
-from mailbot.core.values.state import changes, lineage_since
+from mailbot.core.values.state import Derived, changes
 from mailbot.records import OutboxEntry
 
 WAITING = ("pending", "sending")
 
 
-class Outbox(dict[str, OutboxEntry]):
-    """The hot outbox as a write leaves it: never changed in place, but derived from the
-    one before (`derived`), remembering that one (by a weak reference) and what it put
-    and dropped. So what changed between two of them costs what changed
-    (`core/values/state.changes` asks `since`), as for the open alerts (`Alerts`),
-    not a pass over the day's 3,000 entries at every write and every pass. A plain
-    dict still works everywhere, at the cost of that pass."""
+class Outbox(Derived):
+    """The hot outbox as a write leaves it: a `Derived` mapping, never changed in place
+    but derived from the one before (`derived`), so what changed between two of them
+    costs what changed (`core/values/state.changes`), as for the open alerts, not a
+    pass over the day's 3,000 entries at every write and every pass."""
 
-    __slots__ = ("__weakref__", "_dropped", "_parent", "_put")
-    _parent: weakref.ref[Outbox] | None
-    _put: frozenset[str]
-    _dropped: frozenset[str]
-
-    def __init__(self, items: Mapping[str, OutboxEntry] | None = None, /) -> None:
-        super().__init__(items or {})
-        self._parent, self._put, self._dropped = None, frozenset(), frozenset()
-
-    def since(self, before: Mapping[str, OutboxEntry]) -> tuple[set[str], set[str]] | None:
-        """(keys put, keys dropped) since `before`, when this was derived from it (None
-        when not, or too far back to say cheaply)."""
-        return lineage_since(self, before)
-
-    def _in_place(self, *args: object, **kwargs: object) -> NoReturn:
-        raise TypeError("the hot outbox is not changed in place: derive a new one (derived)")
-
-    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _in_place
-    __ior__ = _in_place
-
-    def __reduce__(self) -> tuple[type[Outbox], tuple[dict[str, OutboxEntry]]]:
-        return Outbox, (dict(self),)
-
-    def __copy__(self) -> Outbox:
-        return self
+    __slots__ = ()
 
 
 def derived(outbox: Mapping[str, OutboxEntry], put: Mapping[str, OutboxEntry] | None = None,
             drop: Iterable[str] = ()) -> Outbox:
     """`outbox` with `put` put (new or replaced) and `drop` dropped, as a new Outbox that
     remembers it (a plain dict given is taken as the start of a lineage)."""
-    put = put or {}
     base = outbox if isinstance(outbox, Outbox) else Outbox(outbox)
-    dropped = frozenset(k for k in drop if k in base and k not in put)
-    new = Outbox(base)
-    dict.update(new, put)
-    for key in dropped:
-        dict.__delitem__(new, key)
-    new._parent, new._put, new._dropped = weakref.ref(base), frozenset(put), dropped
+    new: Outbox = base.derive(put, drop)
     return new
 
 

@@ -71,26 +71,76 @@ class Decision(Value):
     digest_week: str | None = None     # T-WEEKLY: this week's digest is owed (ISO week key)
 
 
-class Alerts(dict[str, Alert]):
-    """A State's open alerts: a dict never changed in place, that remembers what it was
-    derived from (by a weak reference) and what the derivation put and dropped. So
-    "what changed between these two?" costs what changed, not the number of open
-    alerts (`changes`); a plain dict still works everywhere, at the cost of a pass.
+class Derived(dict[str, Any]):
+    """A mapping never changed in place, that remembers what it was derived from (by a
+    weak reference) and what the derivation put and dropped. So "what changed between
+    these two?" costs what changed, not the size of the mapping (`changes`); a plain
+    dict still works everywhere, at the cost of a pass. The open alerts (`Alerts`) and
+    the store's hot outbox (adapters/store/outbox_index.py) are kept this way."""
+
+    __slots__ = ("__weakref__", "_dropped", "_parent", "_put")
+    _parent: weakref.ref[Derived] | None
+    _put: frozenset[str]
+    _dropped: frozenset[str]
+
+    def __init__(self, items: Mapping[str, Any] | Iterable[tuple[str, Any]] = (), /) -> None:
+        super().__init__(items)
+        self._parent, self._put, self._dropped = None, frozenset(), frozenset()
+
+    def derive(self, put: Mapping[str, Any] | None = None, drop: Iterable[str] = ()) -> Any:
+        """This mapping with `put` put (new or replaced) and `drop` dropped, a new one
+        of the same kind that remembers this one."""
+        put = put or {}
+        dropped = frozenset(key for key in drop if key in self and key not in put)
+        new = type(self)(self)    # a copy of what is held (a Lazy stays unread)
+        dict.update(new, put)
+        for key in dropped:
+            dict.__delitem__(new, key)
+        new._parent, new._put, new._dropped = weakref.ref(self), frozenset(put), dropped
+        return new
+
+    def since(self, before: Mapping[str, Any]) -> tuple[set[str], set[str]] | None:
+        """(keys put, keys dropped) since `before`, when this was derived from it
+        (None when not, or too far back to say cheaply)."""
+        put: set[str] = set()
+        dropped: set[str] = set()
+        node: Derived | None = self
+        for _ in range(_LINEAGE):
+            if node is before:
+                return put, dropped
+            if node is None or node._parent is None:
+                return None
+            put |= node._put
+            dropped |= node._dropped
+            node = node._parent()
+        return None
+
+    def _in_place(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError(f"a {type(self).__name__} is not changed in place: derive() a new one")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _in_place
+    __ior__ = _in_place
+
+    def __reduce__(self) -> tuple[type[Derived], tuple[dict[str, Any]]]:
+        return type(self), (dict(self),)
+
+    def __copy__(self) -> Derived:
+        return self
+
+
+class Alerts(Derived):
+    """A State's open alerts, a `Derived` mapping.
 
     A value may be `Lazy` (an alert the store has not read yet): reading it through
     this mapping makes it an Alert, and a Mark's question is answered without reading
     it when the store kept the answer (`marked`)."""
 
-    __slots__ = ("__weakref__", "_dropped", "_parent", "_put")
-    _parent: weakref.ref[Alerts] | None
-    _put: frozenset[str]
-    _dropped: frozenset[str]
+    __slots__ = ()
 
     def __init__(self, items: Mapping[str, Alert | Lazy] | Iterable[tuple[str, Alert | Lazy]]
                  = (), /) -> None:
         held: Any = items   # a Lazy is held as it is, and read through this mapping
         super().__init__(held)
-        self._parent, self._put, self._dropped = None, frozenset(), frozenset()
 
     def __getitem__(self, ref: str) -> Alert:
         value: Any = dict.__getitem__(self, ref)
@@ -122,56 +172,21 @@ class Alerts(dict[str, Alert]):
         return dict(self.items())
 
     def derive(self, put: Mapping[str, Alert] | None = None, drop: Iterable[str] = ()) -> Alerts:
-        """These alerts with `put` put (new or replaced) and `drop` dropped."""
-        put = put or {}
-        dropped = frozenset(ref for ref in drop if ref in self and ref not in put)
-        if not dropped and all(_is(dict.get(self, ref), alert) for ref, alert in put.items()):
+        """These alerts with `put` put (new or replaced) and `drop` dropped; these same
+        ones when that changes nothing (a Lazy, once read, is its alert)."""
+        put, drop = put or {}, tuple(drop)
+        if not any(ref in self and ref not in put for ref in drop) and \
+                all(_is(dict.get(self, ref), alert) for ref, alert in put.items()):
             return self
-        new = Alerts(self)    # a copy of what is held (a Lazy stays unread)
-        dict.update(new, put)
-        for ref in dropped:
-            dict.__delitem__(new, ref)
-        new._parent, new._put, new._dropped = weakref.ref(self), frozenset(put), dropped
+        new: Alerts = super().derive(put, drop)
         return new
-
-    def since(self, before: Mapping[str, Alert]) -> tuple[set[str], set[str]] | None:
-        """(refs put, refs dropped) since `before`, when these were derived from it
-        (None when not, or too far back to say cheaply)."""
-        return lineage_since(self, before)
-
-    def _in_place(self, *args: object, **kwargs: object) -> NoReturn:
-        raise TypeError("a State's alerts are not changed in place: derive() new ones")
-
-    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _in_place
-    __ior__ = _in_place
 
     def __reduce__(self) -> tuple[type[Alerts], tuple[dict[str, Alert]]]:
         return Alerts, (self.plain(),)
 
-    def __copy__(self) -> Alerts:
-        return self
-
 
 _LINEAGE = 64
 _MISSING = object()
-
-
-def lineage_since(node: Any, before: Mapping[str, Any]) -> tuple[set[str], set[str]] | None:
-    """(keys put, keys dropped) from `before` to `node`, a mapping derived from it a step
-    at a time, each step remembering its parent (`_parent`, a weak reference) and what
-    it put and dropped (`_put`, `_dropped`); None when `node` was not derived from
-    `before`, or too far back to say cheaply."""
-    put: set[str] = set()
-    dropped: set[str] = set()
-    for _ in range(_LINEAGE):
-        if node is before:
-            return put, dropped
-        if node is None or node._parent is None:
-            return None
-        put |= node._put
-        dropped |= node._dropped
-        node = node._parent()
-    return None
 
 
 def _is(held: Any, alert: Alert) -> bool:
@@ -202,13 +217,10 @@ def with_alerts(alerts: Mapping[str, Alert], put: Mapping[str, Alert] | None = N
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """(keys of `after` whose value is not the very object `before` holds, keys of
     `before` that `after` lacks). Values are immutable and a decision replaces only
-    what it changes, so this is what changed: read from the lineage of an `Alerts`
-    when it reaches `before`, else a pass in C (a fraction of a millisecond for
+    what it changes, so this is what changed: read from the lineage of a `Derived`
+    mapping when it reaches `before`, else a pass in C (a fraction of a millisecond for
     10,000 open alerts), and a set difference only when something went."""
-    # an Alerts, or any mapping that remembers what it was derived from (`since`: the
-    # store's hot outbox, adapters/store/outbox_index.py)
-    since = getattr(after, "since", None)
-    if isinstance(after, dict) and since is not None and (found := since(before)) is not None:
+    if isinstance(after, Derived) and (found := after.since(before)) is not None:
         put, dropped = found
         get = partial(dict.get, before) if isinstance(before, dict) else before.get
         return (sorted(k for k in put if k in after and dict.get(after, k) is not get(k)),
