@@ -223,9 +223,9 @@ class Store:
                 # hand, and a small store as one snapshot (a large one keeps its journal)
                 if self._hot is not self._durable or self._hot.events or self._hot.closing:
                     self._write(self._hot)
-                if self._storage.sizes and (self._snapshot_bytes <= SMALL_SNAPSHOT
-                                            or self._quiet_fold_due()
-                                            or self._compaction_due()):
+                small = self._snapshot_bytes <= SMALL_SNAPSHOT
+                if self._quiet_fold_due() or (self._storage.sizes
+                                              and (small or self._compaction_due())):
                     try:
                         with self._gate.held():
                             self._compact()
@@ -518,8 +518,8 @@ class Store:
     def fold_when_quiet(self) -> bool:
         """At a quiet moment (nothing staged, no message waiting on it): the journal
         folded into a new snapshot if it holds more than QUIET_SEGMENTS segments, so
-        opening the store stays a read of the snapshot and a few segments. Whether
-        it folded."""
+        opening the store stays a read of the snapshot and a few segments, or if the
+        snapshot's marks are stale (`_quiet_fold_due`). Whether it folded."""
         self._usable()
         if self._hot is not self._durable or not self._quiet_fold_due():
             return False
@@ -534,8 +534,12 @@ class Store:
     def _quiet_fold_due(self) -> bool:
         """Only the bot's own store folds at a quiet moment: it keeps its marks with the
         open alerts (use_marks), which a snapshot written by a reader (`status`) would
-        lose, and every later `status` would read every alert to make them again."""
-        return self._marker is not None and len(self._storage.sizes) > QUIET_SEGMENTS
+        lose, and every later `status` would read every alert to make them again. It
+        folds when the journal is long, and when the snapshot's marks are not the ones
+        it makes (an upgrade, a changed routing.yaml): else, on a day with nothing to
+        write, every `status` would go on making them all again."""
+        return self._marker is not None and (len(self._storage.sizes) > QUIET_SEGMENTS
+                                             or self._remark)
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot now (tests and bench/; the store
