@@ -93,3 +93,32 @@ def test_check_config_warns_with_the_date_about_ews_pointed_at_exchange_online(
     assert "EwsAllowedAppIDs" in out and "1 April 2027" in out and "backend: graph" in out
     assert main(["check-config"]) == 0
     assert "EWS to Exchange Online" not in capsys.readouterr().out, "the shipped Maildir: no warning"
+
+
+def test_a_short_read_runs_without_the_cyclic_collector_and_puts_it_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: `status`, `explain` and `report` read, print and end, so no cyclic
+    collection walks what they hold meanwhile; `once` and `run` keep the collector (what
+    they let go is the mail they read). After each, it is as it was: on, here."""
+    import gc
+
+    from mailbot import cli
+
+    state = tmp_path / "state"
+    MaildirMailbox("unit", state / "mail" / "unit").deliver(FORM)
+    during: dict[str, bool] = {}
+    for name in ("status", "explain", "once"):
+        real = cli.COMMANDS[name]
+
+        def probe(args: object, name: str = name, real: object = real) -> int:
+            during[name] = gc.isenabled()
+            return int(real(args) or 0)  # type: ignore[operator]
+        monkeypatch.setitem(cli.COMMANDS, name, probe)
+    assert gc.isenabled()
+    assert main(["once", "--init", "--state", str(state)]) == 0
+    assert main(["status", "--state", str(state)]) == 0
+    ref = next(w for w in capsys.readouterr().out.split() if w.startswith("KA-"))
+    assert main(["explain", ref, "--state", str(state)]) == 0
+    assert during == {"once": True, "status": False, "explain": False}
+    assert gc.isenabled(), "put back after the command"
