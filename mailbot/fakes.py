@@ -270,6 +270,9 @@ class MemoryStore:
         found = [a for a in self._archive.values() if closed_at(a) >= since]
         return sorted(found, key=lambda a: (closed_at(a), a.ref))
 
+    def each_closed_alert(self, since: datetime) -> Iterator[Alert]:
+        yield from self.closed_alerts(since)
+
     def cursor(self, name: str) -> str | None:
         return self._cursors.get(name)
 

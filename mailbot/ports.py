@@ -236,6 +236,11 @@ class Store(Cursors, Protocol):
 
     def closed_alerts(self, since: datetime) -> list[Alert]: ...
 
+    def each_closed_alert(self, since: datetime) -> Iterator[Alert]:
+        """The alerts closed since `since`, as `closed_alerts` has them, one at a time
+        and in no set order: for a pass over years of them (`mailbot report`)."""
+        ...
+
     def close(self) -> None: ...
 
 

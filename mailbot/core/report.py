@@ -49,9 +49,13 @@ class Period:
 
 def in_view(alerts: Iterable[Alert], period: Period) -> list[Alert]:
     """Alerts open at some moment of the period, by reference."""
-    return sorted((a for a in alerts if a.created_at < period.end
-                   and (a.status != "closed" or (a.closed_at or a.updated_at) >= period.start)),
-                  key=lambda a: a.ref)
+    return sorted((a for a in alerts if open_in(a, period)), key=lambda a: a.ref)
+
+
+def open_in(alert: Alert, period: Period) -> bool:
+    """Whether the alert was open at some moment of the period."""
+    return alert.created_at < period.end and (
+        alert.status != "closed" or (alert.closed_at or alert.updated_at) >= period.start)
 
 
 def alert_rows(alerts: Sequence[Alert], events: Sequence[Event], period: Period,
@@ -119,7 +123,14 @@ def clock_rows(alerts: Sequence[Alert], events: Sequence[Event], period: Period,
         met = held <= due.astimezone(tz).date()
         rows.append(_clock(a, "return interview", "T-72H", due, midnight(held, tz),
                            "met" if met else "late", period.holds(held_at), config, day=True))
-    return sorted(rows, key=lambda r: (r[0], r[5], r[3], r[4]))
+    return sorted(rows, key=clock_order)
+
+
+def clock_order(row: list[str]) -> tuple[str, str, str, str]:
+    """The clock table's order: by reference, then due, clock and step. Each alert's
+    rows are made from its own events alone, so rows made an alert at a time and then
+    put in this order are the rows made from all at once (service/report.py)."""
+    return row[0], row[5], row[3], row[4]
 
 
 def _clock(alert: Alert, kind: str, step: str, due: datetime, at: datetime | None, result: str,

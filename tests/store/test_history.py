@@ -66,6 +66,22 @@ def test_closed_alerts_since_spans_months_in_closing_order(folder: Path) -> None
     assert sorted(p.name for p in (folder / "archive").iterdir()) == ["2024-03", "2024-04", "2024-05"]
 
 
+def test_each_closed_alert_gives_what_closed_alerts_gives_one_at_a_time(folder: Path) -> None:
+    """Issue 12 (`mailbot report` over years): the archive's alerts and one closed since
+    its last write (still in the hot file), each once, none twice."""
+    dates = [T0 + timedelta(days=d) for d in (0, 31, 62)]
+    alerts = [closed(make_alert(f"KA-2024-000{i}"), at) for i, at in enumerate(dates, start=1)]
+    with Store.open(folder) as store:
+        for alert in alerts[:2]:
+            store.commit(decide([alert], closed_refs=(alert.ref,)))
+        store.commit(decide([alerts[2]], closed_refs=(alerts[2].ref,)))
+        assert [a.ref for a in store.closing_alerts()] == [alerts[2].ref], "awaiting the archive"
+        each = store.each_closed_alert(T0)
+        first = next(each)    # one at a time, not a list made first
+        assert sorted([first, *each], key=lambda a: a.ref) == store.closed_alerts(T0) == alerts
+        assert sorted(store.each_closed_alert(dates[1]), key=lambda a: a.ref) == alerts[1:]
+
+
 def test_events_are_appended_flushed_and_returned_in_seq_order(folder: Path) -> None:
     alert = make_alert(REF)
     with Store.open(folder) as store:
