@@ -18,6 +18,7 @@ import pytest
 
 from mailbot.adapters.store import Store, hotfile, journal
 from mailbot.adapters.store import store as store_module
+from mailbot.adapters.store.store import HOT_NAME
 from mailbot.core.values.state import State
 from mailbot.errors import StoreCorrupt
 from mailbot.records import RegisterWrite
@@ -344,6 +345,32 @@ def test_closing_a_large_store_folds_a_journal_longer_than_a_quiet_moment_allows
     assert segments(folder) == []
     with Store.open(folder) as store:
         assert store.cursor("unit") == "UID=9"
+
+
+def test_a_reader_leaves_a_small_stores_journal_and_snapshot_as_they_are(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A journal left on a small store (the bot killed, say): `status` opening and closing
+    it used to fold it into a snapshot without the bot's marks. A reader writes nothing;
+    a store that wrote, or keeps marks, still folds a small store's journal at close."""
+    with monkeypatch.context() as large:
+        large.setattr(store_module, "SMALL_SNAPSHOT", 0)   # so this close keeps the journal
+        with Store.open(folder) as store:
+            store.use_marks(MARKER)
+            store.compact()
+            for n in range(3):
+                store.set_cursor("unit", f"UID={n}")
+    before = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()
+              and p.name.startswith(HOT_NAME)}
+    assert len(segments(folder)) == 3
+    with Store.open(folder, create=False) as reader:
+        assert reader.cursor("unit") == "UID=2"
+    assert {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()
+            and p.name.startswith(HOT_NAME)} == before, "the reader wrote"
+    with Store.open(folder) as store:
+        store.use_marks(MARKER)
+    assert segments(folder) == [], "the bot folds it"
+    with Store.open(folder) as store:
+        assert store.cursor("unit") == "UID=2"
 
 
 def test_the_running_bot_folds_a_long_journal_in_a_pass_that_found_nothing(

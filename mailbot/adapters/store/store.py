@@ -117,6 +117,7 @@ class Store:
         self._marker: hotfile.Marker | None = None
         self._remark = False
         self._in_lines = False     # whether db.json is in the line layout (hotfile.py)
+        self._wrote = False        # whether this open wrote a segment (else: a reader)
         # what the sending path asks of the outbox, kept in step with it by identity
         self._index = OutboxIndex()
 
@@ -223,8 +224,11 @@ class Store:
                 # hand, and a small store as one snapshot (a large one keeps its journal)
                 if self._hot is not self._durable or self._hot.events or self._hot.closing:
                     self._write(self._hot)
+                # a reader (`status`: no marks, nothing written) leaves the journal as
+                # the bot left it: its snapshot would carry no marks for the bot to use
                 small = self._snapshot_bytes <= SMALL_SNAPSHOT
-                if self._quiet_fold_due() or (self._storage.sizes
+                writer = self._marker is not None or self._wrote
+                if self._quiet_fold_due() or (self._storage.sizes and writer
                                               and (small or self._compaction_due())):
                     try:
                         with self._gate.held():
@@ -511,6 +515,7 @@ class Store:
             # the commit point: until this segment's rename lands, an open puts the register back
             self._storage.write_encoded(change)
             self._hot = self._durable = new
+            self._wrote = True
             if register is not None:
                 self._register.settle(register)
             if self._compaction_due():
