@@ -299,11 +299,13 @@ def cmd_once(args: Any) -> int:
 
 
 def cmd_status(args: Any) -> int:
+    """As last committed, without the state folder's lock: it answers while `run` runs."""
+    from mailbot.service.bootstrap import read_shown
     from mailbot.service.views import status_table
 
-    with _reading(args) as reader:
-        print(status_table(reader.store.load(), reader.config, reader.clock.now(),
-                           reader.desk_tasks(), reader.holidays))
+    shown = read_shown(args.config, args.state)
+    _logging(args, shown.config.operations)   # routing.yaml's log settings
+    print(status_table(shown.state, shown.config, shown.now, shown.desk_tasks, shown.holidays))
     return 0
 
 

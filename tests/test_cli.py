@@ -122,3 +122,34 @@ def test_a_short_read_runs_without_the_cyclic_collector_and_puts_it_back(
     assert main(["explain", ref, "--state", str(state)]) == 0
     assert during == {"once": True, "status": False, "explain": False}
     assert gc.isenabled(), "put back after the command"
+
+
+def test_status_answers_while_run_runs_with_what_it_last_committed(tmp_path: Path) -> None:
+    """`run` holds the state folder's lock as long as it runs; `status` was refused
+    (exit 5) all that time, the `docker exec ... mailbot status` of docs/operations.md
+    included. It reads the last commit without the lock and writes nothing."""
+    state = tmp_path / "state"
+    proc = subprocess.Popen([sys.executable, "-m", "mailbot", "run", "--init", "--state",
+                             str(state), "--tick", "1"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ})
+    try:
+        MaildirMailbox("unit", state / "mail" / "unit").deliver(FORM)
+        outbox = state / "outbox" / "new"
+        for _ in range(300):           # up to 30 s on a loaded machine; usually well under 1 s
+            if outbox.is_dir() and len(list(outbox.iterdir())) >= 2:
+                break
+            time.sleep(0.1)
+        shown = subprocess.run([sys.executable, "-m", "mailbot", "status", "--state",
+                                str(state)], cwd=ROOT, capture_output=True, text=True,
+                               timeout=60, check=False)
+        assert shown.returncode == 0, shown.stderr[-2000:]
+        assert "KA-" in shown.stdout and "J.E." in shown.stdout and "Jordan" not in shown.stdout
+        assert proc.poll() is None, "the bot runs on"
+        explained = subprocess.run([sys.executable, "-m", "mailbot", "explain", "KA-2026-0001",
+                                    "--state", str(state)], cwd=ROOT, capture_output=True,
+                                   text=True, timeout=60, check=False)
+        assert explained.returncode == 5 and "in use by another mailbot" in explained.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()[-2000:]

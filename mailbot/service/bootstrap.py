@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from mailbot.core.digest.values import Digest
     from mailbot.core.miu import DeskTask
     from mailbot.core.values.mail import Outgoing
+    from mailbot.core.values.state import State
     from mailbot.service.service import Service
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -205,6 +206,34 @@ def open_reader(config: Config | Path | str | None = None, state_dir: Path | str
     clock = clock or SystemClock()
     return Reader(config=config.with_installation(getattr(store, "installation", "")),
                   store=store, clock=clock, holidays=_holidays(config, clock.now()))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What `mailbot status` shows, as the store last committed it."""
+
+    config: Config
+    state: State
+    desk_tasks: tuple[DeskTask, ...]
+    now: datetime
+    holidays: frozenset[date]
+
+
+def read_shown(config: Config | Path | str | None = None, state_dir: Path | str = "state", *,
+               clock: Clock | None = None) -> Shown:
+    """The configuration and what an existing store last committed, read without the
+    state folder's lock: `run` holds it as long as it runs, and `status` must answer
+    meanwhile (it was refused, exit 5, while the bot ran). Nothing is written."""
+    if not isinstance(config, Config):
+        config = read_config(config or DEFAULT_CONFIG)
+    state, register, installation = FolderStore.read_view(Path(state_dir))
+    try:
+        tasks = tuple(register.tasks())
+    finally:
+        register.close()
+    now = (clock or SystemClock()).now()
+    return Shown(config=config.with_installation(installation), state=state, desk_tasks=tasks,
+                 now=now, holidays=_holidays(config, now))
 
 
 def has_store(state_dir: Path | str) -> bool:

@@ -145,13 +145,15 @@ def test_a_lock_path_that_is_a_folder_is_one_clear_line(tmp_path: Path) -> None:
     inbox = _store_with_a_form_waiting(state)
     (state / "lock").unlink()
     (state / "lock").mkdir()
-    for command in (["status"], ["once"]):
+    for command in (["explain", "KA-2026-0001"], ["once"]):
         result = mailbot(*command, "--state", str(state))
         assert result.returncode == ExitCode.STORE, result.stderr[-3000:]
         no_traceback(result)
         assert result.stderr.startswith(f"mailbot: {state / 'lock'} is a folder, where mailbot "
                                         "keeps a file")
     assert _waiting(inbox) == 1
+    shown = mailbot("status", "--state", str(state))    # it reads without the lock
+    assert shown.returncode == 0 and "No open alerts." in shown.stdout, shown.stderr[-3000:]
 
 
 def test_a_lock_held_by_another_process_names_it_and_touches_nothing(tmp_path: Path) -> None:

@@ -364,6 +364,9 @@ def test_a_reader_leaves_a_small_stores_journal_and_snapshot_as_they_are(
     assert len(segments(folder)) == 3
     with Store.open(folder, create=False) as reader:
         assert reader.cursor("unit") == "UID=2"
+    state, register, _ = Store.read_view(folder)    # `status`: without the lock
+    register.close()
+    assert state.alerts == {}
     assert {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()
             and p.name.startswith(HOT_NAME)} == before, "the reader wrote"
     with Store.open(folder) as store:

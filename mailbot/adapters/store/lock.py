@@ -5,8 +5,10 @@ commits. An exclusive, non-blocking lock on `<folder>/lock` stops the second
 one at open. The lock is the `filelock` library's (docs/decisions.md): `flock`
 on Linux and macOS, `LockFileEx` on Windows. Either way the system drops it
 when the holder exits or dies, so a crash never leaves a stale lock to clean
-up by hand. Every command that opens the store takes it, the read-only ones
-(`status`, `explain`) too: they are refused while `run` holds the folder.
+up by hand. Every command that opens the store takes it, `explain` and `report`
+too: they are refused while `run` holds the folder. `status` does not open the
+store: it reads what was last committed (`Store.read_view`), so it answers while
+`run` runs.
 
 The holder's PID is written beside the lock, in `lock.pid`, for the refusal's
 message only: Windows forbids reading a locked file's locked byte.

@@ -203,10 +203,26 @@ class Store:
         (`mailbot register` while the bot runs): a change in flight is skipped."""
         committed = read_committed(Path(folder))
         if committed is None:
-            raise StoreMissing(f"{folder}: no mailbot store here ({HOT_NAME} is missing)"
-                               if Path(folder).is_dir() else
-                               f"{folder}: no mailbot store here (no such folder)")
+            raise _missing(Path(folder))
         return RegisterStore.reader(Path(folder), committed.register_commit)
+
+    @staticmethod
+    def read_view(folder: Path) -> tuple[State, RegisterStore, str]:
+        """The state, the register and the installation's id as last committed, read
+        without taking the folder's lock and never written: `status` while the bot runs,
+        which holds the lock as long as it runs. A change in flight is not in it (staged
+        steps are not on disk yet); a fold meanwhile is read again. An older store is
+        first brought forward, under the lock, as every open does."""
+        folder = Path(folder)
+        version = migrate.stored_version(folder / HOT_NAME)
+        if version is not None and version < hotfile.SCHEMA_VERSION:
+            Store.open(folder, create=False).close()
+        found = _committed(folder)
+        if found is None:
+            raise _missing(folder)
+        hot, snapshot = found
+        return hot.state, RegisterStore.reader(folder, hot.register_commit), \
+            snapshot.installation
 
     @property
     def register(self) -> RegisterStore:
@@ -623,15 +639,25 @@ def replay_journal(folder: Path, snapshot: hotfile.Snapshot
     return replay.hot(), replayed
 
 
+def _missing(folder: Path) -> StoreMissing:
+    return StoreMissing(f"{folder}: no mailbot store here ({HOT_NAME} is missing)"
+                        if folder.is_dir() else f"{folder}: no mailbot store here (no such folder)")
+
+
 def read_committed(folder: Path, *, attempts: int = 5) -> hotfile.Hot | None:
     """The hot state as last committed, read without the folder's lock (the bot may
     be running, and folding segments into a new snapshot meanwhile: then read again)."""
+    found = _committed(folder, attempts)
+    return None if found is None else found[0]
+
+
+def _committed(folder: Path, attempts: int = 5) -> tuple[hotfile.Hot, hotfile.Snapshot] | None:
     for attempt in range(attempts):
         snapshot = hotfile.read(folder / HOT_NAME)
         if snapshot is None:
             return None
         try:
-            return replay_journal(folder, snapshot)[0]
+            return replay_journal(folder, snapshot)[0], snapshot
         except (StoreCorrupt, FileNotFoundError):
             if attempt == attempts - 1:
                 raise
