@@ -198,7 +198,8 @@ class Reader:
 def open_reader(config: Config | Path | str | None = None, state_dir: Path | str = "state", *,
                 store: Store | None = None, clock: Clock | None = None) -> Reader:
     """The configuration and an existing store (never a new one: a mistyped --state is
-    an error, issue 14 §2), for `status`, `explain` and `report`."""
+    an error, issue 14 §2), for `explain` and `report` (`status` reads without the
+    lock: `read_shown`)."""
     if not isinstance(config, Config):
         config = read_config(config or DEFAULT_CONFIG)
     if store is None:
