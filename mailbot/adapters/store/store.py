@@ -407,11 +407,7 @@ class Store:
         return self._hot.closing.get(ref) or self._cold.archive.get(ref)
 
     def closed_alerts(self, since: datetime) -> list[Alert]:
-        self._usable()
-        since = utc(since)
-        found = {a.ref: a for a in self._cold.archive.closed_since(since)}
-        found.update((a.ref, a) for a in self._hot.closing.values()
-                     if utc(a.closed_at or a.updated_at) >= since)
+        found = {a.ref: a for a in self.each_closed_alert(since)}
         return sorted(found.values(), key=lambda a: (utc(a.closed_at or a.updated_at), a.ref))
 
     def each_closed_alert(self, since: datetime) -> Iterator[Alert]:
